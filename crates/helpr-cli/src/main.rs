@@ -1,0 +1,136 @@
+//! `helpr`: the command-line client. Each subcommand parses its input, calls helpr-core and
+//! formats the result (text, or JSON with `--json`). Errors go to stderr as `helpr: <message>`
+//! (and as `{"error": {code, message}}` on stdout with `--json`); a locked vault exits 3, other
+//! failures 1.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use helpr_core::{CoreError, Helpr};
+
+#[derive(Parser)]
+#[command(name = "helpr", version, about = "helpr: an encrypted team inbox, from a terminal")]
+struct Cli {
+    /// The vault's data folder (default: the platform data dir, e.g. ~/.local/share/helpr).
+    #[arg(long, global = true, env = "HELPR_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a vault and its key in the OS keychain (refuses to overwrite).
+    Init {
+        /// Name of the first tenant.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+    },
+    /// Import .eml files, Maildir folders and mbox files (idempotent).
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List messages, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+        /// At most this many messages.
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Show one message, decrypted.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Key versions: list, rotate, retire.
+    Keys {
+        #[command(subcommand)]
+        command: commands::keys::KeysCommand,
+    },
+    /// Check the keychain, the database's integrity, the schema version and counts.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Command {
+    fn json(&self) -> bool {
+        match self {
+            Command::Init { .. } => false,
+            Command::Import { json, .. }
+            | Command::List { json, .. }
+            | Command::Show { json, .. }
+            | Command::Doctor { json } => *json,
+            Command::Keys { command } => command.json(),
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CoreError> {
+    let dir = cli.data_dir.unwrap_or_else(Helpr::default_data_dir);
+    match cli.command {
+        Command::Init { tenant } => commands::init::run(&dir, &tenant).await,
+        Command::Import { paths, json } => commands::import::run(&dir, paths, json).await,
+        Command::List { json, limit } => commands::list::run(&dir, json, limit).await,
+        Command::Show { id, json } => commands::show::run(&dir, id, json).await,
+        Command::Keys { command } => commands::keys::run(&dir, command).await,
+        Command::Doctor { json } => commands::doctor::run(&dir, json).await,
+    }
+}
+
+/// `helpr list | head` should end quietly like any Unix tool, not panic on a closed pipe.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+fn main() -> ExitCode {
+    restore_default_sigpipe();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HELPR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let json = cli.command.json();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("helpr: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("helpr: {e}");
+            let code = if matches!(e, CoreError::Locked(_)) { 3 } else { 1 };
+            if json {
+                output::print_json(&serde_json::json!({
+                    "error": helpr_core::ErrorPayload::from(e)
+                }));
+            }
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! helpr-core: the one application API (DESIGN §1) used by the CLI, the desktop shell and tests.
+//!
+//! [`Helpr`] wraps an unlocked vault and its tenant; every operation runs its blocking work
+//! off the async runtime. Views ([`MessageSummary`], [`MessageView`]) are what the edges show;
+//! errors carry a stable [`CoreError::code`] for the edges to branch on.
+//!
+//! - [`error`]: `CoreError` and the `{code, message}` payload.
+//! - [`views`]: the serializable views.
+//! - [`import`]: the import pipeline (sources → parse/sanitize in parallel → vault).
+//! - [`keys`]: key versions, rotation and retirement.
+
+mod error;
+pub mod import;
+pub mod keys;
+mod views;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use helpr_vault::{DoctorReport, Scope, Vault};
+
+pub use error::{CoreError, ErrorPayload};
+pub use import::{ImportProgress, ImportReport, RejectedItem};
+pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
+pub use views::{AttachmentInfo, MessageSummary, MessageView};
+
+/// An open helpr vault for one tenant. Cheap to clone; `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct Helpr {
+    vault: Arc<Vault>,
+    tenant: i64,
+}
+
+/// Runs blocking vault work on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
+) -> Result<T, CoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CoreError::Internal(format!("background task failed: {e}")))?
+}
+
+impl Helpr {
+    /// The platform's data dir for helpr (e.g. `~/.local/share/helpr` on Linux).
+    pub fn default_data_dir() -> PathBuf {
+        directories::ProjectDirs::from("app", "helpr", "helpr")
+            .map(|d| d.data_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from(".helpr"))
+    }
+
+    /// Creates a vault in `data_dir` with tenant `tenant`; refuses to overwrite.
+    pub async fn init(data_dir: &Path, tenant: &str) -> Result<Helpr, CoreError> {
+        let dir = data_dir.to_path_buf();
+        let tenant = tenant.to_string();
+        blocking(move || {
+            let vault = Vault::create(&dir, &tenant)?;
+            Self::from_vault(vault)
+        })
+        .await
+    }
+
+    /// Opens (unlocks) the vault in `data_dir`. Fails closed with `vault_locked`.
+    pub async fn open(data_dir: &Path) -> Result<Helpr, CoreError> {
+        let dir = data_dir.to_path_buf();
+        blocking(move || Self::from_vault(Vault::open(&dir)?)).await
+    }
+
+    fn from_vault(vault: Vault) -> Result<Helpr, CoreError> {
+        let tenant = vault.default_tenant()?.id;
+        Ok(Helpr {
+            vault: Arc::new(vault),
+            tenant,
+        })
+    }
+
+    /// What the caller may see: today every inbox of the tenant (the seam for team ACLs).
+    fn scope(&self) -> Result<Scope, CoreError> {
+        Ok(Scope {
+            tenant: self.tenant,
+            inboxes: self
+                .vault
+                .inboxes(self.tenant)?
+                .into_iter()
+                .map(|i| i.id)
+                .collect(),
+        })
+    }
+
+    /// Runs `f` with the vault on the blocking pool.
+    async fn with_vault<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Helpr) -> Result<T, CoreError> + Send + 'static,
+    ) -> Result<T, CoreError> {
+        let this = self.clone();
+        blocking(move || f(&this)).await
+    }
+
+    /// Every message, newest first.
+    pub async fn list_messages(&self) -> Result<Vec<MessageSummary>, CoreError> {
+        self.list_messages_page(u32::MAX, 0).await
+    }
+
+    /// One page of messages, newest first.
+    pub async fn list_messages_page(
+        &self,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<MessageSummary>, CoreError> {
+        self.with_vault(move |h| {
+            Ok(h.vault
+                .list_messages(&h.scope()?, limit, offset)?
+                .into_iter()
+                .map(MessageSummary::from)
+                .collect())
+        })
+        .await
+    }
+
+    /// One message, decrypted.
+    pub async fn get_message(&self, id: i64) -> Result<MessageView, CoreError> {
+        self.with_vault(move |h| MessageView::try_from(h.vault.get_message(&h.scope()?, id)?))
+            .await
+    }
+
+    /// An attachment's bytes, decrypted in memory.
+    pub async fn read_attachment(&self, id: i64) -> Result<Vec<u8>, CoreError> {
+        self.with_vault(move |h| Ok(h.vault.read_attachment(&h.scope()?, id)?))
+            .await
+    }
+
+    /// Integrity, schema version and counts.
+    pub async fn doctor(&self) -> Result<DoctorReport, CoreError> {
+        self.with_vault(|h| Ok(h.vault.doctor()?)).await
+    }
+
+    /// The vault's id (names its keychain entry).
+    pub fn vault_id(&self) -> String {
+        self.vault.id().to_string()
+    }
+}

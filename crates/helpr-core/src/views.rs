@@ -1,0 +1,88 @@
+//! The views the edges show, built from decrypted vault records.
+
+use helpr_mail::KeptHeaders;
+use helpr_vault::{StoredAttachment, StoredMessage, StoredSummary};
+use serde::Serialize;
+
+use crate::CoreError;
+
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct MessageSummary {
+    pub id: i64,
+    /// Seconds since the Unix epoch.
+    pub date: i64,
+    pub from: String,
+    pub subject: String,
+    pub snippet: String,
+    pub unread: bool,
+    pub has_attachments: bool,
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct MessageView {
+    pub id: i64,
+    pub date: i64,
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub labels: Vec<String>,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+impl From<StoredSummary> for MessageSummary {
+    fn from(s: StoredSummary) -> Self {
+        MessageSummary {
+            id: s.id,
+            date: s.date,
+            from: s.sender,
+            subject: s.subject,
+            snippet: s.snippet,
+            unread: s.unread,
+            has_attachments: s.has_attachments,
+        }
+    }
+}
+
+impl From<StoredAttachment> for AttachmentInfo {
+    fn from(a: StoredAttachment) -> Self {
+        AttachmentInfo {
+            id: a.id,
+            name: a.name,
+            content_type: a.content_type,
+            size: a.size,
+        }
+    }
+}
+
+impl TryFrom<StoredMessage> for MessageView {
+    type Error = CoreError;
+
+    fn try_from(m: StoredMessage) -> Result<Self, CoreError> {
+        let headers: KeptHeaders = serde_json::from_slice(&m.headers)
+            .map_err(|e| CoreError::Integrity(format!("stored headers do not parse: {e}")))?;
+        let list = |v: &[helpr_mail::Mailbox]| v.iter().map(|m| m.to_string()).collect();
+        Ok(MessageView {
+            id: m.summary.id,
+            date: m.summary.date,
+            from: m.summary.sender,
+            to: list(&headers.to),
+            cc: list(&headers.cc),
+            subject: m.summary.subject,
+            text: m.text,
+            html: m.html,
+            labels: m.labels,
+            attachments: m.attachments.into_iter().map(AttachmentInfo::from).collect(),
+        })
+    }
+}

@@ -1,0 +1,21 @@
+//! helpr-crypto: the only crate that touches key bytes.
+//!
+//! - [`keychain`]: the 32-byte root key (KEK) in the OS keychain (service `helpr`,
+//!   account `vault-<uuid>`), fail-closed errors.
+//! - [`kek`]: the KEK type and its HKDF-SHA256 sub-keys (SQLCipher, index, audit, fingerprint).
+//! - [`envelope`]: the sealed-record format and its AAD (DESIGN §2).
+//! - [`keystore`]: tenant DEKs by id (tenant, version), wrapped by the KEK, used to seal/open.
+//!
+//! Callers hold tenant ids and key versions, never key bytes: no key type implements
+//! `Debug`/`Display`/`Serialize` over its bytes.
+
+pub mod envelope;
+pub mod kek;
+pub mod keychain;
+pub mod keystore;
+mod error;
+
+pub use envelope::{RecordRef, SEALED_FORMAT_V1};
+pub use error::{CryptoError, KeychainError};
+pub use kek::{Kek, SqlcipherKey};
+pub use keystore::{KeyStore, TenantId, WrappedKey};

@@ -1,0 +1,13 @@
+//! helpr-mail: mail formats and the message pipeline; knows no storage.
+//!
+//! - [`source`]: where raw messages come from (`.eml` files, folders of them, Maildir, mbox).
+//! - [`parse`]: MIME parsing with mail-parser into a [`ParsedMail`], or a reason to reject.
+//! - [`sanitize`]: the one HTML sanitizer every stored body goes through.
+
+pub mod parse;
+pub mod sanitize;
+pub mod source;
+
+pub use parse::{parse, Attachment, KeptHeaders, Mailbox, ParsedMail, Rejection};
+pub use sanitize::sanitize_html;
+pub use source::{plan, RawMessage, SourceError, Unit};

@@ -1,0 +1,330 @@
+//! MIME parsing with mail-parser 0.11: charsets and RFC 2047 decoded to UTF-8, text and HTML
+//! bodies picked, attachments (including `message/rfc822` parts) collected with their names.
+//! Malformed input never panics: it is parsed as well as it can be, or rejected with a reason.
+
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
+use serde::{Deserialize, Serialize};
+
+use crate::sanitize_html;
+
+/// Longest snippet kept for lists, in characters.
+const SNIPPET_CHARS: usize = 200;
+
+/// Why a message was not imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection(pub String);
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Mailbox {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+impl std::fmt::Display for Mailbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.name {
+            Some(n) if !n.is_empty() => write!(f, "{n} <{}>", self.address),
+            _ => f.write_str(&self.address),
+        }
+    }
+}
+
+/// The headers helpr keeps for display and replies (sealed together in the vault).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct KeptHeaders {
+    pub from: Vec<Mailbox>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    pub reply_to: Vec<Mailbox>,
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Attachment {
+    pub name: String,
+    pub content_type: String,
+    pub content_id: Option<String>,
+    pub inline: bool,
+    pub data: Vec<u8>,
+}
+
+/// A parsed message, bodies decoded to UTF-8 and HTML sanitized.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedMail {
+    pub headers: KeptHeaders,
+    pub subject: String,
+    /// Seconds since the epoch from the `Date` header, if it parses.
+    pub date: Option<i64>,
+    pub text: String,
+    pub html: Option<String>,
+    pub snippet: String,
+    pub attachments: Vec<Attachment>,
+    /// Gmail labels from `X-Gmail-Labels` (Google Takeout mbox exports).
+    pub labels: Vec<String>,
+    pub size: usize,
+}
+
+impl ParsedMail {
+    /// The sender as shown in lists.
+    pub fn sender(&self) -> String {
+        self.headers
+            .from
+            .first()
+            .map(|m| m.to_string())
+            .unwrap_or_default()
+    }
+
+    /// `In-Reply-To` then `References`, without duplicates.
+    pub fn thread_refs(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in self.headers.in_reply_to.iter().chain(&self.headers.references) {
+            if !out.contains(r) {
+                out.push(r.clone());
+            }
+        }
+        out
+    }
+}
+
+fn mailboxes(addr: Option<&Address<'_>>) -> Vec<Mailbox> {
+    addr.map(|a| {
+        a.iter()
+            .filter_map(|m| {
+                Some(Mailbox {
+                    name: m.name().map(str::to_string),
+                    address: m.address()?.to_string(),
+                })
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(t) => vec![t.to_string()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// True when the input starts like an RFC 5322 header block (`Name: value`).
+fn starts_with_header(raw: &[u8]) -> bool {
+    let line_end = raw.iter().position(|&b| b == b'\n').unwrap_or(raw.len());
+    let line = &raw[..line_end];
+    match line.iter().position(|&b| b == b':') {
+        Some(colon) if colon > 0 => line[..colon].iter().all(|&b| (33..=126).contains(&b)),
+        _ => false,
+    }
+}
+
+fn snippet(text: &str) -> String {
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if out.chars().count() >= SNIPPET_CHARS {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.chars().count() > SNIPPET_CHARS {
+        out = out.chars().take(SNIPPET_CHARS).collect();
+    }
+    out
+}
+
+/// Parses one raw RFC 822 message.
+pub fn parse(raw: &[u8]) -> Result<ParsedMail, Rejection> {
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Rejection("empty message".into()));
+    }
+    // Some exporters pad messages with blank lines before the headers.
+    let start = raw
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(raw.len());
+    let raw = &raw[start..];
+    if !starts_with_header(raw) {
+        return Err(Rejection(
+            "not an email message: it does not start with a header line".into(),
+        ));
+    }
+    let msg = MessageParser::default()
+        .parse(raw)
+        .ok_or_else(|| Rejection("not a MIME message".into()))?;
+    if msg.from().is_none()
+        && msg.date().is_none()
+        && msg.subject().is_none()
+        && msg.message_id().is_none()
+        && msg.to().is_none()
+    {
+        return Err(Rejection(
+            "not an email message: no From, To, Date, Subject or Message-ID header".into(),
+        ));
+    }
+
+    let headers = KeptHeaders {
+        from: mailboxes(msg.from()),
+        to: mailboxes(msg.to()),
+        cc: mailboxes(msg.cc()),
+        reply_to: mailboxes(msg.reply_to()),
+        message_id: msg.message_id().map(str::to_string),
+        in_reply_to: ids(msg.in_reply_to()),
+        references: ids(msg.references()),
+    };
+
+    let has_html = msg
+        .html_part(0)
+        .is_some_and(|p| matches!(p.body, PartType::Html(_)));
+    let html = if has_html {
+        msg.body_html(0).map(|h| sanitize_html(&h))
+    } else {
+        None
+    };
+    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+
+    let attachments = msg
+        .attachments()
+        .enumerate()
+        .map(|(i, part)| {
+            let content_type = part
+                .content_type()
+                .map(|ct| match ct.subtype() {
+                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                    None => ct.ctype().to_string(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".into())
+                .to_ascii_lowercase();
+            let name = part
+                .attachment_name()
+                .map(str::to_string)
+                .or_else(|| {
+                    part.message()
+                        .and_then(|m| m.subject())
+                        .map(|s| format!("{s}.eml"))
+                })
+                .unwrap_or_else(|| format!("attachment-{}", i + 1));
+            Attachment {
+                name,
+                content_type,
+                content_id: part.content_id().map(str::to_string),
+                inline: part
+                    .content_disposition()
+                    .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline")),
+                data: part.contents().to_vec(),
+            }
+        })
+        .collect();
+
+    let labels = msg
+        .header_raw("X-Gmail-Labels")
+        .map(|v| {
+            v.split(',')
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+
+    Ok(ParsedMail {
+        subject: msg.subject().unwrap_or_default().to_string(),
+        date: msg.date().map(|d| d.to_timestamp()),
+        snippet: snippet(&text),
+        text,
+        html,
+        attachments,
+        labels,
+        size: raw.len(),
+        headers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIMPLE: &[u8] = b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.com>\r\n\
+To: a@example.com, \"B\" <b@example.com>\r\n\
+Subject: =?iso-8859-1?q?Gr=FC=DFe?=\r\n\
+Date: Tue, 1 Jul 2003 10:52:37 +0200\r\n\
+Message-ID: <m1@example.com>\r\n\
+In-Reply-To: <m0@example.com>\r\n\
+References: <root@example.com> <m0@example.com>\r\n\
+X-Gmail-Labels: Inbox,Important, Team/Ops\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\
+\r\n\
+--b\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+\r\n\
+Hello   world\r\n\
+--b\r\n\
+Content-Type: application/pdf; name=\"r\xc3\xa9sum\xc3\xa9.pdf\"\r\n\
+Content-Disposition: attachment; filename=\"report.pdf\"\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+JVBERi0xLjQ=\r\n\
+--b--\r\n";
+
+    #[test]
+    fn parses_headers_bodies_attachments_labels() {
+        let m = parse(SIMPLE).unwrap();
+        assert_eq!(m.subject, "Grüße");
+        assert_eq!(m.sender(), "Jürgen <j@example.com>");
+        assert_eq!(m.headers.to.len(), 2);
+        assert_eq!(m.headers.message_id.as_deref(), Some("m1@example.com"));
+        assert_eq!(
+            m.thread_refs(),
+            vec!["m0@example.com".to_string(), "root@example.com".to_string()]
+        );
+        assert_eq!(m.date, Some(1057049557));
+        assert!(m.text.contains("Hello"));
+        assert_eq!(m.snippet, "Hello world");
+        assert_eq!(m.attachments.len(), 1);
+        assert_eq!(m.attachments[0].name, "report.pdf");
+        assert_eq!(m.attachments[0].content_type, "application/pdf");
+        assert_eq!(m.attachments[0].data, b"%PDF-1.4");
+        assert_eq!(m.labels, vec!["Inbox", "Important", "Team/Ops"]);
+    }
+
+    #[test]
+    fn html_is_sanitized() {
+        let raw = b"From: a@b.c\r\nSubject: h\r\nContent-Type: text/html\r\n\r\n<p>x<script>alert(1)</script></p>";
+        let m = parse(raw).unwrap();
+        let html = m.html.unwrap();
+        assert!(!html.contains("script"), "{html}");
+        assert!(m.text.contains('x'));
+    }
+
+    #[test]
+    fn rejects_what_is_not_mail_with_a_reason() {
+        assert!(parse(b"").unwrap_err().0.contains("empty"));
+        assert!(parse(b"{\"json\": true}\n").unwrap_err().0.contains("not an email"));
+        assert!(parse(b"just some text\n").unwrap_err().0.contains("not an email"));
+        assert!(parse(b"X-Foo: bar\r\n\r\nbody").unwrap_err().0.contains("no From"));
+        // Leading blank padding is not a reason to reject.
+        assert_eq!(parse(b"   \n\r\nSubject: padded\r\n\r\nx").unwrap().subject, "padded");
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        let mut seed = 7u64;
+        for len in 0..400 {
+            let mut buf = b"From: a@b\r\n".to_vec();
+            for _ in 0..len {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                buf.push((seed >> 56) as u8);
+            }
+            let _ = parse(&buf);
+        }
+    }
+}

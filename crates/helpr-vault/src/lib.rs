@@ -1,0 +1,42 @@
+//! helpr-vault: the encrypted local store.
+//!
+//! SQLCipher (through rusqlite) opened with a raw key derived from the keychain KEK; every
+//! content field additionally sealed with the tenant's DEK (helpr-crypto), so the database never
+//! holds plaintext content even for someone holding the SQLCipher key.
+//!
+//! - [`layout`]: the files of a data dir (`vault.json`, `vault.db`).
+//! - [`open`]: create/open, fail-closed unlock, connection set-up, one writer + pooled readers.
+//! - [`migrations`]: forward-only, versioned schema (`STRICT` tables).
+//! - [`messages`], [`attachments`], [`labels`]: sealed records.
+//! - [`keys`]: key versions, O(1) rotation, resumable retirement.
+//! - [`doctor`]: integrity and counts.
+
+pub mod attachments;
+pub mod doctor;
+pub mod keys;
+pub mod labels;
+pub mod layout;
+pub mod messages;
+pub mod migrations;
+pub mod open;
+mod error;
+mod ids;
+mod scope;
+mod tenants;
+
+pub use attachments::{NewAttachment, StoredAttachment};
+pub use doctor::DoctorReport;
+pub use error::VaultError;
+pub use keys::{KeyVersionInfo, RetireControl, RetireProgress, RetireOutcome};
+pub use messages::{InsertOutcome, NewMessage, StoredMessage, StoredSummary};
+pub use open::Vault;
+pub use scope::Scope;
+pub use tenants::{InboxInfo, TenantInfo};
+
+/// Seconds since the Unix epoch, for `created_at` columns.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,351 @@
+//! Messages: sealed insert with de-duplication and threading, scoped listing and reading.
+//!
+//! Sealed columns (`sender`, `subject`, `snippet`, `headers`, `body_text`, `body_html`) use the
+//! column name as the AAD field. Plaintext columns hold only ids, dates, flags, sizes and keyed
+//! fingerprints (HMAC) of Message-IDs — never content.
+
+use helpr_crypto::{KeyStore, RecordRef};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use crate::attachments::{self, NewAttachment, StoredAttachment};
+use crate::error::{Result, VaultError};
+use crate::ids::next_id;
+use crate::{labels, now, Scope, Vault};
+
+const KIND: &str = "message";
+
+/// A parsed, sanitized message ready to be sealed and stored.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub inbox_id: i64,
+    /// What makes two copies the same message (e.g. `mid:<Message-ID>`); only its keyed
+    /// fingerprint is stored.
+    pub dedupe_key: Vec<u8>,
+    pub message_id: Option<String>,
+    /// `In-Reply-To` and `References`, for threading.
+    pub references: Vec<String>,
+    pub gmail_id: Option<String>,
+    pub gmail_thread_id: Option<String>,
+    pub date: i64,
+    pub sender: String,
+    pub subject: String,
+    pub snippet: String,
+    /// Headers kept for display, serialized by the caller; sealed as one field.
+    pub headers: Vec<u8>,
+    pub text: String,
+    pub html: Option<String>,
+    pub unread: bool,
+    pub labels: Vec<String>,
+    pub attachments: Vec<NewAttachment>,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "id", rename_all = "snake_case")]
+pub enum InsertOutcome {
+    Inserted(i64),
+    Duplicate(i64),
+}
+
+/// One row of the message list, decrypted.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StoredSummary {
+    pub id: i64,
+    pub inbox_id: i64,
+    pub thread_id: i64,
+    pub date: i64,
+    pub sender: String,
+    pub subject: String,
+    pub snippet: String,
+    pub unread: bool,
+    pub has_attachments: bool,
+}
+
+/// One whole message, decrypted.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub summary: StoredSummary,
+    pub headers: Vec<u8>,
+    pub text: String,
+    pub html: Option<String>,
+    pub labels: Vec<String>,
+    pub attachments: Vec<StoredAttachment>,
+}
+
+fn find_thread(
+    tx: &Transaction<'_>,
+    inbox: i64,
+    gmail_thread: Option<&str>,
+    mid_fp: Option<&[u8; 32]>,
+    ref_fps: &[[u8; 32]],
+) -> Result<Option<i64>> {
+    if let Some(g) = gmail_thread {
+        return Ok(tx
+            .query_row(
+                "SELECT id FROM threads WHERE inbox_id = ?1 AND gmail_thread_id = ?2",
+                params![inbox, g],
+                |r| r.get(0),
+            )
+            .optional()?);
+    }
+    for fp in ref_fps {
+        let parent: Option<i64> = tx
+            .query_row(
+                "SELECT thread_id FROM messages WHERE inbox_id = ?1 AND message_id_fp = ?2 LIMIT 1",
+                params![inbox, fp.to_vec()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if parent.is_some() {
+            return Ok(parent);
+        }
+    }
+    if let Some(fp) = mid_fp {
+        // A reply that arrived before this message already names it.
+        return Ok(tx
+            .query_row(
+                "SELECT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message_id
+                 WHERE r.ref_fp = ?1 AND m.inbox_id = ?2 LIMIT 1",
+                params![fp.to_vec(), inbox],
+                |r| r.get(0),
+            )
+            .optional()?);
+    }
+    Ok(None)
+}
+
+fn insert_one(
+    tx: &Transaction<'_>,
+    keys: &KeyStore,
+    tenant: i64,
+    msg: &NewMessage,
+) -> Result<InsertOutcome> {
+    let owner: Option<i64> = tx
+        .query_row(
+            "SELECT tenant_id FROM inboxes WHERE id = ?1",
+            [msg.inbox_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if owner != Some(tenant) {
+        return Err(VaultError::NotFound(format!("inbox {}", msg.inbox_id)));
+    }
+    let dedupe_fp = keys.fingerprint(tenant, "dedupe", &msg.dedupe_key);
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM messages WHERE inbox_id = ?1 AND dedupe_fp = ?2",
+            params![msg.inbox_id, dedupe_fp.to_vec()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(InsertOutcome::Duplicate(id));
+    }
+    let mid_fp = msg
+        .message_id
+        .as_deref()
+        .map(|m| keys.fingerprint(tenant, "mid", m.as_bytes()));
+    let ref_fps: Vec<[u8; 32]> = msg
+        .references
+        .iter()
+        .map(|r| keys.fingerprint(tenant, "mid", r.as_bytes()))
+        .collect();
+
+    let thread_id = match find_thread(
+        tx,
+        msg.inbox_id,
+        msg.gmail_thread_id.as_deref(),
+        mid_fp.as_ref(),
+        &ref_fps,
+    )? {
+        Some(t) => t,
+        None => {
+            let t = next_id(tx, "threads")?;
+            tx.execute(
+                "INSERT INTO threads (id, tenant_id, inbox_id, gmail_thread_id) VALUES (?1, ?2, ?3, ?4)",
+                params![t, tenant, msg.inbox_id, msg.gmail_thread_id],
+            )?;
+            t
+        }
+    };
+
+    let id = next_id(tx, "messages")?;
+    let version = keys.active_version(tenant)?;
+    let seal = |field: &str, data: &[u8]| keys.seal(tenant, RecordRef::new(KIND, id, field), data);
+    let html = msg
+        .html
+        .as_deref()
+        .map(|h| seal("body_html", h.as_bytes()))
+        .transpose()?;
+    tx.execute(
+        "INSERT INTO messages (id, tenant_id, inbox_id, thread_id, dedupe_fp, message_id_fp,
+            gmail_id, date, key_version, sender, subject, snippet, headers, body_text, body_html,
+            unread, has_attachments, size, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        params![
+            id,
+            tenant,
+            msg.inbox_id,
+            thread_id,
+            dedupe_fp.to_vec(),
+            mid_fp.map(|f| f.to_vec()),
+            msg.gmail_id,
+            msg.date,
+            version,
+            seal("sender", msg.sender.as_bytes())?,
+            seal("subject", msg.subject.as_bytes())?,
+            seal("snippet", msg.snippet.as_bytes())?,
+            seal("headers", &msg.headers)?,
+            seal("body_text", msg.text.as_bytes())?,
+            html,
+            msg.unread,
+            !msg.attachments.is_empty(),
+            msg.size as i64,
+            now(),
+        ],
+    )?;
+    for fp in &ref_fps {
+        tx.execute(
+            "INSERT OR IGNORE INTO message_refs (message_id, ref_fp) VALUES (?1, ?2)",
+            params![id, fp.to_vec()],
+        )?;
+    }
+    tx.execute(
+        "UPDATE threads SET message_count = message_count + 1, last_date = MAX(last_date, ?2)
+         WHERE id = ?1",
+        params![thread_id, msg.date],
+    )?;
+    for name in &msg.labels {
+        let label = labels::get_or_create(tx, keys, tenant, msg.inbox_id, name)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO message_labels (message_id, label_id) VALUES (?1, ?2)",
+            params![id, label],
+        )?;
+    }
+    for (pos, att) in msg.attachments.iter().enumerate() {
+        attachments::insert(tx, keys, tenant, id, pos as i64, att)?;
+    }
+    Ok(InsertOutcome::Inserted(id))
+}
+
+type SummaryRow = (i64, i64, i64, i64, Vec<u8>, Vec<u8>, Vec<u8>, bool, bool);
+
+const SUMMARY_COLUMNS: &str =
+    "id, inbox_id, thread_id, date, sender, subject, snippet, unread, has_attachments";
+
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+impl Vault {
+    /// Seals and stores a batch in one transaction. Re-inserting a message (same dedupe key in
+    /// the same inbox) is `Duplicate` and changes nothing.
+    pub fn insert_messages(&self, tenant: i64, batch: &[NewMessage]) -> Result<Vec<InsertOutcome>> {
+        self.write(|tx| {
+            batch
+                .iter()
+                .map(|m| insert_one(tx, self.keys(), tenant, m))
+                .collect()
+        })
+    }
+
+    fn open_summary(&self, tenant: i64, row: SummaryRow) -> Result<StoredSummary> {
+        let (id, inbox_id, thread_id, date, sender, subject, snippet, unread, has_attachments) =
+            row;
+        let open = |field: &str, data: &[u8]| {
+            self.keys()
+                .open_string(tenant, RecordRef::new(KIND, id, field), data)
+        };
+        Ok(StoredSummary {
+            id,
+            inbox_id,
+            thread_id,
+            date,
+            sender: open("sender", &sender)?,
+            subject: open("subject", &subject)?,
+            snippet: open("snippet", &snippet)?,
+            unread,
+            has_attachments,
+        })
+    }
+
+    /// Newest first, within `scope`, skipping deleted messages.
+    pub fn list_messages(
+        &self,
+        scope: &Scope,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<StoredSummary>> {
+        let rows: Vec<SummaryRow> = self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM messages
+                 WHERE tenant_id = ?1 AND inbox_id IN {} AND deleted_at IS NULL
+                 ORDER BY date DESC, id DESC LIMIT ?2 OFFSET ?3",
+                scope.inbox_sql()
+            ))?;
+            let rows = stmt.query_map(params![scope.tenant, limit, offset], summary_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+        rows.into_iter()
+            .map(|row| self.open_summary(scope.tenant, row))
+            .collect()
+    }
+
+    /// One message within `scope`, decrypted, with its labels and attachment list.
+    pub fn get_message(&self, scope: &Scope, id: i64) -> Result<StoredMessage> {
+        type Row = (SummaryRow, Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+        let row: Option<Row> = self.read(|c| {
+            Ok(c.query_row(
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS}, headers, body_text, body_html FROM messages
+                     WHERE id = ?1 AND tenant_id = ?2 AND inbox_id IN {} AND deleted_at IS NULL",
+                    scope.inbox_sql()
+                ),
+                params![id, scope.tenant],
+                |r| Ok((summary_row(r)?, r.get(9)?, r.get(10)?, r.get(11)?)),
+            )
+            .optional()?)
+        })?;
+        let (summary, headers, text, html) =
+            row.ok_or_else(|| VaultError::NotFound(format!("message {id}")))?;
+        let tenant = scope.tenant;
+        let summary = self.open_summary(tenant, summary)?;
+        let rec = |field| RecordRef::new(KIND, id, field);
+        Ok(StoredMessage {
+            summary,
+            headers: self.keys().open(tenant, rec("headers"), &headers)?.to_vec(),
+            text: self.keys().open_string(tenant, rec("body_text"), &text)?,
+            html: html
+                .map(|h| self.keys().open_string(tenant, rec("body_html"), &h))
+                .transpose()?,
+            labels: self.message_labels(tenant, id)?,
+            attachments: self.attachments_of(tenant, id)?,
+        })
+    }
+
+    /// How many live messages `scope` holds.
+    pub fn count_messages(&self, scope: &Scope) -> Result<u64> {
+        self.read(|c| {
+            Ok(c.query_row(
+                &format!(
+                    "SELECT count(*) FROM messages WHERE tenant_id = ?1 AND inbox_id IN {}
+                     AND deleted_at IS NULL",
+                    scope.inbox_sql()
+                ),
+                [scope.tenant],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })
+    }
+}

@@ -1,0 +1,176 @@
+//! Forward-only schema migrations, tracked in `PRAGMA user_version`.
+//!
+//! Rules (formats are forever): a migration is never edited once released; tables are `STRICT`
+//! with `NOT NULL DEFAULT` where a value always exists; a column never changes meaning. Columns
+//! named in [`SEALED_COLUMNS`] hold sealed records (helpr-crypto envelope), never plaintext.
+//! `tests/fixtures/vault-v1` is a committed vault of schema v1 that must open after every migration.
+
+use rusqlite::Connection;
+
+use crate::error::{Result, VaultError};
+
+/// Migration `i` brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // v1: tenants, keys, inboxes, threads, messages, attachments, labels, sync state.
+    r#"
+CREATE TABLE tenants (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    active_key_version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE tenant_keys (
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    version INTEGER NOT NULL,
+    wrapped BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, version)
+) STRICT;
+
+CREATE TABLE inboxes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    kind TEXT NOT NULL CHECK (kind IN ('local', 'gmail')),
+    address_fp BLOB NOT NULL,
+    address BLOB NOT NULL,
+    key_version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (tenant_id, address_fp)
+) STRICT;
+
+CREATE TABLE threads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    inbox_id INTEGER NOT NULL REFERENCES inboxes(id),
+    gmail_thread_id TEXT,
+    last_date INTEGER NOT NULL DEFAULT 0,
+    message_count INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX threads_gmail ON threads(inbox_id, gmail_thread_id);
+
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    inbox_id INTEGER NOT NULL REFERENCES inboxes(id),
+    thread_id INTEGER NOT NULL REFERENCES threads(id),
+    dedupe_fp BLOB NOT NULL,
+    message_id_fp BLOB,
+    gmail_id TEXT,
+    date INTEGER NOT NULL,
+    key_version INTEGER NOT NULL,
+    sender BLOB NOT NULL,
+    subject BLOB NOT NULL,
+    snippet BLOB NOT NULL,
+    headers BLOB NOT NULL,
+    body_text BLOB NOT NULL,
+    body_html BLOB,
+    unread INTEGER NOT NULL DEFAULT 1,
+    has_attachments INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    deleted_at INTEGER,
+    created_at INTEGER NOT NULL,
+    UNIQUE (inbox_id, dedupe_fp)
+) STRICT;
+CREATE INDEX messages_by_date ON messages(inbox_id, date DESC);
+CREATE INDEX messages_by_key ON messages(tenant_id, key_version);
+CREATE INDEX messages_by_mid ON messages(inbox_id, message_id_fp);
+CREATE INDEX messages_by_thread ON messages(thread_id);
+
+CREATE TABLE message_refs (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    ref_fp BLOB NOT NULL,
+    PRIMARY KEY (message_id, ref_fp)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX message_refs_by_ref ON message_refs(ref_fp);
+
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    key_version INTEGER NOT NULL,
+    name BLOB NOT NULL,
+    content_type TEXT NOT NULL DEFAULT 'application/octet-stream',
+    content_id BLOB,
+    inline INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL,
+    chunk_count INTEGER NOT NULL
+) STRICT;
+CREATE INDEX attachments_by_message ON attachments(message_id);
+CREATE INDEX attachments_by_key ON attachments(tenant_id, key_version);
+
+CREATE TABLE attachment_chunks (
+    attachment_id INTEGER NOT NULL REFERENCES attachments(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (attachment_id, idx)
+) STRICT;
+
+CREATE TABLE labels (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    inbox_id INTEGER NOT NULL REFERENCES inboxes(id),
+    name_fp BLOB NOT NULL,
+    name BLOB NOT NULL,
+    key_version INTEGER NOT NULL,
+    gmail_label_id TEXT,
+    UNIQUE (inbox_id, name_fp)
+) STRICT;
+CREATE INDEX labels_by_key ON labels(tenant_id, key_version);
+
+CREATE TABLE message_labels (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    label_id INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+    PRIMARY KEY (message_id, label_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE sync_state (
+    inbox_id INTEGER PRIMARY KEY REFERENCES inboxes(id),
+    history_id TEXT,
+    state TEXT NOT NULL DEFAULT 'idle',
+    last_sync_at INTEGER,
+    last_error TEXT,
+    done INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0
+) STRICT;
+"#,
+];
+
+/// The schema version this build writes and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The tables whose rows hold sealed columns, with the record kind used in their AAD.
+/// Key retirement re-seals exactly these (attachment chunks follow their attachment).
+pub(crate) const SEALED_COLUMNS: &[(&str, &str, &[&str])] = &[
+    ("inboxes", "inbox", &["address"]),
+    (
+        "messages",
+        "message",
+        &["sender", "subject", "snippet", "headers", "body_text", "body_html"],
+    ),
+    ("attachments", "attachment", &["name", "content_id"]),
+    ("labels", "label", &["name"]),
+];
+
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Applies every migration the database lacks, each in its own transaction.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let found = schema_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(VaultError::NewerSchema {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! Creating and opening a vault: fail-closed unlock through the keychain, SQLCipher connection
+//! set-up, migrations, and the connection discipline (one writer, pooled readers).
+//!
+//! Unlock order is chosen so that a locked vault changes nothing on disk: read `vault.json`,
+//! fetch the KEK, and only then open the database (without `SQLITE_OPEN_CREATE`).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use helpr_crypto::{keychain, KeyStore, SqlcipherKey, WrappedKey};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags, Transaction};
+use secrecy::ExposeSecret;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::error::{Result, VaultError};
+use crate::layout::{self, VaultInfo};
+use crate::{migrations, tenants};
+
+const READERS: u32 = 4;
+
+/// An unlocked vault. Cheap to share behind an `Arc`; all methods take `&self`.
+pub struct Vault {
+    dir: PathBuf,
+    info: VaultInfo,
+    keys: Arc<KeyStore>,
+    writer: Mutex<Connection>,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("dir", &self.dir)
+            .field("vault_id", &self.info.vault_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keys a fresh connection and sets the pragmas every connection uses.
+fn prepare(conn: &Connection, key: &SqlcipherKey) -> rusqlite::Result<()> {
+    let sql = Zeroizing::new(format!(
+        "PRAGMA key = {};",
+        key.pragma_literal().expose_secret()
+    ));
+    conn.execute_batch(&sql)?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 10000;",
+    )?;
+    Ok(())
+}
+
+/// The first read after `PRAGMA key` tells whether the key opens the file.
+fn verify_key(conn: &Connection) -> Result<()> {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+            Err(VaultError::Locked(
+                "the key in the OS keychain does not open this vault".into(),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl Vault {
+    /// Creates a new vault in `dir` with one tenant and its first key, storing a fresh KEK in
+    /// the OS keychain. Refuses if a vault is there already; undoes its own partial work.
+    pub fn create(dir: &Path, tenant_name: &str) -> Result<Vault> {
+        if tenant_name.trim().is_empty() {
+            return Err(VaultError::Invalid("tenant name must not be empty".into()));
+        }
+        if layout::exists(dir) {
+            return Err(VaultError::AlreadyExists(dir.display().to_string()));
+        }
+        let info = VaultInfo {
+            format: 1,
+            vault_id: Uuid::new_v4(),
+        };
+        let kek = keychain::make_and_store_kek(&info.vault_id)?;
+        let keys = Arc::new(KeyStore::new(kek));
+        let created = (|| {
+            std::fs::create_dir_all(dir)?;
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let mut conn = Connection::open_with_flags(layout::db_path(dir), flags)?;
+            prepare(&conn, &keys.derive_sqlcipher_key())?;
+            conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+            migrations::migrate(&mut conn)?;
+            let tx = conn.transaction()?;
+            tenants::create_tenant(&tx, &keys, tenant_name.trim())?;
+            tx.commit()?;
+            drop(conn);
+            layout::write_info(dir, &info)?;
+            Ok::<_, VaultError>(())
+        })();
+        if let Err(e) = created {
+            for f in [layout::DB_FILE, "vault.db-wal", "vault.db-shm", layout::INFO_FILE] {
+                let _ = std::fs::remove_file(dir.join(f));
+            }
+            let _ = keychain::delete_kek(&info.vault_id);
+            return Err(e);
+        }
+        Self::open(dir)
+    }
+
+    /// Opens the vault in `dir`. Fails closed: a missing, locked or wrong keychain entry is
+    /// `VaultError::Locked` and leaves every file untouched.
+    pub fn open(dir: &Path) -> Result<Vault> {
+        let info = layout::read_info(dir)?;
+        let db = layout::db_path(dir);
+        if !db.exists() {
+            return Err(VaultError::Meta(format!(
+                "{} is missing; the vault is incomplete",
+                db.display()
+            )));
+        }
+        let kek = keychain::load_kek(&info.vault_id)?;
+        let keys = Arc::new(KeyStore::new(kek));
+        let sqlcipher_key = Arc::new(keys.derive_sqlcipher_key());
+
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut writer = Connection::open_with_flags(&db, flags)?;
+        prepare(&writer, &sqlcipher_key)?;
+        verify_key(&writer)?;
+        writer.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+        migrations::migrate(&mut writer)?;
+        Self::load_keys(&writer, &keys)?;
+
+        let init_key = Arc::clone(&sqlcipher_key);
+        let manager = SqliteConnectionManager::file(&db)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(move |c| prepare(c, &init_key));
+        let readers = r2d2::Pool::builder()
+            .max_size(READERS)
+            .min_idle(Some(0))
+            .build(manager)?;
+        Ok(Vault {
+            dir: dir.to_path_buf(),
+            info,
+            keys,
+            writer: Mutex::new(writer),
+            readers,
+        })
+    }
+
+    fn load_keys(conn: &Connection, keys: &KeyStore) -> Result<()> {
+        let mut stmt = conn.prepare(
+            "SELECT k.tenant_id, k.version, k.wrapped, t.active_key_version
+             FROM tenant_keys k JOIN tenants t ON t.id = k.tenant_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, u32>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (tenant, version, wrapped, active) = row?;
+            keys.load_tenant_key(tenant, version, &WrappedKey(wrapped))
+                .map_err(|_| {
+                    VaultError::Locked(format!(
+                        "key version {version} of tenant {tenant} does not unwrap with the keychain key"
+                    ))
+                })?;
+            if version == active {
+                keys.set_active(tenant, version)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn id(&self) -> Uuid {
+        self.info.vault_id
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
+    /// Runs `f` in one write transaction on the single writer connection; commits on `Ok`.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer.lock().map_err(|_| {
+            VaultError::Meta("the writer connection was poisoned by a panic".into())
+        })?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on a pooled read-only connection.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.readers.get()?;
+        f(&conn)
+    }
+
+    /// Runs `f` with the writer connection outside a transaction (checkpoint, integrity checks).
+    pub(crate) fn with_writer<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.writer.lock().map_err(|_| {
+            VaultError::Meta("the writer connection was poisoned by a panic".into())
+        })?;
+        f(&conn)
+    }
+}

@@ -1,0 +1,13 @@
+//! Build script: lets tauri-build generate the app context and the ACL for the app's own commands.
+//!
+//! The app manifest lists every command the shell registers, so each one gets an `allow-*`
+//! permission and a window may call only what `capabilities/default.json` grants it.
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(&["list_messages", "get_message"]);
+    if let Err(error) =
+        tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+    {
+        panic!("tauri-build failed: {error:#}");
+    }
+}

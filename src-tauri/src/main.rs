@@ -1,0 +1,58 @@
+//! helpr-desktop: the Tauri 2 shell around `helpr-core`, showing the React UI from `ui/`.
+//!
+//! This file owns start-up: it picks the data directory, opens the vault (a failure is kept and
+//! reported by every command, so the window still opens and shows e.g. "vault locked: …"), and
+//! registers the commands from [`commands`].
+//!
+//! Data directory: `--data-dir DIR` (or `--data-dir=DIR`), else `$HELPR_DATA_DIR`, else
+//! `helpr_core::Helpr::default_data_dir()`. Other arguments are ignored: WebKitWebDriver starts
+//! the app with its own flags (`--automation`).
+//!
+//! Builds (run from the workspace root):
+//! - development, UI from the Vite dev server at `devUrl`:
+//!   `npm --prefix ui run dev` and `cargo run -p helpr-desktop`
+//! - production-mode (UI embedded from `ui/dist`, as the E2E test needs):
+//!   `npm --prefix ui ci && npm --prefix ui run build &&
+//!    cargo build -p helpr-desktop --features tauri/custom-protocol`
+//!   Tauri 2 switches from `devUrl` to the embedded `frontendDist` exactly when the `tauri` crate's
+//!   `custom-protocol` feature is on (its build script then turns `cfg(dev)` off); an app-level
+//!   `custom-protocol` feature is not needed.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod args;
+mod commands;
+mod vault;
+
+use tracing_subscriber::EnvFilter;
+
+use crate::vault::Vault;
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let data_dir = args::data_dir(
+        std::env::args_os().skip(1),
+        std::env::var_os("HELPR_DATA_DIR"),
+    )
+    .unwrap_or_else(helpr_core::Helpr::default_data_dir);
+    let vault = tauri::async_runtime::block_on(Vault::open(data_dir));
+
+    let result = tauri::Builder::default()
+        .manage(vault)
+        .invoke_handler(tauri::generate_handler![
+            commands::list_messages,
+            commands::get_message
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("helpr-desktop: {error}");
+        std::process::exit(1);
+    }
+}

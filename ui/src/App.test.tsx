@@ -1,0 +1,104 @@
+// Component tests: the list renders rows, a click opens the reader, command errors reach the banner.
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import { afterEach, describe, expect, it } from "vitest";
+import type { HelprApi, MessageSummary, MessageView } from "./api";
+import { App } from "./App";
+
+afterEach(cleanup);
+
+const summaries: MessageSummary[] = [
+  {
+    id: 1,
+    date: 1_700_000_000,
+    from: "Ada <ada@example.com>",
+    subject: "Quarterly report",
+    snippet: "Numbers attached",
+    unread: true,
+    has_attachments: true,
+  },
+  {
+    id: 2,
+    date: 1_690_000_000,
+    from: "Bob <bob@example.com>",
+    subject: "",
+    snippet: "",
+    unread: false,
+    has_attachments: false,
+  },
+];
+
+const view: MessageView = {
+  id: 1,
+  date: 1_700_000_000,
+  from: "Ada <ada@example.com>",
+  to: ["team@example.com"],
+  cc: [],
+  subject: "Quarterly report",
+  text: "Hello team,\n  see the numbers.",
+  html: null,
+  labels: ["INBOX"],
+  attachments: [{ id: 10, name: "q3.pdf", content_type: "application/pdf", size: 2048 }],
+};
+
+function fakeApi(overrides: Partial<HelprApi> = {}): HelprApi {
+  return {
+    listMessages: () => Promise.resolve(summaries),
+    getMessage: (id) =>
+      id === 1
+        ? Promise.resolve(view)
+        : Promise.reject({ code: "not_found", message: `message ${id} not found` }),
+    ...overrides,
+  };
+}
+
+describe("App", () => {
+  it("renders one row per message with from and subject", async () => {
+    render(<App api={fakeApi()} />);
+    const rows = await screen.findAllByTestId("message-row");
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.textContent).toContain("Ada <ada@example.com>");
+    expect(rows[0]?.textContent).toContain("Quarterly report");
+    expect(rows[1]?.textContent).toContain("(no subject)");
+    expect(within(rows[0]!).getByRole("img", { name: "has attachments" })).toBeTruthy();
+    expect(within(rows[1]!).queryByRole("img", { name: "has attachments" })).toBeNull();
+    expect(screen.getByText("2 messages")).toBeTruthy();
+  });
+
+  it("opens the clicked message with headers, body and attachment names", async () => {
+    render(<App api={fakeApi()} />);
+    const rows = await screen.findAllByTestId("message-row");
+    fireEvent.click(rows[0]!);
+    const subject = await screen.findByTestId("message-subject");
+    expect(subject.textContent).toBe("Quarterly report");
+    const body = screen.getByTestId("message-body");
+    expect(body.tagName).toBe("PRE");
+    expect(body.textContent).toBe("Hello team,\n  see the numbers.");
+    expect(within(screen.getByTestId("attachments")).getByText("q3.pdf")).toBeTruthy();
+    expect(screen.getByText("team@example.com")).toBeTruthy();
+    expect(rows[0]?.getAttribute("aria-current")).toBe("true");
+  });
+
+  it("shows a vault-locked error from list_messages in the banner", async () => {
+    const api = fakeApi({
+      listMessages: () =>
+        Promise.reject({ code: "vault_locked", message: "vault locked: keychain entry missing" }),
+    });
+    render(<App api={api} />);
+    const banner = await screen.findByTestId("error-banner");
+    expect(banner.getAttribute("data-code")).toBe("vault_locked");
+    expect(banner.textContent).toContain("Vault locked");
+    expect(banner.textContent).toContain("vault locked: keychain entry missing");
+    expect(screen.queryAllByTestId("message-row")).toHaveLength(0);
+  });
+
+  it("shows a get_message error and can dismiss it", async () => {
+    render(<App api={fakeApi()} />);
+    const rows = await screen.findAllByTestId("message-row");
+    fireEvent.click(rows[1]!);
+    const banner = await screen.findByTestId("error-banner");
+    expect(banner.textContent).toContain("message 2 not found");
+    expect(screen.getByText("This message could not be opened.")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Dismiss error" }));
+    expect(screen.queryByTestId("error-banner")).toBeNull();
+  });
+});

@@ -1,0 +1,107 @@
+// The screen: error banner on top, message list on the left, the selected message on the right.
+// State lives here; data comes only through the `HelprApi` passed in (the Tauri shell by default).
+import { useCallback, useEffect, useRef, useState } from "react";
+import {
+  tauriApi,
+  toApiError,
+  type ApiError,
+  type HelprApi,
+  type MessageSummary,
+  type MessageView,
+} from "./api";
+import { ErrorBanner } from "./ErrorBanner";
+import { MessageList } from "./MessageList";
+import { MessageReader } from "./MessageReader";
+
+/** What the reader pane shows. */
+type ReaderState =
+  | { status: "idle" }
+  | { status: "loading" }
+  | { status: "loaded"; view: MessageView }
+  | { status: "failed" };
+
+interface Props {
+  api?: HelprApi;
+}
+
+const READER_PLACEHOLDER = {
+  idle: "Select a message to read it.",
+  loading: "Loading…",
+  failed: "This message could not be opened.",
+} as const;
+
+function countLabel(n: number): string {
+  return n === 1 ? "1 message" : `${n} messages`;
+}
+
+export function App({ api = tauriApi }: Props) {
+  const [messages, setMessages] = useState<MessageSummary[] | null>(null);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [reader, setReader] = useState<ReaderState>({ status: "idle" });
+  const [error, setError] = useState<ApiError | null>(null);
+  // The id of the latest `get_message` request; answers to older clicks are dropped.
+  const latestRequest = useRef<number | null>(null);
+
+  const loadMessages = useCallback(() => {
+    api.listMessages().then(
+      (list) => {
+        setMessages(list);
+        setError(null);
+      },
+      (e: unknown) => {
+        setMessages([]);
+        setError(toApiError(e));
+      },
+    );
+  }, [api]);
+
+  useEffect(loadMessages, [loadMessages]);
+
+  const select = useCallback(
+    (id: number) => {
+      setSelectedId(id);
+      setReader({ status: "loading" });
+      latestRequest.current = id;
+      api.getMessage(id).then(
+        (view) => {
+          if (latestRequest.current !== id) return;
+          setReader({ status: "loaded", view });
+          setError(null);
+        },
+        (e: unknown) => {
+          if (latestRequest.current !== id) return;
+          setReader({ status: "failed" });
+          setError(toApiError(e));
+        },
+      );
+    },
+    [api],
+  );
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <span className="brand">helpr</span>
+        <span className="count">{messages === null ? "Loading…" : countLabel(messages.length)}</span>
+        <button type="button" className="refresh" onClick={loadMessages}>
+          Refresh
+        </button>
+      </header>
+      {error !== null ? <ErrorBanner error={error} onDismiss={() => setError(null)} /> : null}
+      <main className="panes">
+        <nav className="list-pane">
+          {messages !== null ? (
+            <MessageList messages={messages} selectedId={selectedId} onSelect={select} />
+          ) : null}
+        </nav>
+        <section className="reader-pane">
+          {reader.status === "loaded" ? (
+            <MessageReader message={reader.view} />
+          ) : (
+            <p className="empty">{READER_PLACEHOLDER[reader.status]}</p>
+          )}
+        </section>
+      </main>
+    </div>
+  );
+}

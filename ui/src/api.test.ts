@@ -1,0 +1,63 @@
+// Unit tests for error mapping at the shell boundary and for the command wrappers.
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const invoke = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+
+const { errorTitle, getMessage, listMessages, toApiError, UNKNOWN_ERROR_CODE } = await import("./api");
+
+describe("toApiError", () => {
+  it("keeps a {code, message} payload from helpr-core", () => {
+    expect(toApiError({ code: "vault_locked", message: "vault locked: no key", extra: 1 })).toEqual({
+      code: "vault_locked",
+      message: "vault locked: no key",
+    });
+  });
+
+  it("wraps a bare string rejection", () => {
+    expect(toApiError("command list_messages not found")).toEqual({
+      code: UNKNOWN_ERROR_CODE,
+      message: "command list_messages not found",
+    });
+  });
+
+  it("wraps a JavaScript Error", () => {
+    expect(toApiError(new TypeError("ipc is undefined"))).toEqual({
+      code: UNKNOWN_ERROR_CODE,
+      message: "ipc is undefined",
+    });
+  });
+
+  it("does not trust half-shaped objects", () => {
+    expect(toApiError({ code: 3, message: "x" }).code).toBe(UNKNOWN_ERROR_CODE);
+    expect(toApiError(null).code).toBe(UNKNOWN_ERROR_CODE);
+  });
+});
+
+describe("errorTitle", () => {
+  it("names known codes and falls back for others", () => {
+    expect(errorTitle("vault_locked")).toBe("Vault locked");
+    expect(errorTitle("not_found")).toBe("Not found");
+    expect(errorTitle("not_initialized")).toBe("No vault here");
+    expect(errorTitle("something_new")).toBe("Something went wrong");
+  });
+});
+
+describe("command wrappers", () => {
+  beforeEach(() => invoke.mockReset());
+
+  it("calls the Rust commands by name with their arguments", async () => {
+    invoke.mockResolvedValueOnce([]);
+    await listMessages();
+    expect(invoke).toHaveBeenCalledWith("list_messages", undefined);
+
+    invoke.mockResolvedValueOnce({ id: 7 });
+    await getMessage(7);
+    expect(invoke).toHaveBeenCalledWith("get_message", { id: 7 });
+  });
+
+  it("rejects with an ApiError", async () => {
+    invoke.mockRejectedValueOnce({ code: "not_found", message: "message 9 not found" });
+    await expect(getMessage(9)).rejects.toEqual({ code: "not_found", message: "message 9 not found" });
+  });
+});

@@ -1,0 +1,236 @@
+//! `cargo xtask demo`: build helpr, generate a sample mailbox, import it into a fresh vault and
+//! show it — in the desktop app when there is a display, with `helpr list` otherwise.
+//!
+//! The vault needs a keychain. When the caller's session bus offers a Secret Service, the demo
+//! uses it (and keeps the vault, so it can be explored afterwards); otherwise it runs inside a
+//! throw-away keychain session (see `keychain.rs`), and the vault, useless once its key is gone,
+//! is deleted at the end.
+
+use std::env;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use crate::keychain::{self, Display};
+use crate::sample_mail::{self, Options};
+use crate::steps::Steps;
+use crate::{deps, process, workspace};
+
+/// The Secret Service's well-known D-Bus name.
+const SECRET_SERVICE: &str = "org.freedesktop.secrets";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Seed of the generated mailbox: the same seed gives the same mail.
+    #[arg(long, default_value_t = sample_mail::DEFAULT_SEED)]
+    pub seed: u64,
+    /// How many messages to generate.
+    #[arg(long, default_value_t = sample_mail::DEFAULT_COUNT)]
+    pub messages: usize,
+    /// Show the vault with `helpr list` even when a display is available.
+    #[arg(long)]
+    pub cli: bool,
+}
+
+/// What the demo runs once a keychain is available (also the hidden `in-session demo` arguments).
+#[derive(Debug, clap::Args)]
+pub struct SessionArgs {
+    /// The `helpr` executable.
+    #[arg(long)]
+    pub helpr: PathBuf,
+    /// The desktop executable; without it the demo ends with `helpr list`.
+    #[arg(long)]
+    pub desktop: Option<PathBuf>,
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    #[arg(long)]
+    pub maildir: PathBuf,
+}
+
+impl SessionArgs {
+    fn to_task_args(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> =
+            vec!["demo".into(), "--helpr".into(), self.helpr.clone().into()];
+        if let Some(desktop) = &self.desktop {
+            args.extend(["--desktop".into(), desktop.clone().into()]);
+        }
+        args.extend([
+            "--data-dir".into(),
+            self.data_dir.clone().into(),
+            "--maildir".into(),
+            self.maildir.clone().into(),
+        ]);
+        args
+    }
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let with_desktop = !args.cli && has_display();
+    let mut steps = Steps::new("demo", false);
+    steps.run("prerequisites: system packages, node", || {
+        deps::ensure_packages(&[deps::DESKTOP_PACKAGES, deps::KEYCHAIN_PACKAGES])?;
+        if with_desktop {
+            deps::ensure_node()?;
+            deps::npm_install()?;
+        }
+        Ok(())
+    })?;
+
+    let mut helpr = PathBuf::new();
+    steps.run("build helpr", || {
+        helpr = workspace::build_cli()?;
+        Ok(())
+    })?;
+    let mut desktop = None;
+    if with_desktop {
+        steps.run("ui: npm run build", || {
+            process::run(deps::npm().args(["run", "build"]))
+        })?;
+        steps.run("build the desktop app", || {
+            desktop = Some(workspace::build_desktop()?);
+            Ok(())
+        })?;
+    } else if !args.cli {
+        println!("note: no DISPLAY or WAYLAND_DISPLAY, so no desktop app; the demo ends with `helpr list`");
+    }
+
+    let scratch = tempfile::Builder::new()
+        .prefix("helpr-demo-")
+        .tempdir()
+        .context("could not create the demo directory")?;
+    let programs = SessionArgs {
+        helpr,
+        desktop,
+        data_dir: scratch.path().join("data"),
+        maildir: scratch.path().join("maildir"),
+    };
+    steps.run(
+        &format!(
+            "generate {} sample messages (seed {})",
+            args.messages, args.seed
+        ),
+        || {
+            std::fs::create_dir_all(&programs.data_dir)?;
+            let options = Options {
+                seed: args.seed,
+                count: args.messages,
+            };
+            let summary = sample_mail::write_maildir(&programs.maildir, &options)?;
+            println!("{}: {summary}", programs.maildir.display());
+            Ok(())
+        },
+    )?;
+
+    if secret_service_reachable() {
+        println!("keychain: using the Secret Service of this session");
+        steps.run("helpr", || run_programs(&programs))?;
+        let kept = scratch.keep();
+        print_keep_notes(&kept, &programs.helpr);
+    } else {
+        println!("keychain: no Secret Service on this session bus; using a throw-away one");
+        steps.run("helpr (throw-away keychain session)", || {
+            keychain::run(&programs.to_task_args(), Display::Inherit)
+        })?;
+        println!(
+            "\nThe demo vault's key lived in the throw-away keychain, so the vault was deleted."
+        );
+    }
+    steps.finish()
+}
+
+/// Inside a keychain session: the same runs as with the caller's keychain.
+pub fn run_in_session(args: &SessionArgs) -> Result<()> {
+    run_programs(args)
+}
+
+fn run_programs(args: &SessionArgs) -> Result<()> {
+    let helpr = || {
+        let mut cmd = Command::new(&args.helpr);
+        cmd.arg("--data-dir").arg(&args.data_dir);
+        cmd
+    };
+    process::run(helpr().arg("init"))?;
+    process::run(helpr().arg("import").arg(&args.maildir))?;
+    match &args.desktop {
+        Some(desktop) => {
+            println!("\nOpening the desktop app; close its window to end the demo.");
+            process::run(Command::new(desktop).arg("--data-dir").arg(&args.data_dir))
+        }
+        None => process::run(helpr().arg("list")),
+    }
+}
+
+fn print_keep_notes(root: &Path, helpr: &Path) {
+    let data = root.join("data");
+    let helpr = helpr.display();
+    let data_arg = data.display();
+    println!(
+        "\nThe demo vault stays in {data_arg}. Explore it:\n  \
+         {helpr} --data-dir {data_arg} list --json\n  \
+         {helpr} --data-dir {data_arg} show ID\n  \
+         {helpr} --data-dir {data_arg} keys list\n  \
+         {helpr} --data-dir {data_arg} doctor\n\
+         Its key is in your keychain (service \"helpr\", account \"vault-<uuid>\"); \
+         delete both {} and that entry when done.",
+        root.display()
+    );
+}
+
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|name| env::var_os(name).is_some_and(|value| !value.is_empty()))
+}
+
+/// True when the caller's session bus has, or can start, a Secret Service.
+fn secret_service_reachable() -> bool {
+    if env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none_or(|address| address.is_empty()) {
+        return false;
+    }
+    ["ListNames", "ListActivatableNames"].iter().any(|method| {
+        let mut cmd = Command::new("dbus-send");
+        cmd.args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+        ])
+        .arg(format!("org.freedesktop.DBus.{method}"));
+        process::output(&mut cmd).is_ok_and(|reply| reply.contains(SECRET_SERVICE))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_args_round_trip_through_the_command_line() {
+        use clap::Parser;
+
+        #[derive(Debug, Parser)]
+        struct Probe {
+            #[command(subcommand)]
+            task: keychain::Task,
+        }
+
+        let original = SessionArgs {
+            helpr: "/t/helpr".into(),
+            desktop: Some("/t/helpr desktop".into()),
+            data_dir: "/tmp/d".into(),
+            maildir: "/tmp/m".into(),
+        };
+        let mut argv = vec![OsString::from("in-session")];
+        argv.extend(original.to_task_args());
+        let parsed = Probe::try_parse_from(argv).unwrap();
+        let keychain::Task::Demo(parsed) = parsed.task else {
+            panic!("not the demo task: {parsed:?}");
+        };
+        assert_eq!(parsed.helpr, original.helpr);
+        assert_eq!(parsed.desktop, original.desktop);
+        assert_eq!(parsed.data_dir, original.data_dir);
+        assert_eq!(parsed.maildir, original.maildir);
+    }
+}
