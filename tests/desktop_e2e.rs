@@ -1,7 +1,7 @@
 //! Desktop end-to-end tests: the real `helpr-desktop` app, driven over WebDriver
 //! (tauri-driver + WebKitWebDriver), against a real vault (real SQLCipher, real keychain):
-//! a message imported through helpr-core shows in the list and opens in the reader, and a data
-//! dir that holds no vault puts a `{code, message}` error in the banner instead of a crash.
+//! a message imported through helpr-core shows in the list and opens in the reader, and a vault
+//! whose keychain entry is gone opens the window anyway with a `vault_locked` error banner.
 //!
 //! These tests build nothing. Build the app first, with the UI embedded (production mode; a plain
 //! `cargo build` makes the app load the Vite dev server at `devUrl` instead):
@@ -88,39 +88,52 @@ async fn desktop_app_lists_and_opens_an_imported_message() -> Result<()> {
     let work = tempfile::tempdir()?;
     let data_dir = work.path().join("vault");
     let canary = Canary::new();
-    seed_vault(&data_dir, &work.path().join("canary.eml"), &canary).await?;
-    with_app(work.path(), &data_dir, async |client, screenshots| {
+    let keychain = seed_vault(&data_dir, &work.path().join("canary.eml"), &canary).await?;
+    let outcome = with_app(work.path(), &data_dir, async |client, screenshots| {
         read_canary(client, &canary, &screenshots.join("desktop.png")).await
     })
-    .await
+    .await;
+    // Best effort: leave no key behind in a developer's real keychain.
+    let _ = keychain.delete_credential();
+    outcome
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn desktop_app_shows_the_error_when_the_vault_cannot_open() -> Result<()> {
+async fn desktop_app_shows_vault_locked_when_the_keychain_entry_is_gone() -> Result<()> {
     let work = tempfile::tempdir()?;
-    // A regular file where the vault directory should be: no vault can be opened from it.
-    let data_dir = work.path().join("not-a-vault");
-    std::fs::write(&data_dir, b"this is not a helpr vault")?;
+    let data_dir = work.path().join("vault");
+    let helpr = helpr_core::Helpr::init(&data_dir, "default")
+        .await
+        .context("creating the vault")?;
+    let keychain = keychain_entry(&helpr)?;
+    drop(helpr);
+    keychain
+        .delete_credential()
+        .context("deleting the vault's keychain entry")?;
+
     with_app(work.path(), &data_dir, async |client, screenshots| {
         let banner = wait_for(client, "//*[@data-testid='error-banner']", LIST_DEADLINE)
             .await
-            .context("no error banner for a data dir that is not a vault")?;
+            .context("no error banner for a vault whose key is gone")?;
         let code = banner.attr("data-code").await?.unwrap_or_default();
         let text = banner.text().await?;
-        ensure!(!code.is_empty(), "error banner without a code: {text:?}");
         ensure!(
-            text.contains(&code),
-            "banner {text:?} does not show its code {code:?}"
+            code == "vault_locked",
+            "banner code {code:?}, text {text:?}"
+        );
+        ensure!(
+            text.contains("Vault locked") && text.contains("vault locked:"),
+            "banner does not say the vault is locked: {text:?}"
         );
         let rows = client
             .find_all(Locator::Css("[data-testid=message-row]"))
             .await?;
         ensure!(
             rows.is_empty(),
-            "{} message rows shown without a vault",
+            "{} message rows shown from a locked vault",
             rows.len()
         );
-        save_screenshot(client, &screenshots.join("desktop-error.png")).await
+        save_screenshot(client, &screenshots.join("desktop-locked.png")).await
     })
     .await
 }
@@ -161,9 +174,9 @@ async fn with_app(
     Ok(())
 }
 
-/// Creates a vault in `data_dir` and imports the canary message through helpr-core.
-async fn seed_vault(data_dir: &Path, eml_path: &Path, canary: &Canary) -> Result<()> {
-    std::fs::create_dir_all(data_dir)?;
+/// Creates a vault in `data_dir` and imports the canary message through helpr-core; returns the
+/// vault's keychain entry.
+async fn seed_vault(data_dir: &Path, eml_path: &Path, canary: &Canary) -> Result<keyring::Entry> {
     std::fs::write(eml_path, canary.eml())?;
     let helpr = helpr_core::Helpr::init(data_dir, "default")
         .await
@@ -181,7 +194,15 @@ async fn seed_vault(data_dir: &Path, eml_path: &Path, canary: &Canary) -> Result
         "the imported canary is not in the vault before the app starts (got {} messages)",
         listed.len()
     );
-    Ok(())
+    keychain_entry(&helpr)
+}
+
+/// The vault's key in the real keychain: service "helpr", account "vault-<vault id>".
+fn keychain_entry(helpr: &helpr_core::Helpr) -> Result<keyring::Entry> {
+    Ok(keyring::Entry::new(
+        "helpr",
+        &format!("vault-{}", helpr.vault_id()),
+    )?)
 }
 
 /// Starts a WebDriver session, which launches the app with `--data-dir`.

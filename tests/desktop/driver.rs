@@ -104,7 +104,9 @@ pub struct TauriDriver {
 }
 
 impl TauriDriver {
-    /// Starts `tauri-driver` on free ports, logging to `log`, and waits until it accepts connections.
+    /// Starts `tauri-driver` on free ports, logging to `log`, and waits until both it and the
+    /// WebKitWebDriver it starts accept connections (tauri-driver listens before its native driver
+    /// does; a session requested in between fails with "connection refused").
     pub fn start(binary: &Path, log: &Path) -> Result<Self> {
         let port = free_port()?;
         let native_port = free_port()?;
@@ -126,7 +128,9 @@ impl TauriDriver {
             port,
             log: log.to_path_buf(),
         };
-        driver.wait_until_listening()?;
+        let deadline = Instant::now() + DRIVER_START_DEADLINE;
+        driver.wait_until_listening(port, "tauri-driver", deadline)?;
+        driver.wait_until_listening(native_port, "WebKitWebDriver", deadline)?;
         Ok(driver)
     }
 
@@ -144,9 +148,8 @@ impl TauriDriver {
         text
     }
 
-    fn wait_until_listening(&mut self) -> Result<()> {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let deadline = Instant::now() + DRIVER_START_DEADLINE;
+    fn wait_until_listening(&mut self, port: u16, what: &str, deadline: Instant) -> Result<()> {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         loop {
             if let Some(status) = self.child.try_wait()? {
                 bail!(
@@ -159,9 +162,8 @@ impl TauriDriver {
             }
             if Instant::now() >= deadline {
                 bail!(
-                    "tauri-driver did not listen on port {} within {:?}; its output:\n{}",
-                    self.port,
-                    DRIVER_START_DEADLINE,
+                    "{what} did not listen on port {port} within {DRIVER_START_DEADLINE:?}; \
+                     tauri-driver output:\n{}",
                     self.log()
                 );
             }

@@ -1,1 +1,239 @@
-//! placeholder
+//! Shared helpers for the cross-crate tests: run the real `helpr` binary against a temp data
+//! dir (with its own TMPDIR), read the real keychain entry, snapshot a folder byte for byte, and
+//! scan files for canaries in the encodings DESIGN §3 names.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use base64::Engine;
+
+/// The `helpr` binary built beside this test executable (`target/<profile>/helpr`).
+pub fn helpr_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    let bin = profile_dir.join(format!("helpr{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p helpr-cli` (cargo test --workspace does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A scratch vault location: a data dir and a private temp dir for the process.
+pub struct Scratch {
+    pub root: tempfile::TempDir,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(root.path().join("tmp")).unwrap();
+        std::fs::create_dir_all(root.path().join("mail")).unwrap();
+        Scratch { root }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.root.path().join("data")
+    }
+
+    pub fn tmp(&self) -> PathBuf {
+        self.root.path().join("tmp")
+    }
+
+    pub fn mail(&self) -> PathBuf {
+        self.root.path().join("mail")
+    }
+
+    /// `helpr --data-dir DATA args…` with TMPDIR pointed at our temp dir.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(helpr_bin());
+        cmd.arg("--data-dir")
+            .arg(self.data())
+            .args(args)
+            .env("TMPDIR", self.tmp())
+            .env_remove("HELPR_DATA_DIR");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run helpr")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "helpr {args:?} failed ({}):\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs with `--json` appended and parses stdout.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let out = self.ok(&args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{out}"))
+    }
+
+    pub fn init(&self) -> &Self {
+        self.ok(&["init"]);
+        self
+    }
+
+    /// The vault id from `vault.json`.
+    pub fn vault_id(&self) -> String {
+        let info: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(self.data().join("vault.json")).unwrap())
+                .unwrap();
+        info["vault_id"].as_str().unwrap().to_string()
+    }
+
+    /// The real keychain entry of this vault.
+    pub fn keychain_entry(&self) -> keyring::Entry {
+        keyring::Entry::new("helpr", &format!("vault-{}", self.vault_id())).unwrap()
+    }
+
+    /// Writes a message file under the mail dir and returns its path.
+    pub fn write_mail(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.mail().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Leave the keychain as we found it.
+        if self.data().join("vault.json").exists() {
+            let _ = self.keychain_entry().delete_credential();
+        }
+    }
+}
+
+/// A simple but complete message: text body, one attachment, a label, a Message-ID.
+pub fn message(id: &str, subject: &str, body: &str, attachment: Option<(&str, &[u8])>) -> Vec<u8> {
+    let mut m = format!(
+        "From: Sender {id} <sender-{id}@example.com>\r\n\
+To: team@example.com\r\n\
+Subject: {subject}\r\n\
+Date: Mon, 2 Mar 2026 10:00:00 +0000\r\n\
+Message-ID: <{id}@example.com>\r\n\
+MIME-Version: 1.0\r\n"
+    );
+    match attachment {
+        None => m.push_str(&format!(
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+        )),
+        Some((name, data)) => m.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=BOUND\r\n\r\n--BOUND\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n--BOUND\r\n\
+Content-Type: application/octet-stream; name=\"{name}\"\r\n\
+Content-Disposition: attachment; filename=\"{name}\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--BOUND--\r\n",
+            base64::engine::general_purpose::STANDARD.encode(data)
+        )),
+    }
+    m.into_bytes()
+}
+
+/// Every file under `dir` with its bytes.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).unwrap_or_default());
+            }
+        }
+    }
+    walk(dir, &mut out);
+    out
+}
+
+/// The byte patterns a canary may take on disk: raw UTF-8, UTF-16 LE/BE, base64 at each of
+/// the three alignments, and quoted-printable.
+pub fn canary_forms(canary: &str) -> Vec<(String, Vec<u8>)> {
+    let mut forms = vec![("raw".to_string(), canary.as_bytes().to_vec())];
+    forms.push((
+        "utf-16le".into(),
+        canary
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect(),
+    ));
+    forms.push((
+        "utf-16be".into(),
+        canary
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect(),
+    ));
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for shift in 0..3 {
+        // Encode with `shift` bytes of prefix, then keep only the characters that depend on
+        // the canary alone (drop the first group and the tail), so any base64 stream that
+        // contains the canary at that alignment contains this string.
+        let prefixed: Vec<u8> = std::iter::repeat_n(b'x', shift)
+            .chain(canary.bytes())
+            .collect();
+        let enc = b64.encode(&prefixed);
+        let start = if shift == 0 { 0 } else { 4 };
+        let usable = (prefixed.len() / 3) * 4;
+        if usable > start + 8 {
+            forms.push((
+                format!("base64+{shift}"),
+                enc[start..usable].as_bytes().to_vec(),
+            ));
+        }
+    }
+    let qp: String = canary
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("={b:02X}")
+            }
+        })
+        .collect();
+    forms.push(("quoted-printable".into(), qp.into_bytes()));
+    forms
+}
+
+/// `(file, form)` for every occurrence of any form of `canary` under `dirs`.
+pub fn scan(dirs: &[&Path], canary: &str) -> Vec<(PathBuf, String)> {
+    let forms = canary_forms(canary);
+    let mut hits = Vec::new();
+    for dir in dirs {
+        for (path, bytes) in snapshot(dir) {
+            for (name, form) in &forms {
+                if bytes.windows(form.len()).any(|w| w == form.as_slice()) {
+                    hits.push((path.clone(), name.clone()));
+                }
+            }
+        }
+    }
+    hits
+}

@@ -89,6 +89,7 @@ describe("App", () => {
     expect(banner.textContent).toContain("Vault locked");
     expect(banner.textContent).toContain("vault locked: keychain entry missing");
     expect(screen.queryAllByTestId("message-row")).toHaveLength(0);
+    expect(screen.getByText("Messages could not be loaded.")).toBeTruthy();
   });
 
   it("shows a get_message error and can dismiss it", async () => {

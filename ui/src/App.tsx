@@ -30,12 +30,15 @@ const READER_PLACEHOLDER = {
   failed: "This message could not be opened.",
 } as const;
 
-function countLabel(n: number): string {
-  return n === 1 ? "1 message" : `${n} messages`;
+function countLabel(messages: readonly MessageSummary[] | "failed" | null): string {
+  if (messages === null) return "Loading…";
+  if (messages === "failed") return "";
+  return messages.length === 1 ? "1 message" : `${messages.length} messages`;
 }
 
 export function App({ api = tauriApi }: Props) {
-  const [messages, setMessages] = useState<MessageSummary[] | null>(null);
+  // null while loading; "failed" when the list could not be read (the banner says why).
+  const [messages, setMessages] = useState<MessageSummary[] | "failed" | null>(null);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [reader, setReader] = useState<ReaderState>({ status: "idle" });
   const [error, setError] = useState<ApiError | null>(null);
@@ -49,7 +52,7 @@ export function App({ api = tauriApi }: Props) {
         setError(null);
       },
       (e: unknown) => {
-        setMessages([]);
+        setMessages("failed");
         setError(toApiError(e));
       },
     );
@@ -82,7 +85,7 @@ export function App({ api = tauriApi }: Props) {
     <div className="app">
       <header className="topbar">
         <span className="brand">helpr</span>
-        <span className="count">{messages === null ? "Loading…" : countLabel(messages.length)}</span>
+        <span className="count">{countLabel(messages)}</span>
         <button type="button" className="refresh" onClick={loadMessages}>
           Refresh
         </button>
@@ -90,7 +93,9 @@ export function App({ api = tauriApi }: Props) {
       {error !== null ? <ErrorBanner error={error} onDismiss={() => setError(null)} /> : null}
       <main className="panes">
         <nav className="list-pane">
-          {messages !== null ? (
+          {messages === "failed" ? (
+            <p className="empty">Messages could not be loaded.</p>
+          ) : messages !== null ? (
             <MessageList messages={messages} selectedId={selectedId} onSelect={select} />
           ) : null}
         </nav>

@@ -13,7 +13,11 @@ use clap::{Parser, Subcommand};
 use helpr_core::{CoreError, Helpr};
 
 #[derive(Parser)]
-#[command(name = "helpr", version, about = "helpr: an encrypted team inbox, from a terminal")]
+#[command(
+    name = "helpr",
+    version,
+    about = "helpr: an encrypted team inbox, from a terminal"
+)]
 struct Cli {
     /// The vault's data folder (default: the platform data dir, e.g. ~/.local/share/helpr).
     #[arg(long, global = true, env = "HELPR_DATA_DIR")]
@@ -124,7 +128,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("helpr: {e}");
-            let code = if matches!(e, CoreError::Locked(_)) { 3 } else { 1 };
+            let code = if matches!(e, CoreError::Locked(_)) {
+                3
+            } else {
+                1
+            };
             if json {
                 output::print_json(&serde_json::json!({
                     "error": helpr_core::ErrorPayload::from(e)

@@ -40,7 +40,11 @@ pub struct ImportReport {
     pub rejections: Vec<RejectedItem>,
 }
 
-fn to_new_message(inbox_id: i64, raw: &RawMessage, mail: ParsedMail) -> Result<NewMessage, Rejection> {
+fn to_new_message(
+    inbox_id: i64,
+    raw: &RawMessage,
+    mail: ParsedMail,
+) -> Result<NewMessage, Rejection> {
     let headers = serde_json::to_vec(&mail.headers)
         .map_err(|e| Rejection(format!("headers could not be encoded: {e}")))?;
     let dedupe_key = match &mail.headers.message_id {
@@ -99,9 +103,12 @@ impl Helpr {
         progress: &(dyn Fn(ImportProgress) + Send + Sync),
     ) -> Result<ImportReport, CoreError> {
         if paths.is_empty() {
-            return Err(CoreError::InvalidInput("nothing to import: give a file or folder".into()));
+            return Err(CoreError::InvalidInput(
+                "nothing to import: give a file or folder".into(),
+            ));
         }
-        let (units, bytes_total) = plan(paths).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        let (units, bytes_total) =
+            plan(paths).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
         let inbox = self.vault.local_inbox(self.tenant)?.id;
         let mut report = ImportReport::default();
         let mut state = ImportProgress {

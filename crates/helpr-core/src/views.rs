@@ -9,6 +9,8 @@ use crate::CoreError;
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 pub struct MessageSummary {
     pub id: i64,
+    /// The conversation this message belongs to.
+    pub thread_id: i64,
     /// Seconds since the Unix epoch.
     pub date: i64,
     pub from: String,
@@ -44,6 +46,7 @@ impl From<StoredSummary> for MessageSummary {
     fn from(s: StoredSummary) -> Self {
         MessageSummary {
             id: s.id,
+            thread_id: s.thread_id,
             date: s.date,
             from: s.sender,
             subject: s.subject,
@@ -82,7 +85,11 @@ impl TryFrom<StoredMessage> for MessageView {
             text: m.text,
             html: m.html,
             labels: m.labels,
-            attachments: m.attachments.into_iter().map(AttachmentInfo::from).collect(),
+            attachments: m
+                .attachments
+                .into_iter()
+                .map(AttachmentInfo::from)
+                .collect(),
         })
     }
 }

@@ -57,14 +57,22 @@ pub fn sealed_version(sealed: &[u8]) -> Result<u32, CryptoError> {
     if sealed[0] != SEALED_FORMAT_V1 {
         return Err(CryptoError::UnknownFormat(sealed[0]));
     }
-    Ok(u32::from_be_bytes(sealed[1..5].try_into().expect("4 bytes")))
+    Ok(u32::from_be_bytes(
+        sealed[1..5].try_into().expect("4 bytes"),
+    ))
 }
 
 pub(crate) fn seal(cipher: &Aes256Gcm, version: u32, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let mut nonce = [0u8; 12];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let ct = cipher
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .expect("AES-GCM encryption of an in-memory buffer cannot fail");
     let mut out = Vec::with_capacity(HEADER_LEN + ct.len());
     out.push(SEALED_FORMAT_V1);

@@ -155,7 +155,9 @@ impl KeyStore {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
         let tenants = self.tenants.read().expect("key store lock");
-        let keys = tenants.get(&tenant).ok_or(CryptoError::NoActiveKey(tenant))?;
+        let keys = tenants
+            .get(&tenant)
+            .ok_or(CryptoError::NoActiveKey(tenant))?;
         let version = keys.active.ok_or(CryptoError::NoActiveKey(tenant))?;
         let cipher = keys
             .deks

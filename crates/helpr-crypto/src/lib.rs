@@ -10,10 +10,10 @@
 //! `Debug`/`Display`/`Serialize` over its bytes.
 
 pub mod envelope;
+mod error;
 pub mod kek;
 pub mod keychain;
 pub mod keystore;
-mod error;
 
 pub use envelope::{RecordRef, SEALED_FORMAT_V1};
 pub use error::{CryptoError, KeychainError};

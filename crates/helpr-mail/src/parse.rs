@@ -85,7 +85,12 @@ impl ParsedMail {
     /// `In-Reply-To` then `References`, without duplicates.
     pub fn thread_refs(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for r in self.headers.in_reply_to.iter().chain(&self.headers.references) {
+        for r in self
+            .headers
+            .in_reply_to
+            .iter()
+            .chain(&self.headers.references)
+        {
             if !out.contains(r) {
                 out.push(r.clone());
             }
@@ -308,11 +313,23 @@ JVBERi0xLjQ=\r\n\
     #[test]
     fn rejects_what_is_not_mail_with_a_reason() {
         assert!(parse(b"").unwrap_err().0.contains("empty"));
-        assert!(parse(b"{\"json\": true}\n").unwrap_err().0.contains("not an email"));
-        assert!(parse(b"just some text\n").unwrap_err().0.contains("not an email"));
-        assert!(parse(b"X-Foo: bar\r\n\r\nbody").unwrap_err().0.contains("no From"));
+        assert!(parse(b"{\"json\": true}\n")
+            .unwrap_err()
+            .0
+            .contains("not an email"));
+        assert!(parse(b"just some text\n")
+            .unwrap_err()
+            .0
+            .contains("not an email"));
+        assert!(parse(b"X-Foo: bar\r\n\r\nbody")
+            .unwrap_err()
+            .0
+            .contains("no From"));
         // Leading blank padding is not a reason to reject.
-        assert_eq!(parse(b"   \n\r\nSubject: padded\r\n\r\nx").unwrap().subject, "padded");
+        assert_eq!(
+            parse(b"   \n\r\nSubject: padded\r\n\r\nx").unwrap().subject,
+            "padded"
+        );
     }
 
     #[test]
@@ -321,7 +338,9 @@ JVBERi0xLjQ=\r\n\
         for len in 0..400 {
             let mut buf = b"From: a@b\r\n".to_vec();
             for _ in 0..len {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 buf.push((seed >> 56) as u8);
             }
             let _ = parse(&buf);

@@ -89,7 +89,11 @@ pub(crate) fn insert(
 }
 
 impl Vault {
-    pub(crate) fn attachments_of(&self, tenant: i64, message_id: i64) -> Result<Vec<StoredAttachment>> {
+    pub(crate) fn attachments_of(
+        &self,
+        tenant: i64,
+        message_id: i64,
+    ) -> Result<Vec<StoredAttachment>> {
         type Row = (i64, Vec<u8>, String, Option<Vec<u8>>, bool, i64);
         let rows: Vec<Row> = self.read(|c| {
             let mut stmt = c.prepare(
@@ -97,7 +101,14 @@ impl Vault {
                  WHERE message_id = ?1 AND tenant_id = ?2 ORDER BY position",
             )?;
             let rows = stmt.query_map(params![message_id, tenant], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })?;
@@ -136,7 +147,8 @@ impl Vault {
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let (count, size) = head.ok_or_else(|| VaultError::NotFound(format!("attachment {id}")))?;
+            let (count, size) =
+                head.ok_or_else(|| VaultError::NotFound(format!("attachment {id}")))?;
             let mut stmt = c.prepare(
                 "SELECT idx, data FROM attachment_chunks WHERE attachment_id = ?1 ORDER BY idx",
             )?;

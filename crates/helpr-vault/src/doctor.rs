@@ -41,8 +41,11 @@ impl Vault {
     pub fn doctor(&self) -> Result<DoctorReport> {
         self.with_writer(|c| {
             let count = |table: &str| -> Result<u64> {
-                Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))?
-                    as u64)
+                Ok(
+                    c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                        r.get::<_, i64>(0)
+                    })? as u64,
+                )
             };
             Ok(DoctorReport {
                 schema_version: schema_version(c)?,

@@ -15,6 +15,7 @@ pub(crate) fn next_id(tx: &Transaction<'_>, table: &str) -> Result<i64> {
             |r| r.get(0),
         )
         .optional()?;
-    let max: Option<i64> = tx.query_row(&format!("SELECT MAX(id) FROM {table}"), [], |r| r.get(0))?;
+    let max: Option<i64> =
+        tx.query_row(&format!("SELECT MAX(id) FROM {table}"), [], |r| r.get(0))?;
     Ok(seq.unwrap_or(0).max(max.unwrap_or(0)) + 1)
 }

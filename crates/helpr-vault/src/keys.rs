@@ -150,7 +150,9 @@ impl Vault {
         self.write(|tx| {
             // Re-check inside the deleting transaction: nothing may still need this key.
             if count_version(tx, tenant, version)? > 0 {
-                return Err(VaultError::Meta("records appeared under a retiring key".into()));
+                return Err(VaultError::Meta(
+                    "records appeared under a retiring key".into(),
+                ));
             }
             tx.execute(
                 "DELETE FROM tenant_keys WHERE tenant_id = ?1 AND version = ?2",
@@ -209,7 +211,11 @@ impl Vault {
                     sets.join(", ")
                 );
                 let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(id), Box::new(active)];
-                args.extend(resealed.into_iter().map(|v| Box::new(v) as Box<dyn rusqlite::ToSql>));
+                args.extend(
+                    resealed
+                        .into_iter()
+                        .map(|v| Box::new(v) as Box<dyn rusqlite::ToSql>),
+                );
                 tx.execute(&update, rusqlite::params_from_iter(args.iter()))?;
                 if *table == "attachments" {
                     self.reseal_chunks(tx, tenant, id)?;

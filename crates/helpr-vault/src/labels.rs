@@ -32,7 +32,14 @@ pub(crate) fn get_or_create(
     tx.execute(
         "INSERT INTO labels (id, tenant_id, inbox_id, name_fp, name, key_version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![id, tenant, inbox, fp.to_vec(), sealed, keys.active_version(tenant)?],
+        params![
+            id,
+            tenant,
+            inbox,
+            fp.to_vec(),
+            sealed,
+            keys.active_version(tenant)?
+        ],
     )?;
     Ok(id)
 }
@@ -44,7 +51,8 @@ impl Vault {
                 "SELECT l.id, l.name FROM message_labels ml JOIN labels l ON l.id = ml.label_id
                  WHERE ml.message_id = ?1 AND l.tenant_id = ?2",
             )?;
-            let rows = stmt.query_map(params![message_id, tenant], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows =
+                stmt.query_map(params![message_id, tenant], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })?;
         let mut names = rows

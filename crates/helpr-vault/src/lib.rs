@@ -13,21 +13,21 @@
 
 pub mod attachments;
 pub mod doctor;
+mod error;
+mod ids;
 pub mod keys;
 pub mod labels;
 pub mod layout;
 pub mod messages;
 pub mod migrations;
 pub mod open;
-mod error;
-mod ids;
 mod scope;
 mod tenants;
 
 pub use attachments::{NewAttachment, StoredAttachment};
 pub use doctor::DoctorReport;
 pub use error::VaultError;
-pub use keys::{KeyVersionInfo, RetireControl, RetireProgress, RetireOutcome};
+pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
 pub use messages::{InsertOutcome, NewMessage, StoredMessage, StoredSummary};
 pub use open::Vault;
 pub use scope::Scope;
@@ -40,3 +40,6 @@ pub(crate) fn now() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tamper_tests;

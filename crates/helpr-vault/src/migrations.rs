@@ -147,7 +147,14 @@ pub(crate) const SEALED_COLUMNS: &[(&str, &str, &[&str])] = &[
     (
         "messages",
         "message",
-        &["sender", "subject", "snippet", "headers", "body_text", "body_html"],
+        &[
+            "sender",
+            "subject",
+            "snippet",
+            "headers",
+            "body_text",
+            "body_html",
+        ],
     ),
     ("attachments", "attachment", &["name", "content_id"]),
     ("labels", "label", &["name"]),

@@ -25,8 +25,10 @@ pub struct Vault {
     dir: PathBuf,
     info: VaultInfo,
     keys: Arc<KeyStore>,
-    writer: Mutex<Connection>,
+    // Field order is drop order: readers close first, so the writer is the last connection and
+    // SQLite checkpoints and removes the WAL on close.
     readers: r2d2::Pool<SqliteConnectionManager>,
+    writer: Mutex<Connection>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -40,6 +42,8 @@ impl std::fmt::Debug for Vault {
 
 /// Keys a fresh connection and sets the pragmas every connection uses.
 fn prepare(conn: &Connection, key: &SqlcipherKey) -> rusqlite::Result<()> {
+    // A wrong key is reported as "vault locked"; SQLCipher's own log lines would only add noise.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     let sql = Zeroizing::new(format!(
         "PRAGMA key = {};",
         key.pragma_literal().expose_secret()
@@ -51,11 +55,38 @@ fn prepare(conn: &Connection, key: &SqlcipherKey) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Checks that `key` opens `db` without touching any file: an `immutable` read-only
+/// connection never creates `-wal`/`-shm` files and never checkpoints, so a wrong key leaves the
+/// data dir byte-identical (a normal connection would checkpoint a leftover WAL on close).
+fn verify_key_untouched(db: &Path, key: &SqlcipherKey) -> Result<()> {
+    let path = db.to_string_lossy();
+    let mut uri = String::from("file:");
+    for c in path.chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags)?;
+    prepare(&conn, key)?;
+    verify_key(&conn)
+}
+
 /// The first read after `PRAGMA key` tells whether the key opens the file.
 fn verify_key(conn: &Connection) -> Result<()> {
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
         Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
             Err(VaultError::Locked(
                 "the key in the OS keychain does not open this vault".into(),
             ))
@@ -97,7 +128,12 @@ impl Vault {
             Ok::<_, VaultError>(())
         })();
         if let Err(e) = created {
-            for f in [layout::DB_FILE, "vault.db-wal", "vault.db-shm", layout::INFO_FILE] {
+            for f in [
+                layout::DB_FILE,
+                "vault.db-wal",
+                "vault.db-shm",
+                layout::INFO_FILE,
+            ] {
                 let _ = std::fs::remove_file(dir.join(f));
             }
             let _ = keychain::delete_kek(&info.vault_id);
@@ -121,6 +157,7 @@ impl Vault {
         let keys = Arc::new(KeyStore::new(kek));
         let sqlcipher_key = Arc::new(keys.derive_sqlcipher_key());
 
+        verify_key_untouched(&db, &sqlcipher_key)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut writer = Connection::open_with_flags(&db, flags)?;
         prepare(&writer, &sqlcipher_key)?;

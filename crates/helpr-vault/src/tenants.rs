@@ -51,7 +51,11 @@ pub(crate) fn create_inbox(
 ) -> Result<i64> {
     let id = next_id(tx, "inboxes")?;
     let fp = keys.fingerprint(tenant, "inbox", address.to_lowercase().as_bytes());
-    let sealed = keys.seal(tenant, RecordRef::new("inbox", id, "address"), address.as_bytes())?;
+    let sealed = keys.seal(
+        tenant,
+        RecordRef::new("inbox", id, "address"),
+        address.as_bytes(),
+    )?;
     let version = keys.active_version(tenant)?;
     tx.execute(
         "INSERT INTO inboxes (id, tenant_id, kind, address_fp, address, key_version, created_at)
@@ -96,9 +100,11 @@ impl Vault {
         })?;
         rows.into_iter()
             .map(|(id, kind, sealed)| {
-                let address =
-                    self.keys()
-                        .open_string(tenant, RecordRef::new("inbox", id, "address"), &sealed)?;
+                let address = self.keys().open_string(
+                    tenant,
+                    RecordRef::new("inbox", id, "address"),
+                    &sealed,
+                )?;
                 Ok(InboxInfo {
                     id,
                     tenant_id: tenant,

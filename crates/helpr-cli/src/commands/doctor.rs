@@ -45,6 +45,8 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), CoreError> {
     if report.healthy() {
         Ok(())
     } else {
-        Err(CoreError::Integrity("the vault failed its checks (see above)".into()))
+        Err(CoreError::Integrity(
+            "the vault failed its checks (see above)".into(),
+        ))
     }
 }

@@ -56,7 +56,9 @@ pub async fn run(dir: &Path, command: KeysCommand) -> Result<(), CoreError> {
             if json {
                 output::print_json(&serde_json::json!({ "active": version }));
             } else {
-                println!("key v{version} is now active; older versions still decrypt their records");
+                println!(
+                    "key v{version} is now active; older versions still decrypt their records"
+                );
             }
         }
         KeysCommand::Retire { version, json } => {

@@ -26,7 +26,10 @@ pub async fn run(dir: &Path, id: i64, json: bool) -> Result<(), CoreError> {
         println!("Labels:  {}", m.labels.join(", "));
     }
     for a in &m.attachments {
-        println!("Attachment {}: {} ({}, {} bytes)", a.id, a.name, a.content_type, a.size);
+        println!(
+            "Attachment {}: {} ({}, {} bytes)",
+            a.id, a.name, a.content_type, a.size
+        );
     }
     println!();
     println!("{}", m.text);

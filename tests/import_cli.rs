@@ -1,0 +1,182 @@
+//! `helpr import` end to end: .eml, Maildir and mbox sources; idempotent re-import; malformed
+//! input rejected with a reason without aborting the batch; `list`/`show` decrypt what came in.
+
+use helpr_tests::{message, Scratch};
+
+#[test]
+fn imports_eml_maildir_and_mbox_idempotently_with_reasons() {
+    let s = Scratch::new();
+    s.init();
+    let eml = s.write_mail("one.eml", &message("imp1", "Plain eml", "first body", None));
+    let md = s.mail().join("Maildir");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    std::fs::write(
+        md.join("cur/100.host:2,S"),
+        message(
+            "imp2",
+            "Seen maildir",
+            "second body",
+            Some(("report.pdf", b"%PDF-fake")),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        md.join("new/101.host"),
+        message("imp3", "New maildir", "third", None),
+    )
+    .unwrap();
+    let mut mbox = Vec::new();
+    for (id, subj) in [("imp4", "Mbox one"), ("imp5", "Mbox two")] {
+        mbox.extend_from_slice(b"From someone@example.com Mon Mar  2 10:00:00 2026\n");
+        // mbox escapes body lines that start with "From " as ">From ".
+        mbox.extend_from_slice(&message(
+            id,
+            subj,
+            ">From the start of a line\nmbox body",
+            None,
+        ));
+        mbox.extend_from_slice(b"\n");
+    }
+    let mbox_path = s.write_mail("all.mbox", &mbox);
+    let junk = s.write_mail("junk.eml", b"{\"this\": \"is json, not mail\"}\n");
+    let empty = s.write_mail("empty.eml", b"");
+
+    let paths: Vec<&str> = [&eml, &md, &mbox_path, &junk, &empty]
+        .iter()
+        .map(|p| p.to_str().unwrap())
+        .collect();
+    let mut args = vec!["import"];
+    args.extend(&paths);
+    let report = s.json(&args);
+    assert_eq!(report["imported"], 5, "{report}");
+    assert_eq!(report["duplicate"], 0, "{report}");
+    assert_eq!(report["rejected"], 2, "{report}");
+    let reasons: Vec<String> = report["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r["source"], r["reason"]))
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("junk.eml") && r.contains("not an email")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("empty.eml") && r.contains("empty")),
+        "{reasons:?}"
+    );
+
+    // Re-importing adds nothing.
+    let again = s.json(&args);
+    assert_eq!(again["imported"], 0, "{again}");
+    assert_eq!(again["duplicate"], 5, "{again}");
+    let list = s.json(&["list"]);
+    assert_eq!(list.as_array().unwrap().len(), 5);
+
+    let subjects: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
+    for want in [
+        "Plain eml",
+        "Seen maildir",
+        "New maildir",
+        "Mbox one",
+        "Mbox two",
+    ] {
+        assert!(subjects.contains(&want), "{subjects:?}");
+    }
+    let seen = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"] == "Seen maildir")
+        .unwrap();
+    assert_eq!(seen["unread"], false);
+    assert_eq!(seen["has_attachments"], true);
+    let shown = s.json(&["show", &seen["id"].to_string()]);
+    assert_eq!(shown["attachments"][0]["name"], "report.pdf");
+    assert_eq!(shown["attachments"][0]["size"], 9);
+    assert!(shown["text"].as_str().unwrap().contains("second body"));
+    let mbox_msg = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"] == "Mbox two")
+        .unwrap();
+    let shown = s.json(&["show", &mbox_msg["id"].to_string()]);
+    assert!(shown["text"]
+        .as_str()
+        .unwrap()
+        .contains("From the start of a line"));
+
+    // Text output carries id, date, from and subject.
+    let text = s.ok(&["list"]);
+    assert!(
+        text.contains("2026-03-02 10:00") && text.contains("Mbox one"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let s = Scratch::new();
+    let out = s.run(&["list"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("helpr init"));
+    s.init();
+    let out = s.run(&["import", "/no/such/path.eml"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
+    let out = s.run(&["show", "999"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("message 999 not found"));
+    let out = s.run(&["show", "999", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "not_found");
+    let out = s.run(&["keys", "retire", "1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is active; rotate first"));
+}
+
+#[test]
+fn threads_replies_by_references() {
+    let s = Scratch::new();
+    s.init();
+    let root = message("root1", "Question", "q", None);
+    let reply = String::from_utf8(message("reply1", "Re: Question", "a", None))
+        .unwrap()
+        .replace(
+            "MIME-Version: 1.0\r\n",
+            "MIME-Version: 1.0\r\nIn-Reply-To: <root1@example.com>\r\nReferences: <root1@example.com>\r\n",
+        );
+    // The reply first: threading must not depend on arrival order.
+    let r = s.write_mail("reply.eml", reply.as_bytes());
+    let q = s.write_mail("root.eml", &root);
+    let other = s.write_mail("other.eml", &message("other1", "Unrelated", "x", None));
+    for p in [&r, &q, &other] {
+        s.ok(&["import", p.to_str().unwrap()]);
+    }
+    let list = s.json(&["list"]);
+    let thread = |subject: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["subject"] == subject)
+            .unwrap_or_else(|| panic!("{subject} not in {list}"))["thread_id"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(thread("Question"), thread("Re: Question"));
+    assert_ne!(thread("Question"), thread("Unrelated"));
+    let report = s.json(&["doctor"]);
+    assert_eq!(report["report"]["messages"], 3);
+    assert_eq!(report["healthy"], true);
+}
