@@ -34,7 +34,7 @@
 #[path = "desktop/driver.rs"]
 mod driver;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
@@ -85,13 +85,19 @@ impl Canary {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn desktop_app_lists_and_opens_an_imported_message() -> Result<()> {
+    let setup = Setup::check()?;
     let work = tempfile::tempdir()?;
     let data_dir = work.path().join("vault");
     let canary = Canary::new();
     let keychain = seed_vault(&data_dir, &work.path().join("canary.eml"), &canary).await?;
-    let outcome = with_app(work.path(), &data_dir, async |client, screenshots| {
-        read_canary(client, &canary, &screenshots.join("desktop.png")).await
-    })
+    let outcome = with_app(
+        &setup,
+        work.path(),
+        &data_dir,
+        async |client, screenshots| {
+            read_canary(client, &canary, &screenshots.join("desktop.png")).await
+        },
+    )
     .await;
     // Best effort: leave no key behind in a developer's real keychain.
     let _ = keychain.delete_credential();
@@ -100,6 +106,7 @@ async fn desktop_app_lists_and_opens_an_imported_message() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn desktop_app_shows_vault_locked_when_the_keychain_entry_is_gone() -> Result<()> {
+    let setup = Setup::check()?;
     let work = tempfile::tempdir()?;
     let data_dir = work.path().join("vault");
     let helpr = helpr_core::Helpr::init(&data_dir, "default")
@@ -111,52 +118,74 @@ async fn desktop_app_shows_vault_locked_when_the_keychain_entry_is_gone() -> Res
         .delete_credential()
         .context("deleting the vault's keychain entry")?;
 
-    with_app(work.path(), &data_dir, async |client, screenshots| {
-        let banner = wait_for(client, "//*[@data-testid='error-banner']", LIST_DEADLINE)
-            .await
-            .context("no error banner for a vault whose key is gone")?;
-        let code = banner.attr("data-code").await?.unwrap_or_default();
-        let text = banner.text().await?;
-        ensure!(
-            code == "vault_locked",
-            "banner code {code:?}, text {text:?}"
-        );
-        ensure!(
-            text.contains("Vault locked") && text.contains("vault locked:"),
-            "banner does not say the vault is locked: {text:?}"
-        );
-        let rows = client
-            .find_all(Locator::Css("[data-testid=message-row]"))
-            .await?;
-        ensure!(
-            rows.is_empty(),
-            "{} message rows shown from a locked vault",
-            rows.len()
-        );
-        save_screenshot(client, &screenshots.join("desktop-locked.png")).await
-    })
+    with_app(
+        &setup,
+        work.path(),
+        &data_dir,
+        async |client, screenshots| {
+            let banner = wait_for(client, "//*[@data-testid='error-banner']", LIST_DEADLINE)
+                .await
+                .context("no error banner for a vault whose key is gone")?;
+            let code = banner.attr("data-code").await?.unwrap_or_default();
+            let text = banner.text().await?;
+            ensure!(
+                code == "vault_locked",
+                "banner code {code:?}, text {text:?}"
+            );
+            ensure!(
+                text.contains("Vault locked") && text.contains("vault locked:"),
+                "banner does not say the vault is locked: {text:?}"
+            );
+            let rows = client
+                .find_all(Locator::Css("[data-testid=message-row]"))
+                .await?;
+            ensure!(
+                rows.is_empty(),
+                "{} message rows shown from a locked vault",
+                rows.len()
+            );
+            save_screenshot(client, &screenshots.join("desktop-locked.png")).await
+        },
+    )
     .await
 }
 
-/// Runs `check` against the app started with `--data-dir data_dir`: checks the prerequisites,
-/// starts `tauri-driver` (logging into `work`), opens a WebDriver session, and always closes the
-/// session and stops the driver afterwards. On failure it saves `<target>/e2e/<...>-failure.png`
-/// and adds the driver's output to the error.
+/// What every test needs before it touches the keychain: a display, the tools and the app.
+struct Setup {
+    tauri_driver: PathBuf,
+    app: PathBuf,
+    screenshots: PathBuf,
+}
+
+impl Setup {
+    /// Fails with what to do when a prerequisite is missing.
+    fn check() -> Result<Self> {
+        driver::require_display()?;
+        let setup = Self {
+            tauri_driver: driver::tauri_driver_binary()?,
+            app: driver::desktop_binary()?,
+            screenshots: driver::target_dir()?.join("e2e"),
+        };
+        std::fs::create_dir_all(&setup.screenshots)
+            .with_context(|| format!("creating {}", setup.screenshots.display()))?;
+        Ok(setup)
+    }
+}
+
+/// Runs `check` against the app started with `--data-dir data_dir`: starts `tauri-driver`
+/// (logging into `work`), opens a WebDriver session, and always closes the session and stops the
+/// driver afterwards. On failure it saves `<target>/e2e/desktop-failure-<uuid>.png` and adds the
+/// driver's output to the error.
 async fn with_app(
+    setup: &Setup,
     work: &Path,
     data_dir: &Path,
     check: impl AsyncFnOnce(&Client, &Path) -> Result<()>,
 ) -> Result<()> {
-    driver::require_display()?;
-    let tauri_driver = driver::tauri_driver_binary()?;
-    let app = driver::desktop_binary()?;
-    let screenshots = driver::target_dir()?.join("e2e");
-    std::fs::create_dir_all(&screenshots)
-        .with_context(|| format!("creating {}", screenshots.display()))?;
-
-    let driver = TauriDriver::start(&tauri_driver, &work.join("tauri-driver.log"))?;
-    let client = launch_app(&driver, &app, data_dir).await?;
-    let outcome = check(&client, &screenshots).await;
+    let screenshots = &setup.screenshots;
+    let driver = TauriDriver::start(&setup.tauri_driver, &work.join("tauri-driver.log"))?;
+    let client = launch_app(&driver, &setup.app, data_dir).await?;
+    let outcome = check(&client, screenshots).await;
     if outcome.is_err() {
         let name = format!("desktop-failure-{}.png", uuid::Uuid::new_v4());
         if save_screenshot(&client, &screenshots.join(&name))

@@ -204,7 +204,7 @@ pub fn canary_forms(canary: &str) -> Vec<(String, Vec<u8>)> {
         if usable > start + 8 {
             forms.push((
                 format!("base64+{shift}"),
-                enc[start..usable].as_bytes().to_vec(),
+                enc.as_bytes()[start..usable].to_vec(),
             ));
         }
     }

@@ -4,6 +4,7 @@
 //! - [`parse`]: MIME parsing with mail-parser into a [`ParsedMail`], or a reason to reject.
 //! - [`sanitize`]: the one HTML sanitizer every stored body goes through.
 
+mod guard;
 pub mod parse;
 pub mod sanitize;
 pub mod source;

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::sanitize_html;
 
+pub(crate) const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// Longest snippet kept for lists, in characters.
 const SNIPPET_CHARS: usize = 200;
 
@@ -153,7 +155,8 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, Rejection> {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Rejection("empty message".into()));
     }
-    // Some exporters pad messages with blank lines before the headers.
+    // Some exporters start with a UTF-8 byte-order mark or pad with blank lines.
+    let raw = raw.strip_prefix(UTF8_BOM).unwrap_or(raw);
     let start = raw
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -164,6 +167,11 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, Rejection> {
             "not an email message: it does not start with a header line".into(),
         ));
     }
+    crate::guard::contain(|| parse_headers_ok(raw))
+        .map_err(|panic| Rejection(format!("the MIME parser failed on this message ({panic})")))?
+}
+
+fn parse_headers_ok(raw: &[u8]) -> Result<ParsedMail, Rejection> {
     let msg = MessageParser::default()
         .parse(raw)
         .ok_or_else(|| Rejection("not a MIME message".into()))?;
@@ -325,11 +333,28 @@ JVBERi0xLjQ=\r\n\
             .unwrap_err()
             .0
             .contains("no From"));
-        // Leading blank padding is not a reason to reject.
+        // A byte-order mark or leading blank padding is not a reason to reject.
+        assert_eq!(
+            parse(b"\xef\xbb\xbfFrom: a@b.c\r\nSubject: bom\r\n\r\nx")
+                .unwrap()
+                .subject,
+            "bom"
+        );
         assert_eq!(
             parse(b"   \n\r\nSubject: padded\r\n\r\nx").unwrap().subject,
             "padded"
         );
+    }
+
+    /// mail-parser 0.11 panics ("Invalid part ID") on nested empty message/rfc822 parts
+    /// (found in a real mbox); the pipeline turns that into a rejection.
+    #[test]
+    fn parser_panic_becomes_a_rejection() {
+        let raw = b"From: a@example.com\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\
+Content-Type: message/rfc822\n\nContent-Type: message/rfc822\n\nContent-Type: message/rfc822\n\n\n\
+--b\n\n--b--";
+        let err = parse(raw).unwrap_err();
+        assert!(err.0.contains("MIME parser failed"), "{err}");
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! progress); [`Unit::messages`] then streams that unit's messages one at a time.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
+
+use crate::parse::UTF8_BOM;
 
 #[derive(Debug, Error)]
 pub enum SourceError {
@@ -51,10 +53,23 @@ fn is_maildir(dir: &Path) -> bool {
 }
 
 fn looks_like_mbox(path: &Path) -> Result<bool, SourceError> {
-    let mut head = [0u8; 5];
+    let mut head = [0u8; 8];
     let mut f = File::open(path).map_err(io_err(path))?;
     let n = f.read(&mut head).map_err(io_err(path))?;
-    Ok(&head[..n] == b"From ")
+    let head = &head[..n];
+    Ok(head
+        .strip_prefix(UTF8_BOM)
+        .unwrap_or(head)
+        .starts_with(b"From "))
+}
+
+/// A buffered reader past a leading UTF-8 byte-order mark.
+fn skip_bom(f: File) -> std::io::Result<BufReader<File>> {
+    let mut r = BufReader::new(f);
+    if r.fill_buf()?.starts_with(UTF8_BOM) {
+        r.consume(UTF8_BOM.len());
+    }
+    Ok(r)
 }
 
 fn walk(dir: &Path, out: &mut Vec<Unit>) -> Result<(), SourceError> {
@@ -168,10 +183,10 @@ impl Unit {
                 ),
                 Err(e) => Box::new(std::iter::once(Err(e))),
             },
-            Unit::Mbox(p) => match File::open(p) {
-                Ok(f) => {
+            Unit::Mbox(p) => match File::open(p).and_then(skip_bom) {
+                Ok(reader) => {
                     let origin = p.display().to_string();
-                    let it = mail_parser::mailbox::mbox::MessageIterator::new(BufReader::new(f));
+                    let it = mail_parser::mailbox::mbox::MessageIterator::new(reader);
                     let path = p.clone();
                     Box::new(it.enumerate().map(move |(i, m)| match m {
                         Ok(m) => {
@@ -232,13 +247,24 @@ mod tests {
             b"From a@b Sat Jan  3 01:05:34 1996\nSubject: one\n\n>From quoted\nbody\n\nFrom c@d Sat Jan  3 01:05:34 1996\nSubject: two\n\nbody2\n",
         )
         .unwrap();
+        let bom = dir.path().join("bom.mbox");
+        std::fs::write(
+            &bom,
+            b"\xef\xbb\xbfFrom - \nSubject: bom one\n\nx\nFrom - \nSubject: bom two\n\ny\n",
+        )
+        .unwrap();
         let eml = dir.path().join("one.eml");
         std::fs::write(&eml, b"Subject: c\r\n\r\nz").unwrap();
 
-        let (units, total) = plan(&[md.clone(), mbox.clone(), eml.clone()]).unwrap();
+        let (units, total) = plan(&[md.clone(), mbox.clone(), eml.clone(), bom.clone()]).unwrap();
         assert_eq!(
             units,
-            vec![Unit::Maildir(md), Unit::Mbox(mbox), Unit::Eml(eml)]
+            vec![
+                Unit::Maildir(md),
+                Unit::Mbox(mbox),
+                Unit::Eml(eml),
+                Unit::Mbox(bom)
+            ]
         );
         assert!(total > 0);
         let msgs: Vec<RawMessage> = units
@@ -246,7 +272,9 @@ mod tests {
             .flat_map(|u| u.messages())
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(msgs.len(), 5);
+        assert_eq!(msgs.len(), 7);
+        assert!(String::from_utf8_lossy(&msgs[5].bytes).starts_with("Subject: bom one"));
+        assert!(String::from_utf8_lossy(&msgs[6].bytes).starts_with("Subject: bom two"));
         assert_eq!(msgs[0].seen, Some(true)); // cur/1.x:2,S
         assert_eq!(msgs[1].seen, Some(false)); // new/2.x
         assert!(msgs[2].origin.ends_with("#1"));
