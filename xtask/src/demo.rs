@@ -125,9 +125,11 @@ pub fn run(args: &Args) -> Result<()> {
 
     if secret_service_reachable() {
         println!("keychain: using the Secret Service of this session");
-        steps.run("helpr", || run_programs(&programs))?;
+        // The key goes into the caller's keychain, so keep the vault it opens, whatever happens.
         let kept = scratch.keep();
+        let outcome = steps.run("helpr", || run_programs(&programs));
         print_keep_notes(&kept, &programs.helpr);
+        outcome?;
     } else {
         println!("keychain: no Secret Service on this session bus; using a throw-away one");
         steps.run("helpr (throw-away keychain session)", || {
@@ -171,11 +173,24 @@ fn print_keep_notes(root: &Path, helpr: &Path) {
          {helpr} --data-dir {data_arg} list --json\n  \
          {helpr} --data-dir {data_arg} show ID\n  \
          {helpr} --data-dir {data_arg} keys list\n  \
-         {helpr} --data-dir {data_arg} doctor\n\
-         Its key is in your keychain (service \"helpr\", account \"vault-<uuid>\"); \
-         delete both {} and that entry when done.",
+         {helpr} --data-dir {data_arg} doctor"
+    );
+    // The keyring crate files the key under the attributes service=helpr, username=vault-<uuid>.
+    let cleanup_key = match vault_id(&data) {
+        Some(id) => format!("secret-tool clear service helpr username vault-{id}"),
+        None => "remove its entry (service \"helpr\") from your keychain".to_owned(),
+    };
+    println!(
+        "Its key is in your keychain. When done:\n  rm -r {}\n  {cleanup_key}",
         root.display()
     );
+}
+
+/// The `vault_id` from `vault.json`, if the vault got that far.
+fn vault_id(data_dir: &Path) -> Option<String> {
+    let info = std::fs::read_to_string(data_dir.join("vault.json")).ok()?;
+    let info: serde_json::Value = serde_json::from_str(&info).ok()?;
+    info["vault_id"].as_str().map(str::to_owned)
 }
 
 fn has_display() -> bool {

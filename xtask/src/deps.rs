@@ -87,8 +87,9 @@ fn apt_install(packages: &[String]) -> Result<()> {
     let apt = |args: &[&str]| {
         let mut cmd = match sudo {
             Some(sudo) => {
+                // `sudo VAR=value` needs SETENV in sudoers; `sudo env VAR=value` does not.
                 let mut cmd = Command::new(sudo);
-                cmd.args(["DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+                cmd.args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
                 cmd
             }
             None => {
