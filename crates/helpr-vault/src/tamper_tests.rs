@@ -76,17 +76,35 @@ fn sql(v: &Vault, f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result
     v.write(|tx| Ok(f(tx)?)).unwrap();
 }
 
+fn subject(t: &TestVault, id: i64) -> String {
+    t.vault.get_message(&t.scope, id).unwrap().summary.subject
+}
+
+fn set_subject(t: &TestVault, id: i64, sealed: &[u8]) {
+    sql(&t.vault, |tx| {
+        tx.execute(
+            "UPDATE messages SET subject = ?2 WHERE id = ?1",
+            params![id, sealed],
+        )
+    });
+}
+
+/// Exchanges the positions of an attachment's chunks 0 and 1.
+fn swap_first_chunks(t: &TestVault, att: i64) {
+    sql(&t.vault, |tx| {
+        tx.execute_batch(&format!(
+            "UPDATE attachment_chunks SET idx = 99 WHERE attachment_id = {att} AND idx = 0;
+             UPDATE attachment_chunks SET idx = 0 WHERE attachment_id = {att} AND idx = 1;
+             UPDATE attachment_chunks SET idx = 1 WHERE attachment_id = {att} AND idx = 99;"
+        ))
+        .map(|_| 0)
+    });
+}
+
 #[test]
 fn flipped_byte_in_a_sealed_field_fails() {
     let (t, ids) = vault_with(1, None);
-    assert_eq!(
-        t.vault
-            .get_message(&t.scope, ids[0])
-            .unwrap()
-            .summary
-            .subject,
-        "subject 0"
-    );
+    assert_eq!(subject(&t, ids[0]), "subject 0");
     let sealed: Vec<u8> = t
         .vault
         .read(|c| {
@@ -100,32 +118,15 @@ fn flipped_byte_in_a_sealed_field_fails() {
     for pos in [0, 3, 10, sealed.len() / 2, sealed.len() - 1] {
         let mut bad = sealed.clone();
         bad[pos] ^= 0x01;
-        sql(&t.vault, |tx| {
-            tx.execute(
-                "UPDATE messages SET subject = ?2 WHERE id = ?1",
-                params![ids[0], bad],
-            )
-        });
+        set_subject(&t, ids[0], &bad);
         assert!(
             is_decrypt_error(t.vault.get_message(&t.scope, ids[0])),
             "byte {pos}"
         );
         assert!(is_decrypt_error(t.vault.list_messages(&t.scope, 10, 0)));
     }
-    sql(&t.vault, |tx| {
-        tx.execute(
-            "UPDATE messages SET subject = ?2 WHERE id = ?1",
-            params![ids[0], sealed],
-        )
-    });
-    assert_eq!(
-        t.vault
-            .get_message(&t.scope, ids[0])
-            .unwrap()
-            .summary
-            .subject,
-        "subject 0"
-    );
+    set_subject(&t, ids[0], &sealed);
+    assert_eq!(subject(&t, ids[0]), "subject 0");
 }
 
 #[test]
@@ -167,24 +168,10 @@ fn attachment_chunks_swapped_dropped_or_flipped_fail() {
     assert_eq!(t.vault.read_attachment(&t.scope, att).unwrap(), data);
 
     // Swap chunks 0 and 1.
-    sql(&t.vault, |tx| {
-        tx.execute_batch(&format!(
-            "UPDATE attachment_chunks SET idx = 99 WHERE attachment_id = {att} AND idx = 0;
-             UPDATE attachment_chunks SET idx = 0 WHERE attachment_id = {att} AND idx = 1;
-             UPDATE attachment_chunks SET idx = 1 WHERE attachment_id = {att} AND idx = 99;"
-        ))
-        .map(|_| 0)
-    });
+    swap_first_chunks(&t, att);
     assert!(is_decrypt_error(t.vault.read_attachment(&t.scope, att)));
     // Swap back: whole again.
-    sql(&t.vault, |tx| {
-        tx.execute_batch(&format!(
-            "UPDATE attachment_chunks SET idx = 99 WHERE attachment_id = {att} AND idx = 0;
-             UPDATE attachment_chunks SET idx = 0 WHERE attachment_id = {att} AND idx = 1;
-             UPDATE attachment_chunks SET idx = 1 WHERE attachment_id = {att} AND idx = 99;"
-        ))
-        .map(|_| 0)
-    });
+    swap_first_chunks(&t, att);
     assert_eq!(t.vault.read_attachment(&t.scope, att).unwrap(), data);
     // Truncation: drop the last chunk, and also claim fewer chunks.
     sql(&t.vault, |tx| {
