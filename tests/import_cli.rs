@@ -180,3 +180,74 @@ fn threads_replies_by_references() {
     assert_eq!(report["report"]["messages"], 3);
     assert_eq!(report["healthy"], true);
 }
+
+#[test]
+fn html_bodies_are_stored_sanitized_with_remote_images_blocked() {
+    let s = Scratch::new();
+    s.init();
+    let mail = "From: a@example.com\r\nSubject: Newsletter\r\nMessage-ID: <nl1@example.com>\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n\
+<p onclick=\"steal()\">Hello <img src=\"https://tracker.example/open.gif\">\
+<img src=\"cid:logo@example.com\"><script>alert(1)</script>\
+<a href=\"javascript:alert(2)\">x</a></p>";
+    let p = s.write_mail("nl.eml", mail.as_bytes());
+    s.ok(&["import", p.to_str().unwrap()]);
+    let id = s.json(&["list"])[0]["id"].to_string();
+    let html = s.ok(&["show", &id, "--html"]);
+    assert!(html.contains("Hello"), "{html}");
+    assert!(html.contains(r#"src="helpr-remote:0""#), "{html}");
+    assert!(
+        html.contains(r#"src="helpr-cid:logo@example.com""#),
+        "{html}"
+    );
+    for gone in [
+        "onclick",
+        "<script",
+        "alert",
+        "javascript",
+        "tracker.example",
+    ] {
+        assert!(!html.contains(gone), "{gone} in {html}");
+    }
+    let remote = s.ok(&["show", &id, "--remote-images"]);
+    assert_eq!(
+        remote.trim(),
+        "helpr-remote:0\thttps://tracker.example/open.gif"
+    );
+    let shown = s.json(&["show", &id]);
+    assert_eq!(
+        shown["remote_images"][0],
+        "https://tracker.example/open.gif"
+    );
+}
+
+#[test]
+fn sanitize_command_uses_the_pipeline_sanitizer_without_a_vault() {
+    let s = Scratch::new();
+    let dirty = s.write_mail(
+        "dirty.html",
+        br#"<div style="color:red;background:url(https://t.example/x.png)" onmouseover="x()">ok<iframe src="https://e.example"></iframe></div>"#,
+    );
+    let out = s.ok(&["sanitize", dirty.to_str().unwrap()]);
+    assert_eq!(out.trim(), r#"<div style="color: red">ok</div>"#);
+    let mut child = s
+        .command(&["sanitize", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"<b>bold</b><script>x</script>")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "<b>bold</b>");
+    let bad = s.write_mail("bad.html", b"\xff\xfe<b>");
+    let out = s.run(&["sanitize", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not UTF-8"));
+    assert!(!s.data().exists(), "sanitize must not create a vault");
+}

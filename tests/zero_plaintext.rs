@@ -17,8 +17,10 @@ fn no_canary_reaches_the_disk_in_any_encoding() {
         ("attachment bytes", format!("BytesCanary{tag}")),
         ("address", format!("addrcanary{tag}")),
         ("label", format!("LabelCanary{tag}")),
+        ("remote image URL", format!("imgcanary{tag}")),
     ];
-    let [subject, body, att_name, att_bytes, address, label] = canaries.clone().map(|(_, c)| c);
+    let [subject, body, att_name, att_bytes, address, label, image] =
+        canaries.clone().map(|(_, c)| c);
     let mail = format!(
         "From: Canary <{address}@example.com>\r\n\
 To: team@example.com\r\n\
@@ -27,7 +29,7 @@ Date: Mon, 2 Mar 2026 10:00:00 +0000\r\n\
 Message-ID: <canary-{tag}@example.com>\r\n\
 X-Gmail-Labels: Inbox,{label}\r\n\
 Content-Type: multipart/mixed; boundary=B\r\n\r\n\
---B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>{body}</p>\r\n\
+--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>{body}<img src=\"https://{image}.example/track.gif\"></p>\r\n\
 --B\r\nContent-Type: application/octet-stream; name=\"{att_name}.bin\"\r\n\
 Content-Disposition: attachment; filename=\"{att_name}.bin\"\r\n\
 Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--B--\r\n",
@@ -61,6 +63,8 @@ Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--B--\r\n",
         .iter()
         .any(|l| l == label.as_str()));
     assert!(shown["from"].as_str().unwrap().contains(&address));
+    let remote = s.ok(&["show", &id, "--remote-images"]);
+    assert!(remote.contains(&image), "{remote}");
     s.ok(&["keys", "rotate"]);
     s.ok(&["keys", "retire", "1"]);
     s.ok(&["doctor"]);

@@ -54,7 +54,15 @@ enum Command {
         id: i64,
         #[arg(long)]
         json: bool,
+        /// Print only the stored (sanitized) HTML body.
+        #[arg(long, conflicts_with_all = ["json", "remote_images"])]
+        html: bool,
+        /// List the remote image sources blocked in this message.
+        #[arg(long, conflicts_with = "json")]
+        remote_images: bool,
     },
+    /// Print sanitized HTML: reads FILE (or stdin with `-` or no FILE), no vault needed.
+    Sanitize { file: Option<std::path::PathBuf> },
     /// Key versions: list, rotate, retire.
     Keys {
         #[command(subcommand)]
@@ -70,7 +78,7 @@ enum Command {
 impl Command {
     fn json(&self) -> bool {
         match self {
-            Command::Init { .. } => false,
+            Command::Init { .. } | Command::Sanitize { .. } => false,
             Command::Import { json, .. }
             | Command::List { json, .. }
             | Command::Show { json, .. }
@@ -86,7 +94,21 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         Command::Init { tenant } => commands::init::run(&dir, &tenant).await,
         Command::Import { paths, json } => commands::import::run(&dir, paths, json).await,
         Command::List { json, limit } => commands::list::run(&dir, json, limit).await,
-        Command::Show { id, json } => commands::show::run(&dir, id, json).await,
+        Command::Show {
+            id,
+            json,
+            html,
+            remote_images,
+        } => {
+            let view = match (html, remote_images) {
+                (true, _) => commands::show::View::Html,
+                (_, true) => commands::show::View::RemoteImages,
+                _ if json => commands::show::View::Json,
+                _ => commands::show::View::Text,
+            };
+            commands::show::run(&dir, id, view).await
+        }
+        Command::Sanitize { file } => commands::sanitize::run(file.as_deref()).await,
         Command::Keys { command } => commands::keys::run(&dir, command).await,
         Command::Doctor { json } => commands::doctor::run(&dir, json).await,
     }

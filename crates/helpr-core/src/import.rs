@@ -69,6 +69,7 @@ fn to_new_message(
         headers,
         text: mail.text,
         html: mail.html,
+        remote_images: mail.remote_images,
         unread: raw.seen.map(|s| !s).unwrap_or(true),
         labels: mail.labels,
         attachments: mail

@@ -24,6 +24,11 @@ pub use import::{ImportProgress, ImportReport, RejectedItem};
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
 pub use views::{AttachmentInfo, MessageSummary, MessageView};
 
+/// Sanitizes HTML exactly as the import/sync pipeline does (no vault needed).
+pub fn sanitize_html(html: &str) -> String {
+    helpr_mail::sanitize_html(html)
+}
+
 /// An open helpr vault for one tenant. Cheap to clone; `Send + Sync`.
 #[derive(Clone, Debug)]
 pub struct Helpr {

@@ -37,7 +37,10 @@ pub struct MessageView {
     pub cc: Vec<String>,
     pub subject: String,
     pub text: String,
+    /// Sanitized HTML; remote images appear as `helpr-remote:N` placeholders.
     pub html: Option<String>,
+    /// The blocked remote image URLs, by placeholder index, for "load images" on request.
+    pub remote_images: Vec<String>,
     pub labels: Vec<String>,
     pub attachments: Vec<AttachmentInfo>,
 }
@@ -84,6 +87,7 @@ impl TryFrom<StoredMessage> for MessageView {
             subject: m.summary.subject,
             text: m.text,
             html: m.html,
+            remote_images: m.remote_images,
             labels: m.labels,
             attachments: m
                 .attachments

@@ -4,11 +4,12 @@
 //! - [`parse`]: MIME parsing with mail-parser into a [`ParsedMail`], or a reason to reject.
 //! - [`sanitize`]: the one HTML sanitizer every stored body goes through.
 
+mod css;
 mod guard;
 pub mod parse;
 pub mod sanitize;
 pub mod source;
 
 pub use parse::{parse, Attachment, KeptHeaders, Mailbox, ParsedMail, Rejection};
-pub use sanitize::sanitize_html;
+pub use sanitize::{sanitize, sanitize_html, Sanitized, CID_REFERENCE, REMOTE_PLACEHOLDER};
 pub use source::{plan, RawMessage, SourceError, Unit};

@@ -5,7 +5,7 @@
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
 use serde::{Deserialize, Serialize};
 
-use crate::sanitize_html;
+use crate::sanitize;
 
 pub(crate) const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
@@ -66,7 +66,10 @@ pub struct ParsedMail {
     /// Seconds since the epoch from the `Date` header, if it parses.
     pub date: Option<i64>,
     pub text: String,
+    /// Sanitized HTML; remote images replaced by `helpr-remote:N` placeholders.
     pub html: Option<String>,
+    /// The remote image URLs the sanitizer blocked, by placeholder index.
+    pub remote_images: Vec<String>,
     pub snippet: String,
     pub attachments: Vec<Attachment>,
     /// Gmail labels from `X-Gmail-Labels` (Google Takeout mbox exports).
@@ -199,12 +202,16 @@ fn parse_headers_ok(raw: &[u8]) -> Result<ParsedMail, Rejection> {
     let has_html = msg
         .html_part(0)
         .is_some_and(|p| matches!(p.body, PartType::Html(_)));
-    let html = if has_html {
-        msg.body_html(0).map(|h| sanitize_html(&h))
+    let sanitized = if has_html {
+        msg.body_html(0).map(|h| sanitize(&h))
     } else {
         None
     };
     let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let (html, remote_images) = match sanitized {
+        Some(s) => (Some(s.html), s.remote_images),
+        None => (None, Vec::new()),
+    };
 
     let attachments = msg
         .attachments()
@@ -255,6 +262,7 @@ fn parse_headers_ok(raw: &[u8]) -> Result<ParsedMail, Rejection> {
         snippet: snippet(&text),
         text,
         html,
+        remote_images,
         attachments,
         labels,
         size: raw.len(),

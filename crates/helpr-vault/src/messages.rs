@@ -35,6 +35,8 @@ pub struct NewMessage {
     pub headers: Vec<u8>,
     pub text: String,
     pub html: Option<String>,
+    /// Remote image URLs the sanitizer blocked (index N ↔ `helpr-remote:N` in `html`).
+    pub remote_images: Vec<String>,
     pub unread: bool,
     pub labels: Vec<String>,
     pub attachments: Vec<NewAttachment>,
@@ -69,6 +71,7 @@ pub struct StoredMessage {
     pub headers: Vec<u8>,
     pub text: String,
     pub html: Option<String>,
+    pub remote_images: Vec<String>,
     pub labels: Vec<String>,
     pub attachments: Vec<StoredAttachment>,
 }
@@ -178,11 +181,18 @@ fn insert_one(
         .as_deref()
         .map(|h| seal("body_html", h.as_bytes()))
         .transpose()?;
+    let remote_images = if msg.remote_images.is_empty() {
+        None
+    } else {
+        let json = serde_json::to_vec(&msg.remote_images)
+            .map_err(|e| VaultError::Invalid(format!("remote image list: {e}")))?;
+        Some(seal("remote_images", &json)?)
+    };
     tx.execute(
         "INSERT INTO messages (id, tenant_id, inbox_id, thread_id, dedupe_fp, message_id_fp,
             gmail_id, date, key_version, sender, subject, snippet, headers, body_text, body_html,
-            unread, has_attachments, size, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            unread, has_attachments, size, created_at, remote_images)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
         params![
             id,
             tenant,
@@ -203,6 +213,7 @@ fn insert_one(
             !msg.attachments.is_empty(),
             msg.size as i64,
             now(),
+            remote_images,
         ],
     )?;
     for fp in &ref_fps {
@@ -304,20 +315,26 @@ impl Vault {
 
     /// One message within `scope`, decrypted, with its labels and attachment list.
     pub fn get_message(&self, scope: &Scope, id: i64) -> Result<StoredMessage> {
-        type Row = (SummaryRow, Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+        type Row = (
+            SummaryRow,
+            Vec<u8>,
+            Vec<u8>,
+            Option<Vec<u8>>,
+            Option<Vec<u8>>,
+        );
         let row: Option<Row> = self.read(|c| {
             Ok(c.query_row(
                 &format!(
-                    "SELECT {SUMMARY_COLUMNS}, headers, body_text, body_html FROM messages
+                    "SELECT {SUMMARY_COLUMNS}, headers, body_text, body_html, remote_images FROM messages
                      WHERE id = ?1 AND tenant_id = ?2 AND inbox_id IN {} AND deleted_at IS NULL",
                     scope.inbox_sql()
                 ),
                 params![id, scope.tenant],
-                |r| Ok((summary_row(r)?, r.get(9)?, r.get(10)?, r.get(11)?)),
+                |r| Ok((summary_row(r)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?)),
             )
             .optional()?)
         })?;
-        let (summary, headers, text, html) =
+        let (summary, headers, text, html, remote) =
             row.ok_or_else(|| VaultError::NotFound(format!("message {id}")))?;
         let tenant = scope.tenant;
         let summary = self.open_summary(tenant, summary)?;
@@ -329,6 +346,14 @@ impl Vault {
             html: html
                 .map(|h| self.keys().open_string(tenant, rec("body_html"), &h))
                 .transpose()?,
+            remote_images: match remote {
+                Some(sealed) => {
+                    let json = self.keys().open(tenant, rec("remote_images"), &sealed)?;
+                    serde_json::from_slice(&json)
+                        .map_err(|_| helpr_crypto::CryptoError::Malformed("remote image list"))?
+                }
+                None => Vec::new(),
+            },
             labels: self.message_labels(tenant, id)?,
             attachments: self.attachments_of(tenant, id)?,
         })

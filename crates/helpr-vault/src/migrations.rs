@@ -135,6 +135,11 @@ CREATE TABLE sync_state (
     total INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 "#,
+    // v2: remote image URLs blocked by the sanitizer, sealed (a JSON array), so the reader can
+    // load them on request.
+    r#"
+ALTER TABLE messages ADD COLUMN remote_images BLOB;
+"#,
 ];
 
 /// The schema version this build writes and understands.

@@ -5,4 +5,5 @@ pub mod import;
 pub mod init;
 pub mod keys;
 pub mod list;
+pub mod sanitize;
 pub mod show;

@@ -1,4 +1,5 @@
-//! `helpr show ID`: one message, decrypted: headers, text, html, attachments.
+//! `helpr show ID`: one message, decrypted: headers, text, html, attachments; `--html` prints
+//! only the stored sanitized HTML, `--remote-images` the blocked remote image sources.
 
 use std::path::Path;
 
@@ -6,12 +7,37 @@ use helpr_core::{CoreError, Helpr};
 
 use crate::output;
 
-pub async fn run(dir: &Path, id: i64, json: bool) -> Result<(), CoreError> {
+/// What `show` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Text,
+    Json,
+    Html,
+    RemoteImages,
+}
+
+pub async fn run(dir: &Path, id: i64, view: View) -> Result<(), CoreError> {
     let helpr = Helpr::open(dir).await?;
     let m = helpr.get_message(id).await?;
-    if json {
-        output::print_json(&m);
-        return Ok(());
+    match view {
+        View::Json => {
+            output::print_json(&m);
+            return Ok(());
+        }
+        View::Html => {
+            let html = m
+                .html
+                .ok_or_else(|| CoreError::NotFound(format!("message {id} has no HTML body")))?;
+            println!("{html}");
+            return Ok(());
+        }
+        View::RemoteImages => {
+            for (i, url) in m.remote_images.iter().enumerate() {
+                println!("helpr-remote:{i}\t{url}");
+            }
+            return Ok(());
+        }
+        View::Text => {}
     }
     println!("Date:    {}", output::date(m.date));
     println!("From:    {}", m.from);
@@ -34,7 +60,16 @@ pub async fn run(dir: &Path, id: i64, json: bool) -> Result<(), CoreError> {
     println!();
     println!("{}", m.text);
     if let Some(html) = &m.html {
-        println!("\n--- html ({} bytes, sanitized) ---\n{html}", html.len());
+        println!(
+            "\n[HTML body: {} bytes, sanitized; `helpr show {id} --html` prints it]",
+            html.len()
+        );
+    }
+    if !m.remote_images.is_empty() {
+        println!(
+            "[{} remote images blocked; `helpr show {id} --remote-images` lists them]",
+            m.remote_images.len()
+        );
     }
     Ok(())
 }
