@@ -251,3 +251,32 @@ fn sanitize_command_uses_the_pipeline_sanitizer_without_a_vault() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not UTF-8"));
     assert!(!s.data().exists(), "sanitize must not create a vault");
 }
+
+#[test]
+fn import_stores_replies_without_their_quoted_history() {
+    let s = Scratch::new();
+    s.init();
+    let html_reply = "From: a@example.com\r\nSubject: Re: Plan\r\nMessage-ID: <q1@example.com>\r\n\
+Content-Type: multipart/alternative; boundary=ALT\r\n\r\n\
+--ALT\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+Sounds good, shipping Friday.\r\n\r\nOn Mon, 2 Mar 2026 at 10:00, Bo <bo@example.com> wrote:\r\n\
+> Older text with quotedcanaryplain in it\r\n> more\r\n\
+--ALT\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+<div dir=\"ltr\">Sounds good, shipping Friday.</div><br><div class=\"gmail_quote\">\
+<div dir=\"ltr\" class=\"gmail_attr\">On Mon, 2 Mar 2026 at 10:00, Bo &lt;bo@example.com&gt; wrote:<br></div>\
+<blockquote class=\"gmail_quote\">Older text with quotedcanaryhtml in it</blockquote></div>\r\n\
+--ALT--\r\n";
+    let p = s.write_mail("reply.eml", html_reply.as_bytes());
+    s.ok(&["import", p.to_str().unwrap()]);
+    let id = s.json(&["list"])[0]["id"].to_string();
+    let shown = s.json(&["show", &id]);
+    let text = shown["text"].as_str().unwrap();
+    let html = shown["html"].as_str().unwrap();
+    assert!(text.contains("shipping Friday"), "{text}");
+    assert!(html.contains("shipping Friday"), "{html}");
+    for gone in ["quotedcanary", "wrote:"] {
+        assert!(!text.contains(gone), "{gone} in text: {text}");
+        assert!(!html.contains(gone), "{gone} in html: {html}");
+    }
+    assert!(!shown["snippet"].to_string().contains("quotedcanary"));
+}

@@ -2,11 +2,13 @@
 //!
 //! - [`source`]: where raw messages come from (`.eml` files, folders of them, Maildir, mbox).
 //! - [`parse`]: MIME parsing with mail-parser into a [`ParsedMail`], or a reason to reject.
+//! - [`quotes`]: quoted-history stripping (HTML and plain text) before storage.
 //! - [`sanitize`]: the one HTML sanitizer every stored body goes through.
 
 mod css;
 mod guard;
 pub mod parse;
+pub mod quotes;
 pub mod sanitize;
 pub mod source;
 

@@ -202,12 +202,22 @@ fn parse_headers_ok(raw: &[u8]) -> Result<ParsedMail, Rejection> {
     let has_html = msg
         .html_part(0)
         .is_some_and(|p| matches!(p.body, PartType::Html(_)));
-    let sanitized = if has_html {
-        msg.body_html(0).map(|h| sanitize(&h))
+    // Quoted history is cut before sanitizing, so the stripped part is never stored.
+    let stripped_html = if has_html {
+        msg.body_html(0)
+            .map(|h| crate::quotes::strip_html_quotes(&h))
     } else {
         None
     };
-    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let has_text = msg
+        .text_part(0)
+        .is_some_and(|p| matches!(p.body, PartType::Text(_)));
+    let text = match (&stripped_html, has_text) {
+        (Some(h), false) => mail_parser::decoders::html::html_to_text(h),
+        _ => msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+    };
+    let text = crate::quotes::strip_text_quotes(&text);
+    let sanitized = stripped_html.map(|h| sanitize(&h));
     let (html, remote_images) = match sanitized {
         Some(s) => (Some(s.html), s.remote_images),
         None => (None, Vec::new()),
