@@ -1,17 +1,80 @@
-//! `cargo xtask bench ...`: will run the benchmarks (import, search, open). Issue 4; until then it
-//! refuses to pretend it ran.
+//! `cargo xtask bench <name>`: benchmarks, never tests. Each prepares its input here, builds
+//! `helpr-bench` in release mode and runs it; figures print beside a baseline measured in the
+//! same run and land as JSON in `target/bench/<name>.json` under the workspace root.
+//!
+//! - `pipeline [--messages N] [--seed S] [--rounds R]`: parse, sanitize and the whole mail
+//!   pipeline vs ammonia alone, on a seeded sample Maildir (issue 3).
 
-use std::ffi::OsString;
+use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::Result;
+
+use crate::{process, sample_mail, workspace};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Arguments for the benchmarks, kept for when they exist.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<OsString>,
+    #[command(subcommand)]
+    pub bench: Bench,
 }
 
-pub fn run(_args: &Args) -> anyhow::Result<()> {
-    bail!("bench: not implemented yet (issue 4)")
+#[derive(Debug, clap::Subcommand)]
+pub enum Bench {
+    /// Mail pipeline throughput: parse, sanitize, whole pipeline, vs ammonia alone.
+    Pipeline {
+        /// Sample messages to generate.
+        #[arg(long, default_value_t = 2000)]
+        messages: usize,
+        /// Seed of the sample generator (same seed, same mail).
+        #[arg(long, default_value_t = sample_mail::DEFAULT_SEED)]
+        seed: u64,
+        /// Repetitions per stage; the fastest counts.
+        #[arg(long, default_value_t = 5)]
+        rounds: u32,
+    },
+}
+
+fn bench_dir() -> PathBuf {
+    workspace::root().join("target").join("bench")
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    match &args.bench {
+        Bench::Pipeline {
+            messages,
+            seed,
+            rounds,
+        } => pipeline(*messages, *seed, *rounds),
+    }
+}
+
+fn pipeline(messages: usize, seed: u64, rounds: u32) -> Result<()> {
+    let corpus = bench_dir().join(format!("pipeline-corpus-{seed}-{messages}"));
+    if !corpus.join("cur").is_dir() {
+        let _ = std::fs::remove_dir_all(&corpus);
+        let summary = sample_mail::write_maildir(
+            &corpus,
+            &sample_mail::Options {
+                seed,
+                count: messages,
+            },
+        )?;
+        println!("corpus: {summary}");
+    }
+    process::run(
+        workspace::cargo()
+            .args([
+                "run",
+                "--release",
+                "--quiet",
+                "-p",
+                "helpr-bench",
+                "--",
+                "pipeline",
+            ])
+            .arg("--maildir")
+            .arg(&corpus)
+            .arg("--json")
+            .arg(bench_dir().join("pipeline.json"))
+            .args(["--rounds", &rounds.to_string()]),
+    )
 }

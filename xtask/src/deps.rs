@@ -1,6 +1,6 @@
-//! Prerequisites outside Cargo: Debian packages (desktop build, E2E, keychain), `tauri-driver`,
-//! Node/npm and the UI's `node_modules`. Every check is cheap and installs only what is missing,
-//! so running it on a prepared machine changes nothing.
+//! Prerequisites outside Cargo: Debian packages (desktop build, E2E and Chromium, keychain),
+//! `tauri-driver`, Node/npm and the UI's `node_modules`. Every check is cheap and installs only
+//! what is missing, so running it on a prepared machine changes nothing.
 
 use std::process::Command;
 
@@ -18,8 +18,16 @@ pub const DESKTOP_PACKAGES: &[&str] = &[
     "build-essential",
 ];
 
-/// What the desktop E2E needs: a virtual display and WebKit's WebDriver.
-pub const E2E_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver"];
+/// Headless Chromium, driven over DevTools by `helpr-browser-check` (the sanitizer's
+/// real-browser proof in the tests, and `cargo xtask corpus`).
+const CHROMIUM: &str = "chromium";
+
+/// What the end-to-end tests need: a virtual display and WebKit's WebDriver (desktop E2E), and
+/// Chromium (`tests/sanitizer_browser.rs`).
+pub const E2E_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", CHROMIUM];
+
+/// What `cargo xtask corpus` needs on its own.
+pub const BROWSER_PACKAGES: &[&str] = &[CHROMIUM];
 
 /// What a throw-away keychain needs: a session bus, gnome-keyring, and `secret-tool` to probe it.
 pub const KEYCHAIN_PACKAGES: &[&str] = &["gnome-keyring", "dbus", "dbus-x11", "libsecret-tools"];

@@ -40,9 +40,10 @@ enum Command {
     SampleMail(sample_mail::Args),
     /// Run one command inside a throw-away D-Bus session with an unlocked gnome-keyring.
     Session(session::Args),
-    /// Run the MIME/XSS corpora through the pipeline (not implemented yet, issue 3).
+    /// Run the MIME/XSS corpora in DIR through the pipeline and a real browser; fail on any
+    /// panic, script execution or request.
     Corpus(corpus::Args),
-    /// Benchmarks (not implemented yet, issue 4).
+    /// Benchmarks: `pipeline` (issue 3); search and sync follow (issues 4, 5).
     Bench(bench::Args),
     /// Internal: the second half of a keychain session, run under `dbus-run-session`.
     #[command(name = "in-session", hide = true)]

@@ -1,0 +1,28 @@
+//! helpr-bench: the measurements behind `cargo xtask bench`. xtask prepares the input (a seeded
+//! sample Maildir) and runs this binary in release mode; every figure is printed beside a
+//! baseline measured in the same run, on the same input.
+//!
+//! - [`pipeline`]: parse, sanitize and the whole mail pipeline vs ammonia alone.
+
+mod pipeline;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "helpr-bench")]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Mail pipeline throughput over the messages of a Maildir.
+    Pipeline(pipeline::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().bench {
+        Bench::Pipeline(args) => pipeline::run(&args),
+    }
+}
