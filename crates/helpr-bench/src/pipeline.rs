@@ -107,6 +107,17 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             }
         },
     );
+    let policy = measure(
+        "helpr policy, no quote strip",
+        rounds,
+        html.len(),
+        html_bytes,
+        || {
+            for h in &html {
+                std::hint::black_box(helpr_mail::sanitize(h));
+            }
+        },
+    );
     let sanitize = measure(
         "helpr sanitize stage",
         rounds,
@@ -155,7 +166,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         "{:<28} {:>12} {:>10} {:>10}",
         "stage", "msgs/s", "MB/s", "time"
     );
-    for s in [&parse, &ammonia, &sanitize, &pipeline, &parallel] {
+    for s in [&parse, &ammonia, &policy, &sanitize, &pipeline, &parallel] {
         println!(
             "{:<28} {:>12.0} {:>10.1} {:>9.1}ms",
             s.name,
@@ -166,7 +177,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     }
     let ratio = sanitize.best.as_secs_f64() / ammonia.best.as_secs_f64();
     let speedup = pipeline.best.as_secs_f64() / parallel.best.as_secs_f64();
+    let policy_ratio = policy.best.as_secs_f64() / ammonia.best.as_secs_f64();
     println!("sanitize stage / ammonia alone: {ratio:.2}x (goal <= 1.5x)");
+    println!("policy without quote stripping / ammonia alone: {policy_ratio:.2}x");
     println!("all cores / 1 core: {speedup:.2}x");
 
     let stage_json = |s: &Stage| {
@@ -184,10 +197,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         "threads": threads,
         "parse": stage_json(&parse),
         "ammonia": stage_json(&ammonia),
+        "policy": stage_json(&policy),
         "sanitize": stage_json(&sanitize),
         "pipeline": stage_json(&pipeline),
         "pipeline_parallel": stage_json(&parallel),
         "sanitize_vs_ammonia": ratio,
+        "policy_vs_ammonia": policy_ratio,
         "parallel_speedup": speedup,
     });
     if let Some(dir) = args.json.parent() {
