@@ -2,8 +2,9 @@
 //! or run. Escapes (`\75 rl(`, `u\rl(`), comments (`u/**/rl(`) and case are undone before
 //! checking, and what is emitted is the decoded form that was checked. Declarations that name
 //! `url(`, `image-set(`, `image(`, `cross-fade(`, `element(`, `expression(`, `@import`, a
-//! `javascript:`/`vbscript:` URL, or the properties `behavior`/`-moz-binding` are dropped; a
-//! remote `url(…)` is handed back so the reader can offer to load it.
+//! `javascript:`/`vbscript:` URL, or the properties `behavior`/`-moz-binding` are dropped, and so
+//! is `position` other than `static`/`relative` (mail may not overlay the reader's UI); a remote
+//! `url(…)` is handed back so the reader can offer to load it.
 
 /// Functions and tokens that make a declaration load or run something.
 const FORBIDDEN: &[&str] = &[
@@ -144,6 +145,10 @@ pub(crate) fn filter_style(value: &str, remote: &mut Vec<String>) -> String {
         {
             continue;
         }
+        // Mail may not lift itself out of its box to cover the reader's own UI.
+        if prop == "position" && !matches!(compact(val).as_str(), "static" | "relative") {
+            continue;
+        }
         if is_forbidden(val) {
             if let Some(url) = remote_url(val) {
                 remote.push(url);
@@ -211,6 +216,16 @@ mod tests {
                 "{bad:?} -> {out:?}"
             );
         }
+    }
+
+    #[test]
+    fn mail_cannot_position_itself_over_the_reader() {
+        assert_eq!(
+            f("position: fixed; top: 0; color: red").0,
+            "top: 0; color: red"
+        );
+        assert_eq!(f("position:ABSOLUTE").0, "");
+        assert_eq!(f("position: relative").0, "position: relative");
     }
 
     #[test]
