@@ -13,8 +13,7 @@ use zeroize::Zeroizing;
 pub(crate) const KEY_LEN: usize = 32;
 
 pub(crate) const INFO_SQLCIPHER: &[u8] = b"helpr/sqlcipher/v1";
-/// The search index key (helpr-index, issue 4); derivation tested here already.
-#[cfg_attr(not(test), allow(dead_code))]
+/// The search index key (helpr-index), see [`crate::KeyStore::derive_index_cipher`].
 pub(crate) const INFO_INDEX: &[u8] = b"helpr/index/v1";
 pub(crate) const INFO_AUDIT: &[u8] = b"helpr/audit/v1";
 pub(crate) const INFO_FINGERPRINT: &[u8] = b"helpr/fingerprint/v1";

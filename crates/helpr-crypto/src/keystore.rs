@@ -15,8 +15,8 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::envelope::{self, RecordRef};
-use crate::kek::{INFO_AUDIT, INFO_FINGERPRINT, KEY_LEN};
-use crate::{CryptoError, Kek, SqlcipherKey};
+use crate::kek::{INFO_AUDIT, INFO_FINGERPRINT, INFO_INDEX, KEY_LEN};
+use crate::{CryptoError, IndexCipher, Kek, SqlcipherKey};
 
 /// A tenant's id (the vault's `tenants.id`).
 pub type TenantId = i64;
@@ -216,6 +216,11 @@ impl KeyStore {
         mac.update(domain.as_bytes());
         mac.update(data);
         mac.finalize().into_bytes().into()
+    }
+
+    /// The search-index cipher of this vault (HKDF-SHA256 `helpr/index/v1` from the KEK).
+    pub fn derive_index_cipher(&self) -> IndexCipher {
+        IndexCipher::from_key(self.kek.derive(INFO_INDEX))
     }
 }
 

@@ -4,6 +4,7 @@
 //!   account `vault-<uuid>`), fail-closed errors.
 //! - [`kek`]: the KEK type and its HKDF-SHA256 sub-keys (SQLCipher, index, audit, fingerprint).
 //! - [`envelope`]: the sealed-record format and its AAD (DESIGN §2).
+//! - [`index_cipher`]: AES-256-GCM over chunks of search-index files (helpr-index).
 //! - [`keystore`]: tenant DEKs by id (tenant, version), wrapped by the KEK, used to seal/open.
 //!
 //! Callers hold tenant ids and key versions, never key bytes: no key type implements
@@ -11,11 +12,13 @@
 
 pub mod envelope;
 mod error;
+pub mod index_cipher;
 pub mod kek;
 pub mod keychain;
 pub mod keystore;
 
 pub use envelope::{RecordRef, SEALED_FORMAT_V1};
 pub use error::{CryptoError, KeychainError};
+pub use index_cipher::IndexCipher;
 pub use kek::{Kek, SqlcipherKey};
 pub use keystore::{KeyStore, TenantId, WrappedKey};
