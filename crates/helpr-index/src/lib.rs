@@ -3,9 +3,12 @@
 //! - [`encrypted_dir`]: [`EncryptedDirectory`], a tantivy `Directory` that stores every file
 //!   (`meta.json`, `.managed.json`, segment files) in AES-256-GCM chunks sealed by an
 //!   [`helpr_crypto::IndexCipher`]; this crate never sees key bytes.
+//! - [`schema`]: [`MailSchema`] and [`MailDoc`]: what is indexed (text indexed, never stored).
 //!
-//! Schema, query language, wiring into import, purge and rebuild come later (issue 4).
+//! Query language, wiring into import, purge and rebuild come next (issue 4).
 
 pub mod encrypted_dir;
+pub mod schema;
 
 pub use encrypted_dir::{DirectoryStats, EncryptedDirectory, DEFAULT_CACHE_BYTES};
+pub use schema::{MailDoc, MailSchema};
