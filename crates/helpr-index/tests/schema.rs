@@ -19,21 +19,21 @@ fn doc(id: u64, inbox: u64) -> MailDoc {
         from: vec![format!("Ana Lopez <ana{id}@example.com>")],
         to: vec!["support@acme.example".into()],
         cc: vec![],
-        subject: if id % 2 == 0 {
+        subject: if id.is_multiple_of(2) {
             "Invoice overdue".into()
         } else {
             "Lunch".into()
         },
         body: format!("body of message {id}"),
-        attachment_names: if id % 3 == 0 {
+        attachment_names: if id.is_multiple_of(3) {
             vec!["report.pdf".into()]
         } else {
             vec![]
         },
         labels: vec!["Team/Ops".into()],
         date: 1_700_000_000 + id as i64 * 86_400,
-        has_attachment: id % 3 == 0,
-        unread: id % 4 == 0,
+        has_attachment: id.is_multiple_of(3),
+        unread: id.is_multiple_of(4),
     }
 }
 
