@@ -5,9 +5,13 @@
 //!   [`helpr_crypto::IndexCipher`]; this crate never sees key bytes.
 //! - [`schema`]: [`MailSchema`] and [`MailDoc`]: what is indexed (text indexed, never stored).
 //!
-//! Query language, wiring into import, purge and rebuild come next (issue 4).
+//! - [`query`]: the Gmail-like query language: [`query::parse`] with positioned errors,
+//!   [`query::compile`] to tantivy inside the access filter.
+//!
+//! Wiring into import, purge, rebuild and the CLI come next (issue 4).
 
 pub mod encrypted_dir;
+pub mod query;
 pub mod schema;
 
 pub use encrypted_dir::{DirectoryStats, EncryptedDirectory, DEFAULT_CACHE_BYTES};
