@@ -82,12 +82,7 @@ impl Helpr {
     fn scope(&self) -> Result<Scope, CoreError> {
         Ok(Scope {
             tenant: self.tenant,
-            inboxes: self
-                .vault
-                .inboxes(self.tenant)?
-                .into_iter()
-                .map(|i| i.id)
-                .collect(),
+            inboxes: self.vault.inbox_ids(self.tenant)?,
         })
     }
 

@@ -100,16 +100,7 @@ impl Vault {
                 "SELECT id, name, content_type, content_id, inline, size FROM attachments
                  WHERE message_id = ?1 AND tenant_id = ?2 ORDER BY position",
             )?;
-            let rows = stmt.query_map(params![message_id, tenant], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })?;
+            let rows = stmt.query_map(params![message_id, tenant], |r| Row::try_from(r))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })?;
         rows.into_iter()

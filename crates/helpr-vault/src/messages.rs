@@ -246,17 +246,7 @@ const SUMMARY_COLUMNS: &str =
     "id, inbox_id, thread_id, date, sender, subject, snippet, unread, has_attachments";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-    ))
+    SummaryRow::try_from(r)
 }
 
 impl Vault {

@@ -90,6 +90,15 @@ impl Vault {
             .ok_or_else(|| VaultError::NotFound("tenant".into()))
     }
 
+    /// The ids of `tenant`'s inboxes (no decryption: what every scoped read needs).
+    pub fn inbox_ids(&self, tenant: i64) -> Result<Vec<i64>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT id FROM inboxes WHERE tenant_id = ?1 ORDER BY id")?;
+            let ids = stmt.query_map([tenant], |r| r.get(0))?;
+            Ok(ids.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     pub fn inboxes(&self, tenant: i64) -> Result<Vec<InboxInfo>> {
         let rows: Vec<(i64, String, Vec<u8>)> = self.read(|c| {
             let mut stmt = c.prepare(
