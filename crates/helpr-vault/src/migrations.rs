@@ -4,6 +4,9 @@
 //! with `NOT NULL DEFAULT` where a value always exists; a column never changes meaning. Columns
 //! named in [`SEALED_COLUMNS`] hold sealed records (helpr-crypto envelope), never plaintext.
 //! `tests/fixtures/vault-v1` is a committed vault of schema v1 that must open after every migration.
+//!
+//! Versions: v1 the mail store, v2 `messages.remote_images`, v3 `index_queue` (the search
+//! index's outbox, filled with every existing message so an older vault gets indexed on first open).
 
 use rusqlite::Connection;
 
@@ -140,6 +143,14 @@ CREATE TABLE sync_state (
     r#"
 ALTER TABLE messages ADD COLUMN remote_images BLOB;
 "#,
+    // v3: the search index's outbox. Every vault change that affects search queues the message
+    // id in the same transaction; helpr-core removes it once the index has committed. No foreign
+    // key: the id of a deleted message stays queued so its document gets removed. Every message
+    // of an older vault is queued, so the first open builds the index.
+    r#"
+CREATE TABLE index_queue (message_id INTEGER PRIMARY KEY) STRICT;
+INSERT INTO index_queue (message_id) SELECT id FROM messages;
+"#,
 ];
 
 /// The schema version this build writes and understands.
@@ -185,4 +196,59 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain (unkeyed) database at schema v2, built by the real v1 and v2 migrations, with
+    /// three messages rows (one soft-deleted): v3 must queue all three ids.
+    #[test]
+    fn v3_queues_every_message_of_a_v2_vault() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO tenants VALUES (1, 't', 1, 0);
+             INSERT INTO inboxes VALUES (1, 1, 'local', x'00', x'00', 1, 0);
+             INSERT INTO threads (id, tenant_id, inbox_id) VALUES (1, 1, 1);",
+        )
+        .unwrap();
+        for (id, deleted) in [(3, None), (7, Some(5)), (12, None)] {
+            conn.execute(
+                "INSERT INTO messages (id, tenant_id, inbox_id, thread_id, dedupe_fp, date,
+                    key_version, sender, subject, snippet, headers, body_text, deleted_at,
+                    created_at)
+                 VALUES (?1, 1, 1, 1, ?2, 0, 1, x'', x'', x'', x'', x'', ?3, 0)",
+                rusqlite::params![id, vec![id as u8], deleted],
+            )
+            .unwrap();
+        }
+
+        migrate(&mut conn).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
+        let mut stmt = conn
+            .prepare("SELECT message_id FROM index_queue ORDER BY message_id")
+            .unwrap();
+        let queued: Vec<i64> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(queued, [3, 7, 12]);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(VaultError::NewerSchema { .. })
+        ));
+    }
 }
