@@ -177,8 +177,8 @@ impl Helpr {
         }
         for outcome in self.vault.insert_messages(self.tenant, &good)? {
             match outcome {
-                InsertOutcome::Inserted(_) => report.imported += 1,
-                InsertOutcome::Duplicate(_) => report.duplicate += 1,
+                InsertOutcome::Inserted { .. } => report.imported += 1,
+                InsertOutcome::Duplicate { .. } => report.duplicate += 1,
             }
         }
         state.imported = report.imported;

@@ -8,6 +8,7 @@
 //! - [`open`]: create/open, fail-closed unlock, connection set-up, one writer + pooled readers.
 //! - [`migrations`]: forward-only, versioned schema (`STRICT` tables).
 //! - [`messages`], [`attachments`], [`labels`]: sealed records.
+//! - [`index_feed`]: what the search indexer reads, and its outbox (`index_queue`).
 //! - [`keys`]: key versions, O(1) rotation, resumable retirement.
 //! - [`doctor`]: integrity and counts.
 
@@ -15,6 +16,7 @@ pub mod attachments;
 pub mod doctor;
 mod error;
 mod ids;
+pub mod index_feed;
 pub mod keys;
 pub mod labels;
 pub mod layout;
@@ -27,6 +29,7 @@ mod tenants;
 pub use attachments::{NewAttachment, StoredAttachment};
 pub use doctor::DoctorReport;
 pub use error::VaultError;
+pub use index_feed::IndexSource;
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
 pub use messages::{InsertOutcome, NewMessage, StoredMessage, StoredSummary};
 pub use open::Vault;
@@ -42,4 +45,8 @@ pub(crate) fn now() -> i64 {
 }
 
 #[cfg(test)]
+mod index_feed_tests;
+#[cfg(test)]
 mod tamper_tests;
+#[cfg(test)]
+mod test_support;

@@ -1,4 +1,5 @@
-//! Messages: sealed insert with de-duplication and threading, scoped listing and reading.
+//! Messages: sealed insert with de-duplication and threading (queued for the search index in the
+//! same transaction), scoped listing and reading.
 //!
 //! Sealed columns (`sender`, `subject`, `snippet`, `headers`, `body_text`, `body_html`) use the
 //! column name as the AAD field. Plaintext columns hold only ids, dates, flags, sizes and keyed
@@ -11,7 +12,7 @@ use serde::Serialize;
 use crate::attachments::{self, NewAttachment, StoredAttachment};
 use crate::error::{Result, VaultError};
 use crate::ids::next_id;
-use crate::{labels, now, Scope, Vault};
+use crate::{index_feed, labels, now, Scope, Vault};
 
 const KIND: &str = "message";
 
@@ -43,11 +44,14 @@ pub struct NewMessage {
     pub size: u64,
 }
 
+/// What [`Vault::insert_messages`] did with one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", content = "id", rename_all = "snake_case")]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum InsertOutcome {
-    Inserted(i64),
-    Duplicate(i64),
+    /// Stored (and queued for the search index) as message `id` in thread `thread_id`.
+    Inserted { id: i64, thread_id: i64 },
+    /// Already stored as message `id`; nothing changed.
+    Duplicate { id: i64 },
 }
 
 /// One row of the message list, decrypted.
@@ -143,7 +147,7 @@ fn insert_one(
         )
         .optional()?;
     if let Some(id) = existing {
-        return Ok(InsertOutcome::Duplicate(id));
+        return Ok(InsertOutcome::Duplicate { id });
     }
     let mid_fp = msg
         .message_id
@@ -237,7 +241,8 @@ fn insert_one(
     for (pos, att) in msg.attachments.iter().enumerate() {
         attachments::insert(tx, keys, tenant, id, pos as i64, att)?;
     }
-    Ok(InsertOutcome::Inserted(id))
+    index_feed::enqueue(tx, &[id])?;
+    Ok(InsertOutcome::Inserted { id, thread_id })
 }
 
 type SummaryRow = (i64, i64, i64, i64, Vec<u8>, Vec<u8>, Vec<u8>, bool, bool);
@@ -250,8 +255,9 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
 }
 
 impl Vault {
-    /// Seals and stores a batch in one transaction. Re-inserting a message (same dedupe key in
-    /// the same inbox) is `Duplicate` and changes nothing.
+    /// Seals and stores a batch in one transaction, queueing every inserted id for the search
+    /// index in that transaction. Re-inserting a message (same dedupe key in the same inbox) is
+    /// `Duplicate` and changes nothing.
     pub fn insert_messages(&self, tenant: i64, batch: &[NewMessage]) -> Result<Vec<InsertOutcome>> {
         self.write(|tx| {
             batch

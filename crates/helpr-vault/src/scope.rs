@@ -11,10 +11,16 @@ pub struct Scope {
 impl Scope {
     /// `inbox_id IN (…)` for SQL, with the ids inlined (they are integers, never user text).
     pub(crate) fn inbox_sql(&self) -> String {
-        if self.inboxes.is_empty() {
-            return "(NULL)".to_string();
-        }
-        let ids: Vec<String> = self.inboxes.iter().map(|i| i.to_string()).collect();
-        format!("({})", ids.join(","))
+        id_list_sql(&self.inboxes)
     }
+}
+
+/// `(1,2,3)` for `… IN (…)` in SQL, the ids inlined (integers, never user text); `(NULL)`, which
+/// matches nothing, when there are none.
+pub(crate) fn id_list_sql(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "(NULL)".to_string();
+    }
+    let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    format!("({})", list.join(","))
 }

@@ -4,76 +4,11 @@
 
 use rusqlite::params;
 
-use crate::{NewAttachment, NewMessage, Scope, Vault, VaultError};
-
-struct TestVault {
-    _dir: tempfile::TempDir,
-    vault: Vault,
-    scope: Scope,
-}
-
-impl Drop for TestVault {
-    fn drop(&mut self) {
-        let _ = helpr_crypto::keychain::delete_kek(&self.vault.id());
-    }
-}
-
-fn vault_with(n: usize, attachment: Option<Vec<u8>>) -> (TestVault, Vec<i64>) {
-    let dir = tempfile::tempdir().unwrap();
-    let vault = Vault::create(&dir.path().join("data"), "t").expect("needs the keychain session");
-    let tenant = vault.default_tenant().unwrap().id;
-    let inbox = vault.local_inbox(tenant).unwrap().id;
-    let batch: Vec<NewMessage> = (0..n)
-        .map(|i| NewMessage {
-            inbox_id: inbox,
-            dedupe_key: format!("k{i}").into_bytes(),
-            subject: format!("subject {i}"),
-            snippet: format!("snippet {i}"),
-            sender: "a@example.com".into(),
-            text: format!("text {i}"),
-            headers: b"{}".to_vec(),
-            date: i as i64,
-            attachments: attachment
-                .iter()
-                .map(|data| NewAttachment {
-                    name: "f.bin".into(),
-                    content_type: "application/octet-stream".into(),
-                    data: data.clone(),
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        })
-        .collect();
-    let ids = vault
-        .insert_messages(tenant, &batch)
-        .unwrap()
-        .into_iter()
-        .map(|o| match o {
-            crate::InsertOutcome::Inserted(id) => id,
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    let scope = Scope {
-        tenant,
-        inboxes: vec![inbox],
-    };
-    (
-        TestVault {
-            _dir: dir,
-            vault,
-            scope,
-        },
-        ids,
-    )
-}
+use crate::test_support::{sql, vault_with, TestVault};
+use crate::{Scope, Vault, VaultError};
 
 fn is_decrypt_error<T: std::fmt::Debug>(r: crate::error::Result<T>) -> bool {
     matches!(r, Err(VaultError::Crypto(_)))
-}
-
-fn sql(v: &Vault, f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<usize>) {
-    v.write(|tx| Ok(f(tx)?)).unwrap();
 }
 
 fn subject(t: &TestVault, id: i64) -> String {
