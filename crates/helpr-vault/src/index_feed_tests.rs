@@ -1,9 +1,9 @@
 //! The search index's side of the vault on a real vault: the outbox filled by insert in the same
 //! transaction and emptied by `index_done`; `index_sources*` decrypted, ascending, live only, not
-//! scoped.
+//! scoped; `summaries` in the requested order, scoped.
 
 use crate::test_support::{sql, TestVault};
-use crate::{NewAttachment, NewMessage, VaultError};
+use crate::{NewAttachment, NewMessage, Scope, VaultError};
 
 fn soft_delete(t: &TestVault, id: i64) {
     sql(&t.vault, |tx| {
@@ -166,4 +166,64 @@ fn index_sources_after_resumes_in_id_order() {
         .collect();
     assert_eq!(seen, want);
     assert!(t.vault.index_sources_after(0, 0).unwrap().is_empty());
+}
+
+#[test]
+fn summaries_keep_the_requested_order_and_only_live_in_scope_ids() {
+    let t = TestVault::new();
+    let ids = t.insert(&[t.message(0), t.message(1), t.message(2), t.message(3)]);
+    soft_delete(&t, ids[3]);
+    let inbox2 = t.other_inbox();
+    let elsewhere = t.insert(&[NewMessage {
+        inbox_id: inbox2,
+        ..t.message(4)
+    }])[0];
+    let other = t.other_tenant();
+    let theirs = t.insert_for(
+        other.tenant,
+        &[NewMessage {
+            inbox_id: other.inboxes[0],
+            ..t.message(5)
+        }],
+    )[0];
+
+    let asked = [
+        ids[2], 424_242, ids[0], elsewhere, theirs, ids[3], ids[1], ids[0],
+    ];
+    let got = t.vault.summaries(&t.scope, &asked).unwrap();
+    let order: Vec<(i64, &str)> = got.iter().map(|s| (s.id, s.subject.as_str())).collect();
+    assert_eq!(
+        order,
+        [
+            (ids[2], "subject 2"),
+            (ids[0], "subject 0"),
+            (ids[1], "subject 1")
+        ]
+    );
+    assert_eq!(
+        got[1],
+        t.vault.get_message(&t.scope, ids[0]).unwrap().summary
+    );
+
+    let both_inboxes = Scope {
+        tenant: t.scope.tenant,
+        inboxes: vec![inbox2, t.scope.inboxes[0]],
+    };
+    let ids_of = |scope: &Scope| -> Vec<i64> {
+        t.vault
+            .summaries(scope, &asked)
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect()
+    };
+    assert_eq!(ids_of(&both_inboxes), [ids[2], ids[0], elsewhere, ids[1]]);
+    assert_eq!(ids_of(&other), [theirs]);
+    // Another tenant naming our inbox sees nothing.
+    let wrong_tenant = Scope {
+        tenant: other.tenant,
+        inboxes: t.scope.inboxes.clone(),
+    };
+    assert!(ids_of(&wrong_tenant).is_empty());
+    assert!(t.vault.summaries(&t.scope, &[]).unwrap().is_empty());
 }

@@ -1,9 +1,11 @@
 //! Messages: sealed insert with de-duplication and threading (queued for the search index in the
-//! same transaction), scoped listing and reading.
+//! same transaction), scoped listing, reading, and summaries of search hits in rank order.
 //!
 //! Sealed columns (`sender`, `subject`, `snippet`, `headers`, `body_text`, `body_html`) use the
 //! column name as the AAD field. Plaintext columns hold only ids, dates, flags, sizes and keyed
 //! fingerprints (HMAC) of Message-IDs — never content.
+
+use std::collections::HashMap;
 
 use helpr_crypto::{KeyStore, RecordRef};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -12,6 +14,7 @@ use serde::Serialize;
 use crate::attachments::{self, NewAttachment, StoredAttachment};
 use crate::error::{Result, VaultError};
 use crate::ids::next_id;
+use crate::scope::id_list_sql;
 use crate::{index_feed, labels, now, Scope, Vault};
 
 const KIND: &str = "message";
@@ -305,6 +308,31 @@ impl Vault {
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })?;
         rows.into_iter()
+            .map(|row| self.open_summary(scope.tenant, row))
+            .collect()
+    }
+
+    /// The summaries of `ids` that are live and inside `scope`, in the order of `ids` (search
+    /// hits arrive ranked); absent, deleted and out-of-scope ids are skipped, a repeated id is
+    /// returned once. One query (the ids are integers, inlined); only returned rows are decrypted.
+    pub fn summaries(&self, scope: &Scope, ids: &[i64]) -> Result<Vec<StoredSummary>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows: HashMap<i64, SummaryRow> = self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM messages
+                 WHERE id IN {} AND tenant_id = ?1 AND inbox_id IN {} AND deleted_at IS NULL",
+                id_list_sql(ids),
+                scope.inbox_sql()
+            ))?;
+            let rows = stmt.query_map([scope.tenant], summary_row)?;
+            rows.map(|r| r.map(|row| (row.0, row)))
+                .collect::<rusqlite::Result<_>>()
+                .map_err(Into::into)
+        })?;
+        ids.iter()
+            .filter_map(|id| rows.remove(id))
             .map(|row| self.open_summary(scope.tenant, row))
             .collect()
     }
