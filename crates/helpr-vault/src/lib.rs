@@ -7,12 +7,13 @@
 //! - [`layout`]: the files of a data dir (`vault.json`, `vault.db`).
 //! - [`open`]: create/open, fail-closed unlock, connection set-up, one writer + pooled readers.
 //! - [`migrations`]: forward-only, versioned schema (`STRICT` tables).
-//! - [`messages`], [`attachments`], [`labels`]: sealed records.
+//! - [`messages`], [`attachments`], [`labels`]: sealed records; [`delete`]: hard delete.
 //! - [`index_feed`]: what the search indexer reads, and its outbox (`index_queue`).
 //! - [`keys`]: key versions, O(1) rotation, resumable retirement.
 //! - [`doctor`]: integrity and counts.
 
 pub mod attachments;
+pub mod delete;
 pub mod doctor;
 mod error;
 mod ids;
@@ -44,6 +45,8 @@ pub(crate) fn now() -> i64 {
         .unwrap_or(0)
 }
 
+#[cfg(test)]
+mod delete_tests;
 #[cfg(test)]
 mod index_feed_tests;
 #[cfg(test)]
