@@ -4,6 +4,15 @@
 //!
 //! - `pipeline [--messages N] [--seed S] [--rounds R]`: parse, sanitize and the whole mail
 //!   pipeline vs ammonia alone, on a seeded sample Maildir (issue 3).
+//! - `search [--messages N] [--seed S] [--rounds R]`: import throughput, search latency and
+//!   index size vs notmuch and mu (issue 4; [`search`]).
+
+mod helpr;
+mod measure;
+mod mu;
+mod notmuch;
+mod report;
+mod search;
 
 use std::path::PathBuf;
 
@@ -31,6 +40,8 @@ pub enum Bench {
         #[arg(long, default_value_t = 5)]
         rounds: u32,
     },
+    /// Import, search latency and index size: helpr vs notmuch and mu, 30 like-for-like queries.
+    Search(search::Args),
 }
 
 fn bench_dir() -> PathBuf {
@@ -44,6 +55,7 @@ pub fn run(args: &Args) -> Result<()> {
             seed,
             rounds,
         } => pipeline(*messages, *seed, *rounds),
+        Bench::Search(search_args) => search::run(search_args),
     }
 }
 

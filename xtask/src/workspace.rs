@@ -75,6 +75,11 @@ pub fn build_cli() -> Result<PathBuf> {
     build_bin(CLI_PACKAGE, CLI_BIN, &[])
 }
 
+/// Builds the `helpr` CLI in release mode (for benchmarks) and returns the path of the executable.
+pub fn build_cli_release() -> Result<PathBuf> {
+    build_bin(CLI_PACKAGE, CLI_BIN, &["--release"])
+}
+
 /// Builds the desktop app (debug, embedded UI) and returns the path of the executable.
 /// `ui/dist` must exist: the Tauri crate embeds it at compile time.
 pub fn build_desktop() -> Result<PathBuf> {
