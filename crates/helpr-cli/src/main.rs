@@ -61,6 +61,34 @@ enum Command {
         #[arg(long, conflicts_with = "json")]
         remote_images: bool,
     },
+    /// Search messages, Gmail-style: words, "phrases", from:, to:, cc:, subject:, label:/in:,
+    /// has:attachment, filename:, is:unread|read, before:/after:YYYY-MM-DD, -term, OR, ( ).
+    Search {
+        /// The query, as one argument (quote it when it has spaces): `helpr search 'from:ana -is:read'`.
+        #[arg(allow_hyphen_values = true)]
+        query: String,
+        /// Hits per page.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Hits to skip (the next page starts at the previous offset + limit).
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        #[arg(long, value_enum, default_value = "date")]
+        sort: commands::search::SortArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a message for good (vault, search results and index files).
+    Delete {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The search index: stats, rebuild.
+    Index {
+        #[command(subcommand)]
+        command: commands::index::IndexCommand,
+    },
     /// Print sanitized HTML: reads FILE (or stdin with `-` or no FILE), no vault needed.
     Sanitize { file: Option<std::path::PathBuf> },
     /// Key versions: list, rotate, retire.
@@ -68,7 +96,8 @@ enum Command {
         #[command(subcommand)]
         command: commands::keys::KeysCommand,
     },
-    /// Check the keychain, the database's integrity, the schema version and counts.
+    /// Check the keychain, the database's integrity, the schema version and counts; reconcile
+    /// the search index with the vault (indexes what is missing, removes what is stale).
     Doctor {
         #[arg(long)]
         json: bool,
@@ -82,8 +111,11 @@ impl Command {
             Command::Import { json, .. }
             | Command::List { json, .. }
             | Command::Show { json, .. }
+            | Command::Search { json, .. }
+            | Command::Delete { json, .. }
             | Command::Doctor { json } => *json,
             Command::Keys { command } => command.json(),
+            Command::Index { command } => command.json(),
         }
     }
 }
@@ -108,6 +140,24 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
             };
             commands::show::run(&dir, id, view).await
         }
+        Command::Search {
+            query,
+            limit,
+            offset,
+            sort,
+            json,
+        } => {
+            let args = commands::search::Args {
+                query,
+                limit,
+                offset,
+                sort,
+                json,
+            };
+            commands::search::run(&dir, args).await
+        }
+        Command::Delete { id, json } => commands::delete::run(&dir, id, json).await,
+        Command::Index { command } => commands::index::run(&dir, command).await,
         Command::Sanitize { file } => commands::sanitize::run(file.as_deref()).await,
         Command::Keys { command } => commands::keys::run(&dir, command).await,
         Command::Doctor { json } => commands::doctor::run(&dir, json).await,

@@ -1,16 +1,27 @@
 //! The import pipeline: sources (.eml, Maildir, mbox) → parse + sanitize on every core →
-//! seal + store in batches (one transaction each). Idempotent: a message already in the inbox
-//! (same Message-ID, or same bytes when it has none) is counted as a duplicate and not stored
-//! again. A message that cannot be read or parsed is rejected with its reason; the batch goes on.
+//! seal + store in batches (one transaction each) → the search index. Idempotent: a message
+//! already in the inbox (same Message-ID, or same bytes when it has none) is counted as a
+//! duplicate and not stored again. A message that cannot be read or parsed is rejected with its
+//! reason; the batch goes on.
+//!
+//! Each batch is indexed after its vault commit, from the same parsed fields (no decryption);
+//! the index commits every [`INDEX_COMMIT_EVERY`] messages and at the end, and only then are the
+//! ids taken off the vault's index queue. If the index fails, the import still completes in the
+//! vault, the report says why search lags, and the queue keeps the ids for the next start.
 
 use std::path::PathBuf;
 
+use helpr_index::{MailDoc, MailIndex, MailWriter};
 use helpr_mail::{parse, plan, ParsedMail, RawMessage, Rejection};
 use helpr_vault::{InsertOutcome, NewAttachment, NewMessage};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::indexing::{mail_doc, DocFields, DocIds};
 use crate::{blocking, CoreError, Helpr};
+
+/// Imported messages between index commits.
+pub const INDEX_COMMIT_EVERY: usize = 8192;
 
 /// Messages parsed in parallel, then stored in one transaction.
 const BATCH_MESSAGES: usize = 256;
@@ -38,13 +49,112 @@ pub struct ImportReport {
     pub duplicate: u64,
     pub rejected: u64,
     pub rejections: Vec<RejectedItem>,
+    /// Set when the search index could not take the new messages (they are stored, and are
+    /// indexed at the next start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_error: Option<String>,
+}
+
+/// The import's side of the index: the writer, and ids indexed but not yet committed.
+struct IndexFeed<'a> {
+    helpr: &'a Helpr,
+    writer: Option<MailWriter<'a>>,
+    uncommitted: Vec<i64>,
+    error: Option<String>,
+}
+
+impl<'a> IndexFeed<'a> {
+    fn start(helpr: &'a Helpr, index: Result<&'a MailIndex, CoreError>) -> Self {
+        let mut feed = IndexFeed {
+            helpr,
+            writer: None,
+            uncommitted: Vec::new(),
+            error: None,
+        };
+        match index.and_then(|i| Ok(i.writer()?)) {
+            Ok(w) => feed.writer = Some(w),
+            Err(e) => feed.fail(e),
+        }
+        feed
+    }
+
+    fn fail(&mut self, e: CoreError) {
+        tracing::warn!(code = e.code(), "import: search index not updated: {e}");
+        self.writer = None;
+        self.error.get_or_insert(e.to_string());
+    }
+
+    fn add(&mut self, id: i64, doc: &MailDoc) {
+        let Some(w) = self.writer.as_mut() else {
+            return;
+        };
+        match w.add(doc) {
+            Ok(()) => self.uncommitted.push(id),
+            Err(e) => self.fail(e.into()),
+        }
+    }
+
+    fn commit_if(&mut self, due: bool) {
+        if !due || self.uncommitted.is_empty() {
+            return;
+        }
+        let Some(w) = self.writer.as_mut() else {
+            return;
+        };
+        let done = w.commit().map_err(CoreError::from).and_then(|()| {
+            self.helpr
+                .vault
+                .index_done(&self.uncommitted)
+                .map_err(CoreError::from)
+        });
+        match done {
+            Ok(()) => self.uncommitted.clear(),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn finish(mut self) -> Option<String> {
+        self.commit_if(true);
+        if let Some(w) = self.writer.take() {
+            if let Err(e) = w.finish() {
+                self.fail(e.into());
+            }
+        }
+        self.error
+    }
+}
+
+/// A message ready to store and index, or why it was rejected.
+type Parsed = Result<(NewMessage, MailDoc), Rejection>;
+
+/// The index document of a freshly parsed message (ids filled in once stored).
+fn to_doc(tenant: i64, inbox: i64, date: i64, unread: bool, mail: &ParsedMail) -> MailDoc {
+    mail_doc(
+        DocIds {
+            message: 0,
+            tenant,
+            inbox,
+            thread: 0,
+        },
+        DocFields {
+            headers: &mail.headers,
+            subject: &mail.subject,
+            body: &mail.text,
+            attachment_names: mail.attachments.iter().map(|a| a.name.clone()).collect(),
+            labels: &mail.labels,
+            date,
+            unread,
+            has_attachments: !mail.attachments.is_empty(),
+        },
+    )
 }
 
 fn to_new_message(
+    tenant: i64,
     inbox_id: i64,
     raw: &RawMessage,
     mail: ParsedMail,
-) -> Result<NewMessage, Rejection> {
+) -> Result<(NewMessage, MailDoc), Rejection> {
     let headers = serde_json::to_vec(&mail.headers)
         .map_err(|e| Rejection(format!("headers could not be encoded: {e}")))?;
     let dedupe_key = match &mail.headers.message_id {
@@ -55,14 +165,17 @@ fn to_new_message(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    Ok(NewMessage {
+    let date = mail.date.or(raw.internal_date).unwrap_or(now);
+    let unread = raw.seen.map(|s| !s).unwrap_or(true);
+    let doc = to_doc(tenant, inbox_id, date, unread, &mail);
+    let msg = NewMessage {
         inbox_id,
         dedupe_key,
         references: mail.thread_refs(),
         message_id: mail.headers.message_id.clone(),
         gmail_id: None,
         gmail_thread_id: None,
-        date: mail.date.or(raw.internal_date).unwrap_or(now),
+        date,
         sender: mail.sender(),
         subject: mail.subject,
         snippet: mail.snippet,
@@ -70,7 +183,7 @@ fn to_new_message(
         text: mail.text,
         html: mail.html,
         remote_images: mail.remote_images,
-        unread: raw.seen.map(|s| !s).unwrap_or(true),
+        unread,
         labels: mail.labels,
         attachments: mail
             .attachments
@@ -84,7 +197,8 @@ fn to_new_message(
             })
             .collect(),
         size: mail.size as u64,
-    })
+    };
+    Ok((msg, doc))
 }
 
 impl Helpr {
@@ -118,6 +232,8 @@ impl Helpr {
         };
         progress(state);
 
+        let index = self.index.get();
+        let mut feed = IndexFeed::start(self, index.as_deref().map_err(clone_error));
         let mut batch: Vec<RawMessage> = Vec::new();
         let mut batch_bytes = 0u64;
         for unit in &units {
@@ -133,13 +249,15 @@ impl Helpr {
                     }),
                 }
                 if batch.len() >= BATCH_MESSAGES || batch_bytes >= BATCH_BYTES {
-                    self.import_batch(inbox, std::mem::take(&mut batch), &mut report, &mut state)?;
+                    let batch = std::mem::take(&mut batch);
+                    self.import_batch(inbox, batch, &mut feed, &mut report, &mut state)?;
                     batch_bytes = 0;
                     progress(state);
                 }
             }
         }
-        self.import_batch(inbox, batch, &mut report, &mut state)?;
+        self.import_batch(inbox, batch, &mut feed, &mut report, &mut state)?;
+        report.index_error = feed.finish();
         report.rejected = report.rejections.len() as u64;
         state.rejected = report.rejected;
         state.bytes_done = bytes_total;
@@ -151,39 +269,60 @@ impl Helpr {
         &self,
         inbox: i64,
         batch: Vec<RawMessage>,
+        feed: &mut IndexFeed<'_>,
         report: &mut ImportReport,
         state: &mut ImportProgress,
     ) -> Result<(), CoreError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let parsed: Vec<(String, Result<NewMessage, Rejection>)> = batch
+        let tenant = self.tenant;
+        let parsed: Vec<(String, Parsed)> = batch
             .par_iter()
             .map(|raw| {
-                let msg = parse(&raw.bytes).and_then(|m| to_new_message(inbox, raw, m));
+                let msg = parse(&raw.bytes).and_then(|m| to_new_message(tenant, inbox, raw, m));
                 (raw.origin.clone(), msg)
             })
             .collect();
         state.bytes_done += batch.iter().map(|r| r.source_bytes).sum::<u64>();
         let mut good = Vec::with_capacity(parsed.len());
+        let mut docs = Vec::with_capacity(parsed.len());
         for (origin, msg) in parsed {
             match msg {
-                Ok(m) => good.push(m),
+                Ok((m, d)) => {
+                    good.push(m);
+                    docs.push(d);
+                }
                 Err(reason) => report.rejections.push(RejectedItem {
                     source: origin,
                     reason: reason.0,
                 }),
             }
         }
-        for outcome in self.vault.insert_messages(self.tenant, &good)? {
+        let outcomes = self.vault.insert_messages(self.tenant, &good)?;
+        for (outcome, mut doc) in outcomes.into_iter().zip(docs) {
             match outcome {
-                InsertOutcome::Inserted { .. } => report.imported += 1,
+                InsertOutcome::Inserted { id, thread_id } => {
+                    report.imported += 1;
+                    doc.message_id = id as u64;
+                    doc.thread = thread_id as u64;
+                    feed.add(id, &doc);
+                }
                 InsertOutcome::Duplicate { .. } => report.duplicate += 1,
             }
         }
+        feed.commit_if(feed.uncommitted.len() >= INDEX_COMMIT_EVERY);
         state.imported = report.imported;
         state.duplicate = report.duplicate;
         state.rejected = report.rejections.len() as u64;
         Ok(())
+    }
+}
+
+/// The index slot's error, for a feed that records it (CoreError is not Clone).
+fn clone_error(e: &CoreError) -> CoreError {
+    match e {
+        CoreError::Integrity(m) => CoreError::Integrity(m.clone()),
+        other => CoreError::Storage(other.to_string()),
     }
 }

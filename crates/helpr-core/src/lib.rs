@@ -6,22 +6,36 @@
 //!
 //! - [`error`]: `CoreError` and the `{code, message}` payload.
 //! - [`views`]: the serializable views.
-//! - [`import`]: the import pipeline (sources → parse/sanitize in parallel → vault).
+//! - [`import`]: the import pipeline (sources → parse/sanitize in parallel → vault → index).
 //! - [`keys`]: key versions, rotation and retirement.
+//! - [`search`]: Gmail-like search over the encrypted index, resolved through the vault.
+//! - [`delete`]: deleting a message from the vault and, physically, from the index.
+//! - [`rebuild`]: recreating the index from the vault, resumable.
+//! - [`indexing`]: keeping the index in step with the vault (queue replay at start, reconcile).
+//! - [`index_stats`]: index statistics and the index half of `doctor`.
 
+mod delete;
 mod error;
 pub mod import;
+mod index_stats;
+pub mod indexing;
 pub mod keys;
+pub mod rebuild;
+pub mod search;
 mod views;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use helpr_vault::{DoctorReport, Scope, Vault};
+use helpr_vault::{Scope, Vault};
 
 pub use error::{CoreError, ErrorPayload};
 pub use import::{ImportProgress, ImportReport, RejectedItem};
+pub use index_stats::{DoctorView, IndexHealth, IndexStatsView};
+pub use indexing::IndexRepair;
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
+pub use rebuild::{RebuildControl, RebuildProgress, RebuildReport};
+pub use search::{SearchOptions, SearchPage, SearchSort, MAX_SEARCH_LIMIT};
 pub use views::{AttachmentInfo, MessageSummary, MessageView};
 
 /// Sanitizes HTML exactly as the import/sync pipeline does (no vault needed).
@@ -29,11 +43,12 @@ pub fn sanitize_html(html: &str) -> String {
     helpr_mail::sanitize_html(html)
 }
 
-/// An open helpr vault for one tenant. Cheap to clone; `Send + Sync`.
+/// An open helpr vault for one tenant, and its search index. Cheap to clone; `Send + Sync`.
 #[derive(Clone, Debug)]
 pub struct Helpr {
     vault: Arc<Vault>,
     tenant: i64,
+    index: Arc<indexing::SearchIndex>,
 }
 
 /// Runs blocking vault work on tokio's blocking pool.
@@ -70,12 +85,16 @@ impl Helpr {
         blocking(move || Self::from_vault(Vault::open(&dir)?)).await
     }
 
+    /// Wraps an unlocked vault, then repairs the index if a crash left it behind the vault.
     fn from_vault(vault: Vault) -> Result<Helpr, CoreError> {
         let tenant = vault.default_tenant()?.id;
-        Ok(Helpr {
+        let helpr = Helpr {
+            index: Arc::new(indexing::SearchIndex::new(&vault)),
             vault: Arc::new(vault),
             tenant,
-        })
+        };
+        helpr.repair_index_on_start();
+        Ok(helpr)
     }
 
     /// What the caller may see: today every inbox of the tenant (the seam for team ACLs).
@@ -126,11 +145,6 @@ impl Helpr {
     pub async fn read_attachment(&self, id: i64) -> Result<Vec<u8>, CoreError> {
         self.with_vault(move |h| Ok(h.vault.read_attachment(&h.scope()?, id)?))
             .await
-    }
-
-    /// Integrity, schema version and counts.
-    pub async fn doctor(&self) -> Result<DoctorReport, CoreError> {
-        self.with_vault(|h| Ok(h.vault.doctor()?)).await
     }
 
     /// The vault's id (names its keychain entry).

@@ -10,7 +10,7 @@
 //!   paginated, always inside the access filter), ids, stats.
 //! - [`mail_writer`]: [`MailWriter`] — add/upsert/delete, commit, and the physical purge of
 //!   deleted messages.
-//! - [`error`]: [`IndexError`].
+//! - [`error`]: [`IndexError`], the typed errors.
 
 pub mod encrypted_dir;
 pub mod error;

@@ -219,6 +219,12 @@ impl Vault {
         &self.dir
     }
 
+    /// The search index's cipher (HKDF `helpr/index/v1` from this vault's KEK): the index
+    /// lives beside the vault with its own key, and never sees key bytes.
+    pub fn index_cipher(&self) -> helpr_crypto::IndexCipher {
+        self.keys.derive_index_cipher()
+    }
+
     pub(crate) fn keys(&self) -> &KeyStore {
         &self.keys
     }

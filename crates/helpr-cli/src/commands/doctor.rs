@@ -1,4 +1,5 @@
-//! `helpr doctor`: keychain reachable (the vault unlocks), integrity checks, schema, counts.
+//! `helpr doctor`: keychain reachable (the vault unlocks), integrity checks, schema, counts,
+//! and the search index reconciled with the vault (what a crash left unindexed is indexed).
 //! Exits non-zero when anything is wrong.
 
 use std::path::Path;
@@ -9,12 +10,15 @@ use crate::output;
 
 pub async fn run(dir: &Path, json: bool) -> Result<(), CoreError> {
     let helpr = Helpr::open(dir).await?;
-    let report = helpr.doctor().await?;
+    let view = helpr.doctor().await?;
+    let healthy = view.healthy();
+    let report = &view.vault;
     if json {
         output::print_json(&serde_json::json!({
             "keychain": "ok",
-            "healthy": report.healthy(),
+            "healthy": healthy,
             "report": report,
+            "index": view.index,
         }));
     } else {
         let ok = |errs: &Vec<String>| {
@@ -41,12 +45,21 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), CoreError> {
             report.labels,
             report.key_versions
         );
+        let i = &view.index;
+        match (&i.error, &i.repair) {
+            (Some(e), _) => println!("search index:     {e}"),
+            (None, Some(r)) => println!(
+                "search index:     {} of {} messages ({} queued changes replayed, {} missing indexed, {} stale removed)",
+                i.docs, i.vault_messages, r.replayed, r.missing_indexed, r.stale_removed
+            ),
+            (None, None) => println!("search index:     {} of {} messages", i.docs, i.vault_messages),
+        }
     }
-    if report.healthy() {
+    if healthy {
         Ok(())
     } else {
         Err(CoreError::Integrity(
-            "the vault failed its checks (see above)".into(),
+            "the vault or its search index failed its checks (see above)".into(),
         ))
     }
 }

@@ -1,9 +1,12 @@
 //! One module per subcommand.
 
+pub mod delete;
 pub mod doctor;
 pub mod import;
+pub mod index;
 pub mod init;
 pub mod keys;
 pub mod list;
 pub mod sanitize;
+pub mod search;
 pub mod show;

@@ -1,0 +1,312 @@
+//! Keeping the search index in step with the vault (DESIGN §4, issue 4 item 5).
+//!
+//! The vault is written first; every change that affects search puts the message id into the
+//! vault's `index_queue` in the same transaction. The index is updated afterwards and the ids
+//! leave the queue only once the index has committed, so a crash between the two leaves them
+//! queued and the next start replays them ([`Helpr::repair_index_on_start`]). Replays are
+//! idempotent: a queued id is upserted if the vault still has the message, deleted (and
+//! purged) if not.
+//!
+//! [`Helpr::reconcile_index`] (run by `doctor`) compares every id in the vault with every id in
+//! the index and fixes both directions, for anything the queue could not know about (an index
+//! folder deleted or restored from a backup).
+//!
+//! [`SearchIndex`] owns the index folder: it opens the index lazily (a command that never
+//! searches never opens it) and finishes a rebuild that stopped between its two renames.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use helpr_crypto::IndexCipher;
+use helpr_index::{IndexError, MailDoc, MailIndex, MailWriter};
+use helpr_mail::{KeptHeaders, Mailbox};
+use helpr_vault::{IndexSource, Vault};
+use serde::Serialize;
+
+use crate::{CoreError, Helpr};
+
+/// Folder names inside the data dir.
+pub(crate) const INDEX_DIR: &str = "index";
+pub(crate) const REBUILD_DIR: &str = "index.rebuild";
+pub(crate) const OLD_DIR: &str = "index.old";
+
+/// Queue entries replayed per vault read.
+const REPLAY_BATCH: u32 = 512;
+
+impl From<IndexError> for CoreError {
+    fn from(e: IndexError) -> Self {
+        match e {
+            IndexError::Query(q) => CoreError::InvalidInput(q.to_string()),
+            e @ IndexError::Damaged(_) => CoreError::Integrity(e.to_string()),
+            e => CoreError::Storage(e.to_string()),
+        }
+    }
+}
+
+/// The index folder and, once opened, the index.
+pub(crate) struct SearchIndex {
+    data_dir: PathBuf,
+    cipher: IndexCipher,
+    open: RwLock<Option<Arc<MailIndex>>>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("data_dir", &self.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    pub(crate) fn new(vault: &Vault) -> SearchIndex {
+        SearchIndex {
+            data_dir: vault.dir().to_owned(),
+            cipher: vault.index_cipher(),
+            open: RwLock::new(None),
+        }
+    }
+
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.data_dir.join(name)
+    }
+
+    pub(crate) fn cipher(&self) -> &IndexCipher {
+        &self.cipher
+    }
+
+    /// Whether the live index folder holds an index (after finishing any interrupted swap).
+    pub(crate) fn exists(&self) -> Result<bool, CoreError> {
+        self.finish_interrupted_swap()?;
+        Ok(MailIndex::exists(&self.path(INDEX_DIR)))
+    }
+
+    /// The index, opened (or created) on first use.
+    pub(crate) fn get(&self) -> Result<Arc<MailIndex>, CoreError> {
+        if let Some(index) = self.open.read().expect("index slot").as_ref() {
+            return Ok(index.clone());
+        }
+        let mut slot = self.open.write().expect("index slot");
+        if let Some(index) = slot.as_ref() {
+            return Ok(index.clone());
+        }
+        self.finish_interrupted_swap()?;
+        let index = Arc::new(MailIndex::open_or_create(
+            &self.path(INDEX_DIR),
+            self.cipher.clone(),
+        )?);
+        *slot = Some(index.clone());
+        Ok(index)
+    }
+
+    /// Forgets the open index (a rebuild is about to replace its folder).
+    pub(crate) fn close(&self) {
+        *self.open.write().expect("index slot") = None;
+    }
+
+    /// A rebuild renames `index` → `index.old`, then `index.rebuild` → `index`, then removes
+    /// `index.old`. Stopped after the first rename, the finished rebuild is moved in now;
+    /// stopped after the second, the old folder is removed.
+    fn finish_interrupted_swap(&self) -> Result<(), CoreError> {
+        let live = self.path(INDEX_DIR);
+        let rebuilt = self.path(REBUILD_DIR);
+        if !live.exists() && crate::rebuild::is_complete(&rebuilt, &self.cipher) {
+            std::fs::rename(&rebuilt, &live).map_err(storage("finishing the index rebuild"))?;
+        }
+        let old = self.path(OLD_DIR);
+        if old.exists() && live.exists() {
+            std::fs::remove_dir_all(&old).map_err(storage("removing the old index"))?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn storage(what: &'static str) -> impl Fn(std::io::Error) -> CoreError {
+    move |e| CoreError::Storage(format!("{what}: {e}"))
+}
+
+fn names_and_addresses(boxes: &[Mailbox]) -> Vec<String> {
+    let mut out = Vec::with_capacity(boxes.len() * 2);
+    for b in boxes {
+        if let Some(name) = b.name.as_deref().filter(|n| !n.is_empty()) {
+            out.push(name.to_string());
+        }
+        out.push(b.address.clone());
+    }
+    out
+}
+
+/// What the index needs of a message besides its ids: the same fields whether they come from
+/// a fresh parse (import) or from the vault (replay, rebuild), so both index alike.
+pub(crate) struct DocFields<'a> {
+    pub headers: &'a KeptHeaders,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub attachment_names: Vec<String>,
+    pub labels: &'a [String],
+    pub date: i64,
+    pub unread: bool,
+    pub has_attachments: bool,
+}
+
+/// Ids of one stored message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DocIds {
+    pub message: i64,
+    pub tenant: i64,
+    pub inbox: i64,
+    pub thread: i64,
+}
+
+pub(crate) fn mail_doc(ids: DocIds, f: DocFields<'_>) -> MailDoc {
+    MailDoc {
+        message_id: ids.message as u64,
+        tenant: ids.tenant as u64,
+        inbox: ids.inbox as u64,
+        thread: ids.thread as u64,
+        from: names_and_addresses(&f.headers.from),
+        to: names_and_addresses(&f.headers.to),
+        cc: names_and_addresses(&f.headers.cc),
+        subject: f.subject.to_string(),
+        body: f.body.to_string(),
+        attachment_names: f.attachment_names,
+        labels: f.labels.to_vec(),
+        date: f.date,
+        has_attachment: f.has_attachments,
+        unread: f.unread,
+    }
+}
+
+/// The index document of a message read back from the vault.
+pub(crate) fn doc_from_source(s: IndexSource) -> Result<MailDoc, CoreError> {
+    let headers: KeptHeaders = serde_json::from_slice(&s.headers).map_err(|_| {
+        CoreError::Integrity(format!("message {}: stored headers do not decode", s.id))
+    })?;
+    Ok(mail_doc(
+        DocIds {
+            message: s.id,
+            tenant: s.tenant_id,
+            inbox: s.inbox_id,
+            thread: s.thread_id,
+        },
+        DocFields {
+            headers: &headers,
+            subject: &s.subject,
+            body: &s.body_text,
+            attachment_names: s.attachment_names,
+            labels: &s.labels,
+            date: s.date,
+            unread: s.unread,
+            has_attachments: s.has_attachments,
+        },
+    ))
+}
+
+/// Upserts the vault's current state of `ids` into `writer`; returns whether any was deleted.
+fn apply_ids(vault: &Vault, writer: &mut MailWriter<'_>, ids: &[i64]) -> Result<bool, CoreError> {
+    let sources = vault.index_sources(ids)?;
+    let present: BTreeSet<i64> = sources.iter().map(|s| s.id).collect();
+    for source in sources {
+        writer.upsert(&doc_from_source(source)?)?;
+    }
+    let mut deleted = false;
+    for id in ids.iter().filter(|id| !present.contains(id)) {
+        writer.delete(*id as u64);
+        deleted = true;
+    }
+    Ok(deleted)
+}
+
+/// What a reconciliation found and fixed.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct IndexRepair {
+    /// Queued changes replayed (left by a crash between a vault commit and the index).
+    pub replayed: u64,
+    /// Messages in the vault that the index lacked, now indexed.
+    pub missing_indexed: u64,
+    /// Index entries with no message in the vault, now removed.
+    pub stale_removed: u64,
+}
+
+impl Helpr {
+    /// Replays the vault's index queue into the index: the crash repair done at every start
+    /// (a no-op costing one count when the queue is empty).
+    pub(crate) fn replay_index_queue(&self) -> Result<u64, CoreError> {
+        if self.vault.index_queue_len()? == 0 {
+            return Ok(0);
+        }
+        let index = self.index.get()?;
+        let mut writer = index.writer()?;
+        let mut replayed = 0u64;
+        let mut deleted = false;
+        loop {
+            let ids = self.vault.index_queue(REPLAY_BATCH)?;
+            if ids.is_empty() {
+                break;
+            }
+            deleted |= apply_ids(&self.vault, &mut writer, &ids)?;
+            if deleted {
+                writer.purge()?;
+            } else {
+                writer.commit()?;
+            }
+            self.vault.index_done(&ids)?;
+            replayed += ids.len() as u64;
+        }
+        writer.finish()?;
+        Ok(replayed)
+    }
+
+    /// The repair run when a vault opens. The index is derived data: if it cannot be repaired
+    /// now (damaged, or another process is writing) the vault still opens, searches report
+    /// the error, and the queue keeps what is owed.
+    pub(crate) fn repair_index_on_start(&self) {
+        let result = (|| -> Result<(), CoreError> {
+            if !self.index.exists()? {
+                self.reconcile_index()?;
+            } else {
+                self.replay_index_queue()?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            tracing::warn!(code = e.code(), "search index not repaired at start: {e}");
+        }
+    }
+
+    /// Replays the queue, then makes the index hold exactly the vault's live messages.
+    pub(crate) fn reconcile_index(&self) -> Result<IndexRepair, CoreError> {
+        let replayed = self.replay_index_queue()?;
+        let index = self.index.get()?;
+        let in_vault: BTreeSet<i64> = self.vault.live_message_ids()?.into_iter().collect();
+        let in_index: BTreeSet<i64> = index
+            .message_ids()?
+            .into_iter()
+            .map(|id| id as i64)
+            .collect();
+        let missing: Vec<i64> = in_vault.difference(&in_index).copied().collect();
+        let stale: Vec<i64> = in_index.difference(&in_vault).copied().collect();
+        if !missing.is_empty() || !stale.is_empty() {
+            let mut writer = index.writer()?;
+            for chunk in missing.chunks(REPLAY_BATCH as usize) {
+                apply_ids(&self.vault, &mut writer, chunk)?;
+                writer.commit()?;
+            }
+            for id in &stale {
+                writer.delete(*id as u64);
+            }
+            if stale.is_empty() {
+                writer.commit()?;
+            } else {
+                writer.purge()?;
+            }
+            writer.finish()?;
+        }
+        Ok(IndexRepair {
+            replayed,
+            missing_indexed: missing.len() as u64,
+            stale_removed: stale.len() as u64,
+        })
+    }
+}
