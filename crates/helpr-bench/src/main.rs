@@ -3,8 +3,11 @@
 //! baseline measured in the same run, on the same input.
 //!
 //! - [`pipeline`]: parse, sanitize and the whole mail pipeline vs ammonia alone.
+//! - [`search`]: in-process search latency (helpr-core) and the encrypted directory vs
+//!   tantivy's plain one on the same index.
 
 mod pipeline;
+mod search;
 
 use clap::{Parser, Subcommand};
 
@@ -19,10 +22,13 @@ struct Cli {
 enum Bench {
     /// Mail pipeline throughput over the messages of a Maildir.
     Pipeline(pipeline::Args),
+    /// In-process search latency on an imported vault, encrypted vs plain directory.
+    Search(search::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().bench {
         Bench::Pipeline(args) => pipeline::run(&args),
+        Bench::Search(args) => search::run(&args),
     }
 }
