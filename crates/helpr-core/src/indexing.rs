@@ -11,6 +11,13 @@
 //! the index and fixes both directions, for anything the queue could not know about (an index
 //! folder deleted or restored from a backup).
 //!
+//! The rule that keeps the queue exact: **whoever changes the vault in a way search sees takes
+//! the index writer first** (tantivy's writer lock, which also excludes other processes) and
+//! holds it until the index has committed and the ids have left the queue. So no other change
+//! to the same message can slip between indexing it and clearing its queue entry. Import,
+//! delete, replay and reconcile all follow it; the Gmail sync must too. Only when the index
+//! cannot be opened at all (damaged) does a vault change go ahead alone, leaving its ids queued.
+//!
 //! [`SearchIndex`] owns the index folder: it opens the index lazily (a command that never
 //! searches never opens it) and finishes a rebuild that stopped between its two renames.
 
@@ -238,6 +245,14 @@ impl Helpr {
         }
         let index = self.index.get()?;
         let mut writer = index.writer()?;
+        let replayed = self.replay_with(&mut writer)?;
+        writer.finish()?;
+        Ok(replayed)
+    }
+
+    /// Replays the queue with a writer the caller holds (so nobody else changes the index
+    /// between reading the queue and clearing it).
+    fn replay_with(&self, writer: &mut MailWriter<'_>) -> Result<u64, CoreError> {
         let mut replayed = 0u64;
         let mut deleted = false;
         loop {
@@ -245,7 +260,7 @@ impl Helpr {
             if ids.is_empty() {
                 break;
             }
-            deleted |= apply_ids(&self.vault, &mut writer, &ids)?;
+            deleted |= apply_ids(&self.vault, writer, &ids)?;
             if deleted {
                 writer.purge()?;
             } else {
@@ -254,7 +269,6 @@ impl Helpr {
             self.vault.index_done(&ids)?;
             replayed += ids.len() as u64;
         }
-        writer.finish()?;
         Ok(replayed)
     }
 
@@ -275,10 +289,12 @@ impl Helpr {
         }
     }
 
-    /// Replays the queue, then makes the index hold exactly the vault's live messages.
+    /// Replays the queue, then makes the index hold exactly the vault's live messages. The
+    /// writer is held throughout, so no other writer's change can fall between the two reads.
     pub(crate) fn reconcile_index(&self) -> Result<IndexRepair, CoreError> {
-        let replayed = self.replay_index_queue()?;
         let index = self.index.get()?;
+        let mut writer = index.writer()?;
+        let replayed = self.replay_with(&mut writer)?;
         let in_vault: BTreeSet<i64> = self.vault.live_message_ids()?.into_iter().collect();
         let in_index: BTreeSet<i64> = index
             .message_ids()?
@@ -287,22 +303,17 @@ impl Helpr {
             .collect();
         let missing: Vec<i64> = in_vault.difference(&in_index).copied().collect();
         let stale: Vec<i64> = in_index.difference(&in_vault).copied().collect();
-        if !missing.is_empty() || !stale.is_empty() {
-            let mut writer = index.writer()?;
-            for chunk in missing.chunks(REPLAY_BATCH as usize) {
-                apply_ids(&self.vault, &mut writer, chunk)?;
-                writer.commit()?;
-            }
+        for chunk in missing.chunks(REPLAY_BATCH as usize) {
+            apply_ids(&self.vault, &mut writer, chunk)?;
+            writer.commit()?;
+        }
+        if !stale.is_empty() {
             for id in &stale {
                 writer.delete(*id as u64);
             }
-            if stale.is_empty() {
-                writer.commit()?;
-            } else {
-                writer.purge()?;
-            }
-            writer.finish()?;
+            writer.purge()?;
         }
+        writer.finish()?;
         Ok(IndexRepair {
             replayed,
             missing_indexed: missing.len() as u64,
