@@ -330,9 +330,6 @@ fn in_session(args: &Args) -> Result<()> {
             &mut figures,
         )
     };
-    if let Err(error) = &helpr_result {
-        figures.helpr_error = Some(format!("{error:#}"));
-    }
 
     figures.print();
     let json = out_dir.join("search.json");
@@ -342,7 +339,8 @@ fn in_session(args: &Args) -> Result<()> {
     steps.finish()
 }
 
-/// helpr's half: build, import, search processes, helpr-bench in-process.
+/// helpr's half: build, import, search processes, helpr-bench in-process. On failure, the
+/// cause also lands in `figures.helpr_error` (the step report keeps only the step's name).
 fn measure_helpr(
     steps: &mut Steps,
     scratch: &Path,
@@ -351,38 +349,59 @@ fn measure_helpr(
     args: &Args,
     figures: &mut Figures,
 ) -> Result<()> {
+    let mut cause = None;
     let mut exe = PathBuf::new();
-    steps.run("build helpr (release)", || {
-        exe = workspace::build_cli_release()?;
-        Ok(())
-    })?;
-    let data_dir = scratch.join("helpr");
-    let helpr = Helpr::new(&exe, &data_dir);
-    steps.run("helpr import", || {
-        figures.helpr_import_s = Some(fastest(args.import_runs, || {
-            helpr.import(corpus, args.messages)
-        })?);
-        figures.helpr_index_bytes = Some(helpr.index_bytes()?);
-        Ok(())
-    })?;
-    steps.run("helpr search, processes", || {
-        let mut totals = [None; QUERIES.len()];
-        let samples = time_queries(args.rounds, |i, query| {
-            let (took, total) = helpr.cli_search(query.helpr, LIMIT)?;
-            totals[i] = Some(total);
-            Ok(took)
+    let result = (|| {
+        steps.run("build helpr (release)", || {
+            noting(&mut cause, || {
+                exe = workspace::build_cli_release()?;
+                Ok(())
+            })
         })?;
-        for ((q, samples), total) in figures.queries.iter_mut().zip(samples).zip(totals) {
-            q.helpr_cli_ms = samples;
-            q.helpr_hits = total;
-        }
-        Ok(())
-    })?;
-    steps.run("helpr-bench search, in-process", || {
-        let out = super::bench_dir().join("search-helpr-bench.json");
-        figures.helpr_bench = Some(helpr::bench_search(&data_dir, queries, args.rounds, &out)?);
-        Ok(())
-    })
+        let data_dir = scratch.join("helpr");
+        let helpr = Helpr::new(&exe, &data_dir);
+        steps.run("helpr import", || {
+            noting(&mut cause, || {
+                figures.helpr_import_s = Some(fastest(args.import_runs, || {
+                    helpr.import(corpus, args.messages)
+                })?);
+                figures.helpr_index_bytes = Some(helpr.index_bytes()?);
+                Ok(())
+            })
+        })?;
+        steps.run("helpr search, processes", || {
+            noting(&mut cause, || {
+                let mut totals = [None; QUERIES.len()];
+                let samples = time_queries(args.rounds, |i, query| {
+                    let (took, total) = helpr.cli_search(query.helpr, LIMIT)?;
+                    totals[i] = Some(total);
+                    Ok(took)
+                })?;
+                for ((q, samples), total) in figures.queries.iter_mut().zip(samples).zip(totals) {
+                    q.helpr_cli_ms = samples;
+                    q.helpr_hits = total;
+                }
+                Ok(())
+            })
+        })?;
+        steps.run("helpr-bench search, in-process", || {
+            noting(&mut cause, || {
+                let out = super::bench_dir().join("search-helpr-bench.json");
+                figures.helpr_bench =
+                    Some(helpr::bench_search(&data_dir, queries, args.rounds, &out)?);
+                Ok(())
+            })
+        })
+    })();
+    if result.is_err() {
+        figures.helpr_error = cause;
+    }
+    result
+}
+
+/// Runs `step`, remembering its error's message in `cause`.
+fn noting(cause: &mut Option<String>, step: impl FnOnce() -> Result<()>) -> Result<()> {
+    step().inspect_err(|error| *cause = Some(format!("{error:#}")))
 }
 
 /// One warm-up round of every query (not kept), then `rounds` rounds, round by round so that
