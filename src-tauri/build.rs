@@ -4,7 +4,11 @@
 //! permission and a window may call only what `capabilities/default.json` grants it.
 
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["list_messages", "get_message"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "list_messages",
+        "get_message",
+        "search_messages",
+    ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
     {

@@ -51,7 +51,8 @@ fn main() {
         .manage(vault)
         .invoke_handler(tauri::generate_handler![
             commands::list_messages,
-            commands::get_message
+            commands::get_message,
+            commands::search_messages
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {
