@@ -1,55 +1,10 @@
 // Component tests: the list renders rows, a click opens the reader, command errors reach the banner.
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
-import type { HelprApi, MessageSummary, MessageView } from "./api";
 import { App } from "./App";
+import { fakeApi } from "./fakeApi";
 
 afterEach(cleanup);
-
-const summaries: MessageSummary[] = [
-  {
-    id: 1,
-    date: 1_700_000_000,
-    from: "Ada <ada@example.com>",
-    subject: "Quarterly report",
-    snippet: "Numbers attached",
-    unread: true,
-    has_attachments: true,
-  },
-  {
-    id: 2,
-    date: 1_690_000_000,
-    from: "Bob <bob@example.com>",
-    subject: "",
-    snippet: "",
-    unread: false,
-    has_attachments: false,
-  },
-];
-
-const view: MessageView = {
-  id: 1,
-  date: 1_700_000_000,
-  from: "Ada <ada@example.com>",
-  to: ["team@example.com"],
-  cc: [],
-  subject: "Quarterly report",
-  text: "Hello team,\n  see the numbers.",
-  html: null,
-  labels: ["INBOX"],
-  attachments: [{ id: 10, name: "q3.pdf", content_type: "application/pdf", size: 2048 }],
-};
-
-function fakeApi(overrides: Partial<HelprApi> = {}): HelprApi {
-  return {
-    listMessages: () => Promise.resolve(summaries),
-    getMessage: (id) =>
-      id === 1
-        ? Promise.resolve(view)
-        : Promise.reject({ code: "not_found", message: `message ${id} not found` }),
-    ...overrides,
-  };
-}
 
 describe("App", () => {
   it("renders one row per message with from and subject", async () => {

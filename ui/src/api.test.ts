@@ -4,7 +4,9 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 
-const { errorTitle, getMessage, listMessages, toApiError, UNKNOWN_ERROR_CODE } = await import("./api");
+const { errorTitle, getMessage, listMessages, searchMessages, toApiError, UNKNOWN_ERROR_CODE } = await import(
+  "./api"
+);
 
 describe("toApiError", () => {
   it("keeps a {code, message} payload from helpr-core", () => {
@@ -54,10 +56,23 @@ describe("command wrappers", () => {
     invoke.mockResolvedValueOnce({ id: 7 });
     await getMessage(7);
     expect(invoke).toHaveBeenCalledWith("get_message", { id: 7 });
+
+    invoke.mockResolvedValueOnce({ total: 0, hits: [] });
+    await searchMessages("from:ada", { limit: 50, offset: 100, sort: "relevance" });
+    expect(invoke).toHaveBeenCalledWith("search_messages", {
+      query: "from:ada",
+      options: { limit: 50, offset: 100, sort: "relevance" },
+    });
   });
 
   it("rejects with an ApiError", async () => {
     invoke.mockRejectedValueOnce({ code: "not_found", message: "message 9 not found" });
     await expect(getMessage(9)).rejects.toEqual({ code: "not_found", message: "message 9 not found" });
+
+    const queryError = { code: "invalid_input", message: "query error at column 9: subject: needs a value" };
+    invoke.mockRejectedValueOnce(queryError);
+    await expect(
+      searchMessages("subject:", { limit: 50, offset: 0, sort: "date" }),
+    ).rejects.toEqual(queryError);
   });
 });

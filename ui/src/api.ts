@@ -6,6 +6,8 @@ import { invoke } from "@tauri-apps/api/core";
 /** One row of the message list (`helpr_core::MessageSummary`). */
 export interface MessageSummary {
   id: number;
+  /** The conversation this message belongs to. */
+  thread_id: number;
   /** Unix seconds. */
   date: number;
   from: string;
@@ -36,6 +38,22 @@ export interface MessageView {
   html: string | null;
   labels: string[];
   attachments: AttachmentInfo[];
+}
+
+/** Search result order (`helpr_core::SearchSort`): newest first, or best match first. */
+export type SearchSort = "date" | "relevance";
+
+/** One page request (`helpr_core::SearchOptions`); helpr-core caps `limit` at 10,000. */
+export interface SearchOptions {
+  limit: number;
+  offset: number;
+  sort: SearchSort;
+}
+
+/** One page of hits and how many messages match in all (`helpr_core::SearchPage`). */
+export interface SearchPage {
+  total: number;
+  hits: MessageSummary[];
 }
 
 /** The error shape every command rejects with (`helpr_core::ErrorPayload`). */
@@ -103,11 +121,20 @@ export function getMessage(id: number): Promise<MessageView> {
   return call<MessageView>("get_message", { id });
 }
 
+/**
+ * One page of the messages matching a Gmail-like `query` (words, "phrases", from:, subject:, …).
+ * A malformed query rejects with code `invalid_input` and a message naming the column.
+ */
+export function searchMessages(query: string, options: SearchOptions): Promise<SearchPage> {
+  return call<SearchPage>("search_messages", { query, options });
+}
+
 /** The commands the UI needs, as one interface so components can be rendered against a stand-in. */
 export interface HelprApi {
   listMessages(): Promise<MessageSummary[]>;
   getMessage(id: number): Promise<MessageView>;
+  searchMessages(query: string, options: SearchOptions): Promise<SearchPage>;
 }
 
 /** The real shell. */
-export const tauriApi: HelprApi = { listMessages, getMessage };
+export const tauriApi: HelprApi = { listMessages, getMessage, searchMessages };
