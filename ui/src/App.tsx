@@ -1,5 +1,6 @@
-// The screen: error banner on top, message list on the left, the selected message on the right.
-// State lives here; data comes only through the `HelprApi` passed in (the Tauri shell by default).
+// The screen: top bar with the search box, error banner, the message list (all messages, or the
+// hits of the search shown) on the left, the selected message on the right. State lives here and
+// in `useSearch`; data comes only through the `HelprApi` passed in (the Tauri shell by default).
 import { useCallback, useEffect, useRef, useState } from "react";
 import {
   tauriApi,
@@ -12,6 +13,9 @@ import {
 import { ErrorBanner } from "./ErrorBanner";
 import { MessageList } from "./MessageList";
 import { MessageReader } from "./MessageReader";
+import { hasMore, matchesLabel, type SearchResults } from "./search";
+import { SearchBox } from "./SearchBox";
+import { useSearch, type SearchPending } from "./useSearch";
 
 /** What the reader pane shows. */
 type ReaderState =
@@ -30,7 +34,13 @@ const READER_PLACEHOLDER = {
   failed: "This message could not be opened.",
 } as const;
 
-function countLabel(messages: readonly MessageSummary[] | "failed" | null): string {
+function countLabel(
+  messages: readonly MessageSummary[] | "failed" | null,
+  results: SearchResults | null,
+  pending: SearchPending,
+): string {
+  if (pending === "search") return "Searching…";
+  if (results !== null) return matchesLabel(results);
   if (messages === null) return "Loading…";
   if (messages === "failed") return "";
   return messages.length === 1 ? "1 message" : `${messages.length} messages`;
@@ -44,6 +54,7 @@ export function App({ api = tauriApi }: Props) {
   const [error, setError] = useState<ApiError | null>(null);
   // The id of the latest `get_message` request; answers to older clicks are dropped.
   const latestRequest = useRef<number | null>(null);
+  const search = useSearch(api, setError);
 
   const loadMessages = useCallback(() => {
     api.listMessages().then(
@@ -85,15 +96,52 @@ export function App({ api = tauriApi }: Props) {
     <div className="app">
       <header className="topbar">
         <span className="brand">helpr</span>
-        <span className="count">{countLabel(messages)}</span>
-        <button type="button" className="refresh" onClick={loadMessages}>
+        <SearchBox
+          value={search.draft}
+          sort={search.sort}
+          active={search.results !== null}
+          onChange={search.setDraft}
+          onSubmit={search.submit}
+          onClear={search.clear}
+          onSortChange={search.changeSort}
+        />
+        <span className="count" data-testid="message-count">
+          {countLabel(messages, search.results, search.pending)}
+        </span>
+        <button
+          type="button"
+          className="refresh"
+          onClick={() => {
+            loadMessages();
+            search.refresh();
+          }}
+        >
           Refresh
         </button>
       </header>
       {error !== null ? <ErrorBanner error={error} onDismiss={() => setError(null)} /> : null}
       <main className="panes">
         <nav className="list-pane">
-          {messages === "failed" ? (
+          {search.results !== null ? (
+            <>
+              <MessageList
+                messages={search.results.hits}
+                selectedId={selectedId}
+                onSelect={select}
+                emptyText="No messages match this search."
+              />
+              {hasMore(search.results) ? (
+                <button
+                  type="button"
+                  className="load-more"
+                  disabled={search.pending === "more"}
+                  onClick={search.loadMore}
+                >
+                  {search.pending === "more" ? "Loading…" : "Load more"}
+                </button>
+              ) : null}
+            </>
+          ) : messages === "failed" ? (
             <p className="empty">Messages could not be loaded.</p>
           ) : messages !== null ? (
             <MessageList messages={messages} selectedId={selectedId} onSelect={select} />

@@ -1,4 +1,5 @@
-// The left pane: one row per message (date, from, subject), newest first as helpr-core returns them.
+// The left pane: one row per message (date, from, subject), in the order helpr-core returns them
+// (newest first for the full list; the chosen order for search hits).
 import type { MessageSummary } from "./api";
 import { displaySubject, formatListDate } from "./format";
 
@@ -6,12 +7,20 @@ interface Props {
   messages: readonly MessageSummary[];
   selectedId: number | null;
   onSelect: (id: number) => void;
+  /** What an empty list says. */
+  emptyText?: string;
   now?: Date;
 }
 
-export function MessageList({ messages, selectedId, onSelect, now }: Props) {
+export function MessageList({
+  messages,
+  selectedId,
+  onSelect,
+  emptyText = "No messages in this vault yet.",
+  now,
+}: Props) {
   if (messages.length === 0) {
-    return <p className="empty">No messages in this vault yet.</p>;
+    return <p className="empty">{emptyText}</p>;
   }
   return (
     <ul className="message-list" aria-label="Messages">
