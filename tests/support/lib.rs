@@ -1,12 +1,18 @@
 //! Shared helpers for the cross-crate tests: run the real `helpr` binary against a temp data
 //! dir (with its own TMPDIR), read the real keychain entry, snapshot a folder byte for byte, and
-//! scan files for canaries in the encodings DESIGN §3 names.
+//! scan files for canaries in the encodings DESIGN §3 names; search the index through the CLI
+//! and compare result sets; generate seeded sample mail ([`sample_mail`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use base64::Engine;
+use serde_json::Value;
+
+pub mod sample_mail;
+
+pub use sample_mail::{rfc2822, utc, write_sample_maildir, SAMPLE_QUERIES};
 
 /// The `helpr` binary built beside this test executable (`target/<profile>/helpr`).
 pub fn helpr_bin() -> PathBuf {
@@ -236,4 +242,147 @@ pub fn scan(dirs: &[&Path], canary: &str) -> Vec<(PathBuf, String)> {
         }
     }
     hits
+}
+
+/// The largest page `helpr search` returns (`--limit 10000`): "every hit" for these tests.
+pub const ALL_HITS: &str = "10000";
+
+impl Scratch {
+    /// `DATA/index`, the live search index.
+    pub fn index_dir(&self) -> PathBuf {
+        self.data().join("index")
+    }
+
+    /// `search QUERY EXTRA… --json`, parsed (`{total, hits}`).
+    pub fn search(&self, query: &str, extra: &[&str]) -> Value {
+        let mut args = vec!["search", query];
+        args.extend_from_slice(extra);
+        self.json(&args)
+    }
+
+    /// The ids of every hit of `query`, newest first; asserts `total` counts exactly them.
+    pub fn search_ids(&self, query: &str) -> Vec<i64> {
+        let page = self.search(query, &["--limit", ALL_HITS]);
+        let ids = ids_of(&page["hits"]);
+        assert_eq!(page["total"], ids.len(), "{query:?}: total vs hits");
+        ids
+    }
+
+    /// `(query, ids)` for each query: what two index states are compared by.
+    pub fn results(&self, queries: &[&str]) -> Vec<(String, Vec<i64>)> {
+        queries
+            .iter()
+            .map(|q| (q.to_string(), self.search_ids(q)))
+            .collect()
+    }
+
+    /// The ids `list` shows, newest first.
+    pub fn list_ids(&self) -> Vec<i64> {
+        ids_of(&self.json(&["list"]))
+    }
+
+    /// Subject → id of every listed message (subjects are unique in these tests).
+    pub fn ids_by_subject(&self) -> BTreeMap<String, i64> {
+        let list = self.json(&["list"]);
+        let map: BTreeMap<String, i64> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["subject"].as_str().unwrap().to_string(),
+                    m["id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(map.len(), list.as_array().unwrap().len(), "subjects repeat");
+        map
+    }
+
+    /// Runs `args --json`, expecting failure; returns the exit code and the `error` object.
+    pub fn json_err(&self, args: &[&str]) -> (i32, Value) {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let out = self.run(&args);
+        assert!(!out.status.success(), "helpr {args:?} should have failed");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "bad JSON from {args:?}: {e}\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        (out.status.code().unwrap_or(-1), v["error"].clone())
+    }
+
+    /// Asserts `doctor --json` is healthy with the index holding every vault message; returns
+    /// the message count.
+    pub fn assert_doctor_healthy(&self) -> u64 {
+        let d = self.json(&["doctor"]);
+        assert_eq!(d["healthy"], true, "{d}");
+        assert_eq!(d["index"]["error"], Value::Null, "{d}");
+        assert_eq!(d["index"]["docs"], d["index"]["vault_messages"], "{d}");
+        d["index"]["docs"].as_u64().unwrap()
+    }
+}
+
+/// The `id` of each element of a JSON array of messages, in order.
+pub fn ids_of(messages: &Value) -> Vec<i64> {
+    messages
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {messages}"))
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Asserts that nothing was written between two snapshots ([`snapshot`]) of a data dir: the
+/// same files with the same bytes, naming what differs. One exception, because helpr-vault can
+/// close its writer while a pooled reader is still open (see the helpr-tests section of
+/// ARCHITECTURE.md): SQLite then leaves an *empty* `-wal` and its `-shm` index behind. An empty
+/// WAL holds no write, so those two are allowed to appear; a WAL with any frame is a write.
+pub fn assert_nothing_written(
+    before: &BTreeMap<PathBuf, Vec<u8>>,
+    after: &BTreeMap<PathBuf, Vec<u8>>,
+) {
+    let name = |p: &Path| {
+        p.file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let leftover = |p: &Path, bytes: &[u8]| {
+        let n = name(p);
+        (n.ends_with("-wal") && bytes.is_empty()) || n.ends_with("-shm")
+    };
+    let mut diff = Vec::new();
+    for (path, bytes) in before {
+        match after.get(path) {
+            None if leftover(path, bytes) => {}
+            None => diff.push(format!("removed {}", path.display())),
+            Some(b) if b != bytes && !leftover(path, b) => {
+                diff.push(format!("changed {}", path.display()))
+            }
+            Some(_) => {}
+        }
+    }
+    for (path, bytes) in after.iter().filter(|(p, _)| !before.contains_key(*p)) {
+        if !leftover(path, bytes) {
+            diff.push(format!("added {}", path.display()));
+        }
+    }
+    assert!(
+        diff.is_empty(),
+        "the data dir changed:\n{}",
+        diff.join("\n")
+    );
+}
+
+/// Every file under `dir` and its size, largest first.
+pub fn files_by_size(dir: &Path) -> Vec<(PathBuf, u64)> {
+    let mut files: Vec<(PathBuf, u64)> = snapshot(dir)
+        .into_iter()
+        .map(|(p, b)| (p, b.len() as u64))
+        .collect();
+    files.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    files
 }
