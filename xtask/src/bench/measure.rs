@@ -1,6 +1,6 @@
 //! Measuring for the benchmarks: wall time of one child process (spawn to exit, output read),
-//! nearest-rank percentiles, the bytes a folder holds, and a page-cache warm-up so no tool pays
-//! for the disk that the one before it did not.
+//! nearest-rank percentiles, the bytes a folder holds, a page-cache warm-up so no tool pays for
+//! the disk that the one before it did not, and the load average (is anything else running?).
 
 use std::fs;
 use std::path::Path;
@@ -89,6 +89,17 @@ pub fn warm_page_cache(dir: &Path) -> Result<u64> {
         }
     }
     Ok(total)
+}
+
+/// The 1-minute load average (Linux `/proc/loadavg`): other work on the machine skews timings,
+/// so the benchmark reports it.
+pub fn load_average() -> Option<f64> {
+    fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// An empty directory at `dir`, removing whatever was there.

@@ -41,6 +41,9 @@ pub struct Figures {
     pub helpr_bench: Option<Value>,
     pub helpr_error: Option<String>,
     pub queries: Vec<QueryFigures>,
+    /// 1-minute load averages when the timings began and ended (the end includes the
+    /// benchmark's own work).
+    pub load_average: (Option<f64>, Option<f64>),
 }
 
 /// A goal of issue 4 and whether it was met (`None`: a figure is missing).
@@ -360,6 +363,8 @@ impl Figures {
             ),
         );
         put("helpr_error", json!(self.helpr_error));
+        put("load_average_start", json!(self.load_average.0));
+        put("load_average_end", json!(self.load_average.1));
         Value::Object(out)
     }
 }

@@ -271,6 +271,8 @@ fn in_session(args: &Args) -> Result<()> {
     )?;
 
     let mut figures = Figures::new(args.messages, args.seed, args.rounds, args.import_runs);
+    figures.load_average.0 = measure::load_average();
+    warn_if_busy(figures.load_average.0);
     let notmuch = Notmuch::new(&scratch.path().join("notmuch"), &corpus)?;
     let mu = Mu::new(&scratch.path().join("mu"), &corpus);
     steps.run("notmuch new", || {
@@ -331,6 +333,7 @@ fn in_session(args: &Args) -> Result<()> {
         )
     };
 
+    figures.load_average.1 = measure::load_average(); // includes our own work
     figures.print();
     let json = out_dir.join("search.json");
     fs::write(&json, serde_json::to_string_pretty(&figures.to_json())?)?;
@@ -421,6 +424,18 @@ fn time_queries(
         }
     }
     Ok(samples)
+}
+
+/// Says so when the machine looks busy: a load average above half the cores means something
+/// else competes for the CPU, and the timings are not to be trusted.
+fn warn_if_busy(load: Option<f64>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if let Some(load) = load.filter(|&load| load > cores as f64 / 2.0) {
+        println!(
+            "warning: load average {load:.2} on {cores} cores: other work is running, timings \
+             will be skewed (see `top`)"
+        );
+    }
 }
 
 /// The fastest of `runs` runs of `import`, in seconds.
