@@ -1,7 +1,9 @@
 //! Desktop end-to-end tests: the real `helpr-desktop` app, driven over WebDriver
 //! (tauri-driver + WebKitWebDriver), against a real vault (real SQLCipher, real keychain):
-//! a message imported through helpr-core shows in the list and opens in the reader, and a vault
-//! whose keychain entry is gone opens the window anyway with a `vault_locked` error banner.
+//! a message imported through helpr-core shows in the list and opens in the reader; a query typed
+//! into the search box lists only the matching message and Escape returns to the full list; a
+//! malformed query shows the `invalid_input` banner with its column and keeps the list; and a
+//! vault whose keychain entry is gone opens the window anyway with a `vault_locked` error banner.
 //!
 //! These tests build nothing. Build the app first, with the UI embedded (production mode; a plain
 //! `cargo build` makes the app load the Vite dev server at `devUrl` instead):
@@ -27,7 +29,8 @@
 //! or in `~/.cargo/bin` (`cargo install tauri-driver --locked`) with WebKitWebDriver on `PATH`
 //! (Debian package `webkit2gtk-driver`); `DISPLAY` set. Anything missing fails the tests with a
 //! message saying what to do; nothing is skipped. Screenshots go to `<target>/e2e/`
-//! (`desktop.png` shows the opened message).
+//! (`desktop.png` shows the opened message, `desktop-search.png` the search hits,
+//! `desktop-search-error.png` a malformed query's banner).
 //!
 //! The `[[test]]` needs the `desktop-e2e` feature, so `cargo test --workspace` does not run it.
 
@@ -38,6 +41,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -48,26 +52,35 @@ use crate::driver::TauriDriver;
 const LIST_DEADLINE: Duration = Duration::from_secs(60);
 /// How long the reader may take to show a clicked message.
 const READER_DEADLINE: Duration = Duration::from_secs(20);
+/// How long a submitted search may take to show its hits or its error.
+const SEARCH_DEADLINE: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(200);
 
 /// A message that exists only in this run's vault.
 struct Canary {
+    sender: String,
     subject: String,
     body_token: String,
 }
 
 impl Canary {
     fn new() -> Self {
+        Self::from_sender("E2E Sender <sender@example.com>", "E2E canary")
+    }
+
+    /// A canary from `sender` whose subject is `topic` and a fresh uuid.
+    fn from_sender(sender: &str, topic: &str) -> Self {
         let id = uuid::Uuid::new_v4();
         Self {
-            subject: format!("E2E canary {id}"),
+            sender: sender.to_owned(),
+            subject: format!("{topic} {id}"),
             body_token: format!("canary-body-{id}"),
         }
     }
 
     fn eml(&self) -> String {
         format!(
-            "From: E2E Sender <sender@example.com>\r\n\
+            "From: {sender}\r\n\
              To: Agent <agent@example.com>\r\n\
              Subject: {subject}\r\n\
              Date: Mon, 04 Mar 2024 14:05:00 +0000\r\n\
@@ -77,6 +90,7 @@ impl Canary {
              \r\n\
              Hello from the desktop E2E test.\r\n\
              {token}\r\n",
+            sender = self.sender,
             subject = self.subject,
             token = self.body_token,
         )
@@ -89,7 +103,7 @@ async fn desktop_app_lists_and_opens_an_imported_message() -> Result<()> {
     let work = tempfile::tempdir()?;
     let data_dir = work.path().join("vault");
     let canary = Canary::new();
-    let keychain = seed_vault(&data_dir, &work.path().join("canary.eml"), &canary).await?;
+    let keychain = seed_vault(&data_dir, work.path(), &[&canary]).await?;
     let outcome = with_app(
         &setup,
         work.path(),
@@ -100,6 +114,87 @@ async fn desktop_app_lists_and_opens_an_imported_message() -> Result<()> {
     )
     .await;
     // Best effort: leave no key behind in a developer's real keychain.
+    let _ = keychain.delete_credential();
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desktop_app_search_lists_only_matching_messages() -> Result<()> {
+    let setup = Setup::check()?;
+    let work = tempfile::tempdir()?;
+    let data_dir = work.path().join("vault");
+    let invoice = Canary::from_sender("Alice Ledger <alice@example.com>", "Invoice");
+    let roadmap = Canary::from_sender("Bob Planner <bob@example.com>", "Roadmap");
+    let keychain = seed_vault(&data_dir, work.path(), &[&invoice, &roadmap]).await?;
+    let outcome = with_app(
+        &setup,
+        work.path(),
+        &data_dir,
+        async |client, screenshots| {
+            wait_for_rows(client, &[&invoice.subject, &roadmap.subject]).await?;
+
+            // Through the index: a field operator and a word, both only in the invoice.
+            submit_search(client, "from:alice invoice").await?;
+            wait_for_count(client, "1 of 1 match").await?;
+            let shown = row_subjects(client).await?;
+            ensure!(
+                shown == [invoice.subject.clone()],
+                "search `from:alice invoice` listed {shown:?}, expected only {:?}",
+                invoice.subject
+            );
+            save_screenshot(client, &screenshots.join("desktop-search.png")).await?;
+
+            // Escape in the search box returns to the full list.
+            search_input(client)
+                .await?
+                .send_keys(&Key::Escape.to_string())
+                .await?;
+            wait_for_count(client, "2 messages").await?;
+            wait_for_rows(client, &[&invoice.subject, &roadmap.subject]).await
+        },
+    )
+    .await;
+    let _ = keychain.delete_credential();
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desktop_app_search_shows_a_malformed_query_error_and_keeps_the_list() -> Result<()> {
+    let setup = Setup::check()?;
+    let work = tempfile::tempdir()?;
+    let data_dir = work.path().join("vault");
+    let canary = Canary::new();
+    let keychain = seed_vault(&data_dir, work.path(), &[&canary]).await?;
+    let outcome = with_app(
+        &setup,
+        work.path(),
+        &data_dir,
+        async |client, screenshots| {
+            wait_for_rows(client, &[&canary.subject]).await?;
+            submit_search(client, "subject:").await?;
+            let banner = wait_for(client, "//*[@data-testid='error-banner']", SEARCH_DEADLINE)
+                .await
+                .context("no error banner for the malformed query `subject:`")?;
+            let code = banner.attr("data-code").await?.unwrap_or_default();
+            let text = banner.text().await?;
+            ensure!(
+                code == "invalid_input",
+                "banner code {code:?}, text {text:?}"
+            );
+            ensure!(
+                text.contains("query error at column 9") && text.contains("subject: needs a value"),
+                "banner does not name the column and the problem: {text:?}"
+            );
+            let shown = row_subjects(client).await?;
+            ensure!(
+                shown == [canary.subject.clone()],
+                "the list changed after a malformed query: {shown:?}"
+            );
+            wait_for_count(client, "1 message").await?;
+            save_screenshot(client, &screenshots.join("desktop-search-error.png")).await
+        },
+    )
+    .await;
     let _ = keychain.delete_credential();
     outcome
 }
@@ -203,26 +298,34 @@ async fn with_app(
     Ok(())
 }
 
-/// Creates a vault in `data_dir` and imports the canary message through helpr-core; returns the
-/// vault's keychain entry.
-async fn seed_vault(data_dir: &Path, eml_path: &Path, canary: &Canary) -> Result<keyring::Entry> {
-    std::fs::write(eml_path, canary.eml())?;
+/// Creates a vault in `data_dir` and imports the canaries (written as `.eml` files into `work`)
+/// through helpr-core, which also indexes them; returns the vault's keychain entry.
+async fn seed_vault(data_dir: &Path, work: &Path, canaries: &[&Canary]) -> Result<keyring::Entry> {
+    let mut paths = Vec::new();
+    for (i, canary) in canaries.iter().enumerate() {
+        let path = work.join(format!("canary-{i}.eml"));
+        std::fs::write(&path, canary.eml())?;
+        paths.push(path);
+    }
     let helpr = helpr_core::Helpr::init(data_dir, "default")
         .await
         .context("creating the vault")?;
     helpr
-        .import(vec![eml_path.to_path_buf()], |_| {})
+        .import(paths, |_| {})
         .await
-        .context("importing the canary .eml")?;
+        .context("importing the canary .eml files")?;
     let listed = helpr
         .list_messages()
         .await
         .context("listing the seeded vault")?;
-    ensure!(
-        listed.iter().any(|m| m.subject == canary.subject),
-        "the imported canary is not in the vault before the app starts (got {} messages)",
-        listed.len()
-    );
+    for canary in canaries {
+        ensure!(
+            listed.iter().any(|m| m.subject == canary.subject),
+            "the imported canary {:?} is not in the vault before the app starts (got {} messages)",
+            canary.subject,
+            listed.len()
+        );
+    }
     keychain_entry(&helpr)
 }
 
@@ -303,6 +406,67 @@ async fn read_canary(client: &Client, canary: &Canary, screenshot: &Path) -> Res
     );
 
     save_screenshot(client, screenshot).await
+}
+
+/// Waits until the list shows a row for each of `subjects` (the app has loaded the list).
+async fn wait_for_rows(client: &Client, subjects: &[&str]) -> Result<()> {
+    for subject in subjects {
+        let xpath = format!("//*[@data-testid='message-row'][contains(., '{subject}')]");
+        if let Err(error) = wait_for(client, &xpath, LIST_DEADLINE).await {
+            let page = describe_page(client).await;
+            return Err(error).context(format!(
+                "no message-row with subject {subject:?} within {LIST_DEADLINE:?}. Page: {page}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The search box in the top bar.
+async fn search_input(client: &Client) -> Result<fantoccini::elements::Element> {
+    client
+        .find(Locator::Css("[data-testid=search-input]"))
+        .await
+        .context("the top bar has no search box")
+}
+
+/// Types `query` into the search box and presses Enter, as a user would.
+async fn submit_search(client: &Client, query: &str) -> Result<()> {
+    let input = search_input(client).await?;
+    input.click().await.context("focusing the search box")?;
+    input.send_keys(query).await.context("typing the query")?;
+    input
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .context("pressing Enter in the search box")?;
+    Ok(())
+}
+
+/// Waits until the count in the top bar reads exactly `expected` (e.g. "1 of 1 match").
+async fn wait_for_count(client: &Client, expected: &str) -> Result<()> {
+    let xpath = format!("//*[@data-testid='message-count'][normalize-space(.)='{expected}']");
+    if let Err(error) = wait_for(client, &xpath, SEARCH_DEADLINE).await {
+        let page = describe_page(client).await;
+        return Err(error).context(format!(
+            "the count did not read {expected:?} within {SEARCH_DEADLINE:?}. Page: {page}"
+        ));
+    }
+    Ok(())
+}
+
+/// The subjects of the rows the list shows, top to bottom. Read from the DOM (`textContent`):
+/// WebDriver's visible text of a row's subject is empty in WebKit, because the subject line is
+/// an ellipsized `overflow: hidden` box wider than the pane.
+async fn row_subjects(client: &Client) -> Result<Vec<String>> {
+    let mut subjects = Vec::new();
+    for row in client
+        .find_all(Locator::Css("[data-testid=message-row] .row-subject"))
+        .await?
+    {
+        let subject = row.prop("textContent").await?.unwrap_or_default();
+        subjects.push(subject.trim().to_owned());
+    }
+    Ok(subjects)
 }
 
 async fn wait_for(
