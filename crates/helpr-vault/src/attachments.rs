@@ -60,7 +60,8 @@ pub(crate) fn insert(
         .as_deref()
         .map(|c| seal("content_id", c.as_bytes()))
         .transpose()?;
-    tx.execute(
+    crate::cached::execute(
+        tx,
         "INSERT INTO attachments (id, tenant_id, message_id, position, key_version, name,
             content_type, content_id, inline, size, chunk_count)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -80,7 +81,8 @@ pub(crate) fn insert(
     )?;
     for (idx, chunk) in chunks.into_iter().enumerate() {
         let idx = idx as i64;
-        tx.execute(
+        crate::cached::execute(
+            tx,
             "INSERT INTO attachment_chunks (attachment_id, idx, data) VALUES (?1, ?2, ?3)",
             params![id, idx, seal(&chunk_field(idx, count), chunk)?],
         )?;

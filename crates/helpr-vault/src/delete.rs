@@ -20,39 +20,46 @@ impl Vault {
     /// live message in `scope`.
     pub fn delete_message(&self, scope: &Scope, id: i64) -> Result<()> {
         self.write(|tx| {
-            let thread: i64 = tx
-                .query_row(
-                    &format!(
-                        "SELECT thread_id FROM messages WHERE id = ?1 AND tenant_id = ?2
+            let thread: i64 = crate::cached::query_row(
+                tx,
+                &format!(
+                    "SELECT thread_id FROM messages WHERE id = ?1 AND tenant_id = ?2
                          AND inbox_id IN {} AND deleted_at IS NULL",
-                        scope.inbox_sql()
-                    ),
-                    params![id, scope.tenant],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .ok_or_else(|| VaultError::NotFound(format!("message {id}")))?;
-            tx.execute(
+                    scope.inbox_sql()
+                ),
+                params![id, scope.tenant],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| VaultError::NotFound(format!("message {id}")))?;
+            crate::cached::execute(
+                tx,
                 "DELETE FROM attachment_chunks
                  WHERE attachment_id IN (SELECT id FROM attachments WHERE message_id = ?1)",
                 [id],
             )?;
             for table in ["attachments", "message_refs", "message_labels"] {
-                tx.execute(&format!("DELETE FROM {table} WHERE message_id = ?1"), [id])?;
+                crate::cached::execute(
+                    tx,
+                    &format!("DELETE FROM {table} WHERE message_id = ?1"),
+                    [id],
+                )?;
             }
-            tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
-            let (left, last_date): (i64, Option<i64>) = tx.query_row(
+            crate::cached::execute(tx, "DELETE FROM messages WHERE id = ?1", [id])?;
+            let (left, last_date): (i64, Option<i64>) = crate::cached::query_row(
+                tx,
                 "SELECT count(*), MAX(date) FROM messages WHERE thread_id = ?1",
                 [thread],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             match last_date {
-                Some(last_date) if left > 0 => tx.execute(
+                Some(last_date) if left > 0 => crate::cached::execute(
+                    tx,
                     "UPDATE threads SET message_count = MAX(message_count - 1, 0), last_date = ?2
                      WHERE id = ?1",
                     params![thread, last_date],
                 )?,
-                _ => tx.execute("DELETE FROM threads WHERE id = ?1", [thread])?,
+                _ => crate::cached::execute(tx, "DELETE FROM threads WHERE id = ?1", [thread])?,
             };
             index_feed::enqueue(tx, &[id])
         })

@@ -8,14 +8,16 @@ use crate::error::Result;
 
 /// The id the next row of `table` will get (the table must be `AUTOINCREMENT`).
 pub(crate) fn next_id(tx: &Transaction<'_>, table: &str) -> Result<i64> {
-    let seq: Option<i64> = tx
-        .query_row(
-            "SELECT seq FROM sqlite_sequence WHERE name = ?1",
-            [table],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let seq: Option<i64> = crate::cached::query_row(
+        tx,
+        "SELECT seq FROM sqlite_sequence WHERE name = ?1",
+        [table],
+        |r| r.get(0),
+    )
+    .optional()?;
     let max: Option<i64> =
-        tx.query_row(&format!("SELECT MAX(id) FROM {table}"), [], |r| r.get(0))?;
+        crate::cached::query_row(tx, &format!("SELECT MAX(id) FROM {table}"), [], |r| {
+            r.get(0)
+        })?;
     Ok(seq.unwrap_or(0).max(max.unwrap_or(0)) + 1)
 }

@@ -258,7 +258,8 @@ impl Vault {
     pub fn index_done(&self, ids: &[i64]) -> Result<()> {
         self.write(|tx| {
             for chunk in ids.chunks(BATCH) {
-                tx.execute(
+                crate::cached::execute(
+                    tx,
                     &format!(
                         "DELETE FROM index_queue WHERE message_id IN {}",
                         id_list_sql(chunk)

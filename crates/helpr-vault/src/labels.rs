@@ -17,19 +17,20 @@ pub(crate) fn get_or_create(
     name: &str,
 ) -> Result<i64> {
     let fp = keys.fingerprint(tenant, "label", name.as_bytes());
-    if let Some(id) = tx
-        .query_row(
-            "SELECT id FROM labels WHERE inbox_id = ?1 AND name_fp = ?2",
-            params![inbox, fp.to_vec()],
-            |r| r.get(0),
-        )
-        .optional()?
+    if let Some(id) = crate::cached::query_row(
+        tx,
+        "SELECT id FROM labels WHERE inbox_id = ?1 AND name_fp = ?2",
+        params![inbox, fp.to_vec()],
+        |r| r.get(0),
+    )
+    .optional()?
     {
         return Ok(id);
     }
     let id = next_id(tx, "labels")?;
     let sealed = keys.seal(tenant, RecordRef::new(KIND, id, "name"), name.as_bytes())?;
-    tx.execute(
+    crate::cached::execute(
+        tx,
         "INSERT INTO labels (id, tenant_id, inbox_id, name_fp, name, key_version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![

@@ -13,6 +13,7 @@
 //! - [`doctor`]: integrity and counts.
 
 pub mod attachments;
+mod cached;
 pub mod delete;
 pub mod doctor;
 mod error;

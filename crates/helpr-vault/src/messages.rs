@@ -91,36 +91,36 @@ fn find_thread(
     ref_fps: &[[u8; 32]],
 ) -> Result<Option<i64>> {
     if let Some(g) = gmail_thread {
-        return Ok(tx
-            .query_row(
-                "SELECT id FROM threads WHERE inbox_id = ?1 AND gmail_thread_id = ?2",
-                params![inbox, g],
-                |r| r.get(0),
-            )
-            .optional()?);
+        return Ok(crate::cached::query_row(
+            tx,
+            "SELECT id FROM threads WHERE inbox_id = ?1 AND gmail_thread_id = ?2",
+            params![inbox, g],
+            |r| r.get(0),
+        )
+        .optional()?);
     }
     for fp in ref_fps {
-        let parent: Option<i64> = tx
-            .query_row(
-                "SELECT thread_id FROM messages WHERE inbox_id = ?1 AND message_id_fp = ?2 LIMIT 1",
-                params![inbox, fp.to_vec()],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let parent: Option<i64> = crate::cached::query_row(
+            tx,
+            "SELECT thread_id FROM messages WHERE inbox_id = ?1 AND message_id_fp = ?2 LIMIT 1",
+            params![inbox, fp.to_vec()],
+            |r| r.get(0),
+        )
+        .optional()?;
         if parent.is_some() {
             return Ok(parent);
         }
     }
     if let Some(fp) = mid_fp {
         // A reply that arrived before this message already names it.
-        return Ok(tx
-            .query_row(
-                "SELECT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message_id
+        return Ok(crate::cached::query_row(
+            tx,
+            "SELECT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message_id
                  WHERE r.ref_fp = ?1 AND m.inbox_id = ?2 LIMIT 1",
-                params![fp.to_vec(), inbox],
-                |r| r.get(0),
-            )
-            .optional()?);
+            params![fp.to_vec(), inbox],
+            |r| r.get(0),
+        )
+        .optional()?);
     }
     Ok(None)
 }
@@ -131,24 +131,24 @@ fn insert_one(
     tenant: i64,
     msg: &NewMessage,
 ) -> Result<InsertOutcome> {
-    let owner: Option<i64> = tx
-        .query_row(
-            "SELECT tenant_id FROM inboxes WHERE id = ?1",
-            [msg.inbox_id],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let owner: Option<i64> = crate::cached::query_row(
+        tx,
+        "SELECT tenant_id FROM inboxes WHERE id = ?1",
+        [msg.inbox_id],
+        |r| r.get(0),
+    )
+    .optional()?;
     if owner != Some(tenant) {
         return Err(VaultError::NotFound(format!("inbox {}", msg.inbox_id)));
     }
     let dedupe_fp = keys.fingerprint(tenant, "dedupe", &msg.dedupe_key);
-    let existing: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM messages WHERE inbox_id = ?1 AND dedupe_fp = ?2",
-            params![msg.inbox_id, dedupe_fp.to_vec()],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let existing: Option<i64> = crate::cached::query_row(
+        tx,
+        "SELECT id FROM messages WHERE inbox_id = ?1 AND dedupe_fp = ?2",
+        params![msg.inbox_id, dedupe_fp.to_vec()],
+        |r| r.get(0),
+    )
+    .optional()?;
     if let Some(id) = existing {
         return Ok(InsertOutcome::Duplicate { id });
     }
@@ -172,7 +172,7 @@ fn insert_one(
         Some(t) => t,
         None => {
             let t = next_id(tx, "threads")?;
-            tx.execute(
+            crate::cached::execute(tx,
                 "INSERT INTO threads (id, tenant_id, inbox_id, gmail_thread_id) VALUES (?1, ?2, ?3, ?4)",
                 params![t, tenant, msg.inbox_id, msg.gmail_thread_id],
             )?;
@@ -195,7 +195,7 @@ fn insert_one(
             .map_err(|e| VaultError::Invalid(format!("remote image list: {e}")))?;
         Some(seal("remote_images", &json)?)
     };
-    tx.execute(
+    crate::cached::execute(tx,
         "INSERT INTO messages (id, tenant_id, inbox_id, thread_id, dedupe_fp, message_id_fp,
             gmail_id, date, key_version, sender, subject, snippet, headers, body_text, body_html,
             unread, has_attachments, size, created_at, remote_images)
@@ -224,19 +224,22 @@ fn insert_one(
         ],
     )?;
     for fp in &ref_fps {
-        tx.execute(
+        crate::cached::execute(
+            tx,
             "INSERT OR IGNORE INTO message_refs (message_id, ref_fp) VALUES (?1, ?2)",
             params![id, fp.to_vec()],
         )?;
     }
-    tx.execute(
+    crate::cached::execute(
+        tx,
         "UPDATE threads SET message_count = message_count + 1, last_date = MAX(last_date, ?2)
          WHERE id = ?1",
         params![thread_id, msg.date],
     )?;
     for name in &msg.labels {
         let label = labels::get_or_create(tx, keys, tenant, msg.inbox_id, name)?;
-        tx.execute(
+        crate::cached::execute(
+            tx,
             "INSERT OR IGNORE INTO message_labels (message_id, label_id) VALUES (?1, ?2)",
             params![id, label],
         )?;
@@ -320,9 +323,12 @@ impl Vault {
             return Ok(Vec::new());
         }
         let mut rows: HashMap<i64, SummaryRow> = self.read(|c| {
+            // `+` keeps SQLite from using an inbox index here: without statistics it would
+            // guess an inbox holds ~10 rows and scan the whole inbox instead of looking the
+            // ids up by rowid (measured: 15 ms vs well under 1 ms at 100,000 messages).
             let mut stmt = c.prepare(&format!(
                 "SELECT {SUMMARY_COLUMNS} FROM messages
-                 WHERE id IN {} AND tenant_id = ?1 AND inbox_id IN {} AND deleted_at IS NULL",
+                 WHERE id IN {} AND +tenant_id = ?1 AND +inbox_id IN {} AND deleted_at IS NULL",
                 id_list_sql(ids),
                 scope.inbox_sql()
             ))?;

@@ -163,13 +163,20 @@ impl Vault {
         prepare(&writer, &sqlcipher_key)?;
         verify_key(&writer)?;
         writer.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+        // A page cache big enough for the indexes' hot pages: with SQLite's 2 MiB default an
+        // import re-read (and SQLCipher re-decrypted) index pages it had just written.
+        writer.execute_batch("PRAGMA cache_size = -65536;")?;
+        writer.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut writer)?;
         Self::load_keys(&writer, &keys)?;
 
         let init_key = Arc::clone(&sqlcipher_key);
         let manager = SqliteConnectionManager::file(&db)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(move |c| prepare(c, &init_key));
+            .with_init(move |c| {
+                prepare(c, &init_key)?;
+                c.execute_batch("PRAGMA cache_size = -16384;")
+            });
         let readers = r2d2::Pool::builder()
             .max_size(READERS)
             .min_idle(Some(0))
