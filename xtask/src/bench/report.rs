@@ -215,6 +215,12 @@ impl Figures {
             self.rounds,
             QUERIES.len()
         );
+        println!(
+            "load average {} at the start, {} at the end with the benchmark's own work ({} cores)",
+            show(self.load_average.0, 2),
+            show(self.load_average.1, 2),
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
         print_table(&["figure", "helpr", "notmuch", "mu", "goal", "met?"], &rows);
 
         let per_query: Vec<Vec<String>> = self
