@@ -228,9 +228,18 @@ pub fn canary_forms(canary: &str) -> Vec<(String, Vec<u8>)> {
     forms
 }
 
-/// `(file, form)` for every occurrence of any form of `canary` under `dirs`.
+/// `(file, form)` for every occurrence of any form of `canary` under `dirs`, as written and
+/// lower-cased (the search index stores words lower-cased).
 pub fn scan(dirs: &[&Path], canary: &str) -> Vec<(PathBuf, String)> {
-    let forms = canary_forms(canary);
+    let mut forms = canary_forms(canary);
+    let lower = canary.to_lowercase();
+    if lower != canary {
+        forms.extend(
+            canary_forms(&lower)
+                .into_iter()
+                .map(|(name, form)| (format!("{name}, lower-cased"), form)),
+        );
+    }
     let mut hits = Vec::new();
     for dir in dirs {
         for (path, bytes) in snapshot(dir) {
