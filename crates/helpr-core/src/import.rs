@@ -4,7 +4,8 @@
 //! duplicate and not stored again. A message that cannot be read or parsed is rejected with its
 //! reason; the batch goes on.
 //!
-//! Each batch is indexed after its vault commit, from the same parsed fields (no decryption);
+//! Parsing batch k + 1 overlaps storing batch k (`rayon::join`), so the single vault writer
+//! never leaves a core idle. Each batch is indexed after its vault commit, from the same parsed fields (no decryption);
 //! the index commits every [`INDEX_COMMIT_EVERY`] messages and at the end, and only then are the
 //! ids taken off the vault's index queue. If the index fails, the import still completes in the
 //! vault, the report says why search lags, and the queue keeps the ids for the next start.
@@ -236,6 +237,8 @@ impl Helpr {
         let mut feed = IndexFeed::start(self, index.as_deref().map_err(clone_error));
         let mut batch: Vec<RawMessage> = Vec::new();
         let mut batch_bytes = 0u64;
+        // Batch k is stored while batch k + 1 is parsed (see `step`).
+        let mut parsed: Option<ParsedBatch> = None;
         for unit in &units {
             for item in unit.messages() {
                 match item {
@@ -249,14 +252,16 @@ impl Helpr {
                     }),
                 }
                 if batch.len() >= BATCH_MESSAGES || batch_bytes >= BATCH_BYTES {
-                    let batch = std::mem::take(&mut batch);
-                    self.import_batch(inbox, batch, &mut feed, &mut report, &mut state)?;
+                    let raw = std::mem::take(&mut batch);
+                    parsed =
+                        Some(self.step(inbox, raw, parsed, &mut feed, &mut report, &mut state)?);
                     batch_bytes = 0;
                     progress(state);
                 }
             }
         }
-        self.import_batch(inbox, batch, &mut feed, &mut report, &mut state)?;
+        let last = self.step(inbox, batch, parsed, &mut feed, &mut report, &mut state)?;
+        self.store_batch(last, &mut feed, &mut report, &mut state)?;
         report.index_error = feed.finish();
         report.rejected = report.rejections.len() as u64;
         state.rejected = report.rejected;
@@ -265,26 +270,41 @@ impl Helpr {
         Ok(report)
     }
 
-    fn import_batch(
+    /// One pipeline step: parses `raw` on the rayon pool while the previous batch is sealed,
+    /// stored and indexed, so neither core waits for the single vault writer.
+    fn step(
         &self,
         inbox: i64,
-        batch: Vec<RawMessage>,
+        raw: Vec<RawMessage>,
+        previous: Option<ParsedBatch>,
+        feed: &mut IndexFeed<'_>,
+        report: &mut ImportReport,
+        state: &mut ImportProgress,
+    ) -> Result<ParsedBatch, CoreError> {
+        let tenant = self.tenant;
+        let (next, stored) = rayon::join(
+            || parse_batch(tenant, inbox, &raw),
+            || match previous {
+                Some(p) => self.store_batch(p, feed, report, state),
+                None => Ok(()),
+            },
+        );
+        stored?;
+        state.bytes_done += raw.iter().map(|r| r.source_bytes).sum::<u64>();
+        Ok(next)
+    }
+
+    /// Stores one parsed batch in one vault transaction, then hands it to the index.
+    fn store_batch(
+        &self,
+        parsed: ParsedBatch,
         feed: &mut IndexFeed<'_>,
         report: &mut ImportReport,
         state: &mut ImportProgress,
     ) -> Result<(), CoreError> {
-        if batch.is_empty() {
+        if parsed.is_empty() {
             return Ok(());
         }
-        let tenant = self.tenant;
-        let parsed: Vec<(String, Parsed)> = batch
-            .par_iter()
-            .map(|raw| {
-                let msg = parse(&raw.bytes).and_then(|m| to_new_message(tenant, inbox, raw, m));
-                (raw.origin.clone(), msg)
-            })
-            .collect();
-        state.bytes_done += batch.iter().map(|r| r.source_bytes).sum::<u64>();
         let mut good = Vec::with_capacity(parsed.len());
         let mut docs = Vec::with_capacity(parsed.len());
         for (origin, msg) in parsed {
@@ -317,6 +337,19 @@ impl Helpr {
         state.rejected = report.rejections.len() as u64;
         Ok(())
     }
+}
+
+/// A batch after parsing: each message's source, and its record + document or rejection.
+type ParsedBatch = Vec<(String, Parsed)>;
+
+/// Parses and sanitizes a batch on every core.
+fn parse_batch(tenant: i64, inbox: i64, raw: &[RawMessage]) -> ParsedBatch {
+    raw.par_iter()
+        .map(|r| {
+            let msg = parse(&r.bytes).and_then(|m| to_new_message(tenant, inbox, r, m));
+            (r.origin.clone(), msg)
+        })
+        .collect()
 }
 
 /// The index slot's error, for a feed that records it (CoreError is not Clone).
