@@ -131,7 +131,9 @@ impl Notmuch {
     }
 
     /// One `notmuch search --format=json --limit=LIMIT --sort=newest-first QUERY`, timed from
-    /// spawn to exit. Returns the time and how many results it printed.
+    /// spawn to exit. Returns the time and how many results it printed. notmuch's `search`
+    /// lists threads (its everyday view: date, authors, subject), so it does the threading work
+    /// for the matching messages that helpr's message list does not.
     pub fn cli_search(&self, query: &str, limit: usize) -> Result<(Duration, usize)> {
         let mut cmd = self.command();
         cmd.args([
