@@ -6,7 +6,8 @@
 //! `tests/fixtures/vault-v1` is a committed vault of schema v1 that must open after every migration.
 //!
 //! Versions: v1 the mail store, v2 `messages.remote_images`, v3 `index_queue` (the search
-//! index's outbox, filled with every existing message so an older vault gets indexed on first open).
+//! index's outbox, filled with every existing message so an older vault gets indexed on first open,
+//! and `messages_live`, the live message ids).
 
 use rusqlite::Connection;
 
@@ -146,10 +147,14 @@ ALTER TABLE messages ADD COLUMN remote_images BLOB;
     // v3: the search index's outbox. Every vault change that affects search queues the message
     // id in the same transaction; helpr-core removes it once the index has committed. No foreign
     // key: the id of a deleted message stays queued so its document gets removed. Every message
-    // of an older vault is queued, so the first open builds the index.
+    // of an older vault is queued, so the first open builds the index. `messages_live` lists
+    // live ids without reading rows: `deleted_at` sits after the sealed bodies, so a filter on
+    // it walked (and SQLCipher decrypted) every row's overflow pages — 0.3 s at 100k messages
+    // for each reconcile.
     r#"
 CREATE TABLE index_queue (message_id INTEGER PRIMARY KEY) STRICT;
 INSERT INTO index_queue (message_id) SELECT id FROM messages;
+CREATE INDEX messages_live ON messages(id) WHERE deleted_at IS NULL;
 "#,
 ];
 
