@@ -22,7 +22,7 @@ use crate::indexing::{mail_doc, DocFields, DocIds};
 use crate::{blocking, CoreError, Helpr};
 
 /// Imported messages between index commits.
-pub const INDEX_COMMIT_EVERY: usize = 8192;
+pub const INDEX_COMMIT_EVERY: usize = 32768;
 
 /// Messages parsed in parallel, then stored in one transaction.
 const BATCH_MESSAGES: usize = 256;

@@ -21,9 +21,11 @@ use crate::error::{IndexError, Result};
 use crate::mail_writer::MailWriter;
 use crate::{query, EncryptedDirectory, MailSchema};
 
-/// Memory of the writer, split between its threads (tantivy needs ≥ 15 MB per thread).
+/// Memory of the writer, split between its threads (tantivy needs ≥ 15 MB per thread). One
+/// indexing thread keeps up with the import pipeline on its own and makes half as many
+/// segments to merge as two.
 const WRITER_MEMORY: usize = 96 * 1024 * 1024;
-const WRITER_THREADS: usize = 2;
+const WRITER_THREADS: usize = 1;
 /// How long [`MailIndex::writer`] waits for another process's writer to finish.
 const WRITER_WAIT: Duration = Duration::from_secs(30);
 
