@@ -43,7 +43,7 @@ enum Command {
     /// Run the MIME/XSS corpora in DIR through the pipeline and a real browser; fail on any
     /// panic, script execution or request.
     Corpus(corpus::Args),
-    /// Benchmarks: `pipeline` (issue 3); search and sync follow (issues 4, 5).
+    /// Benchmarks: `pipeline` (issue 3), `search` (issue 4); `sync` follows (issue 5).
     Bench(bench::Args),
     /// Internal: the second half of a keychain session, run under `dbus-run-session`.
     #[command(name = "in-session", hide = true)]

@@ -83,7 +83,7 @@ impl IndexCipher {
     /// Seals chunk `index` of `file`. Output is `plaintext.len() + CHUNK_OVERHEAD` bytes.
     ///
     /// # Panics
-    /// If `index > MAX_CHUNK_INDEX` (a 256 TiB file at 64 KiB chunks): the nonce counter would wrap.
+    /// If `index > MAX_CHUNK_INDEX` (a 64 TiB file at 16 KiB chunks): the nonce counter would wrap.
     pub fn seal_chunk(
         &self,
         file: &str,

@@ -1,7 +1,7 @@
 //! [`EncryptedDirectory`]: tantivy's `Directory` over a real folder, every file sealed.
 //!
 //! Each file — `meta.json`, `.managed.json` and segment files alike — is stored in the format
-//! of [`format`]: a header, then 64 KiB plaintext chunks each sealed with AES-256-GCM by the
+//! of [`format`]: a header, then 16 KiB plaintext chunks each sealed with AES-256-GCM by the
 //! [`IndexCipher`] (nonce = per-file random prefix ‖ chunk counter; AAD = file name | chunk
 //! index | last-chunk flag). Truncation, reordering, swapping files or flipping a bit is an
 //! `io::Error` (surfaced by tantivy as an error), never wrong data.
