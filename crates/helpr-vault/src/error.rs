@@ -22,8 +22,6 @@ pub enum VaultError {
     Crypto(#[from] CryptoError),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("database pool: {0}")]
-    Pool(#[from] r2d2::Error),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
     #[error("vault metadata: {0}")]

@@ -25,6 +25,7 @@ pub mod layout;
 pub mod messages;
 pub mod migrations;
 pub mod open;
+mod readers;
 mod scope;
 mod tenants;
 

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use helpr_crypto::{keychain, KeyStore, SqlcipherKey, WrappedKey};
-use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, Transaction};
 use secrecy::ExposeSecret;
 use uuid::Uuid;
@@ -16,9 +15,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Result, VaultError};
 use crate::layout::{self, VaultInfo};
+use crate::readers::Readers;
 use crate::{migrations, tenants};
-
-const READERS: u32 = 4;
 
 /// An unlocked vault. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct Vault {
@@ -27,7 +25,7 @@ pub struct Vault {
     keys: Arc<KeyStore>,
     // Field order is drop order: readers close first, so the writer is the last connection and
     // SQLite checkpoints and removes the WAL on close.
-    readers: r2d2::Pool<SqliteConnectionManager>,
+    readers: Readers,
     writer: Mutex<Connection>,
 }
 
@@ -173,17 +171,7 @@ impl Vault {
         migrations::migrate(&mut writer)?;
         Self::load_keys(&writer, &keys)?;
 
-        let init_key = Arc::clone(&sqlcipher_key);
-        let manager = SqliteConnectionManager::file(&db)
-            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(move |c| {
-                prepare(c, &init_key)?;
-                c.execute_batch("PRAGMA cache_size = -16384;")
-            });
-        let readers = r2d2::Pool::builder()
-            .max_size(READERS)
-            .min_idle(Some(0))
-            .build(manager)?;
+        let readers = Readers::new(db.clone(), Arc::clone(&sqlcipher_key), prepare);
         Ok(Vault {
             dir: dir.to_path_buf(),
             info,
@@ -252,8 +240,7 @@ impl Vault {
 
     /// Runs `f` on a pooled read-only connection.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.readers.get()?;
-        f(&conn)
+        self.readers.with(f)
     }
 
     /// Runs `f` with the writer connection outside a transaction (checkpoint, integrity checks).
