@@ -7,10 +7,13 @@
 //! rerun (resumed or restarted) ends with identical results.
 //!
 //! Kill points come from timing one uninterrupted run of the same work here: a fraction of
-//! that duration picks *when* to kill and asserts nothing. Which kills landed mid-operation is
-//! read from the data afterwards, and at least one must have, or the test proved nothing.
+//! that duration picks *when* to kill and asserts nothing. Where each kill landed (too early,
+//! mid-operation, too late) is read from the data afterwards; while none has landed mid-way,
+//! further kills bisect between the latest too-early and the earliest too-late delay (a busy
+//! machine changes the timing, not the verdict). At least one must land mid-way, or the test
+//! proved nothing. Every kill, wherever it landed, is checked in full.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -23,9 +26,97 @@ const TOTAL: usize = 3000;
 /// Rebuilds commit a checkpoint every 4096 messages: a bigger vault lets a late kill resume.
 const BIG: usize = 6000;
 
-/// Where in an uninterrupted run's duration each kill is sent.
+/// Where in an uninterrupted run's duration the first kills are sent.
 const IMPORT_KILLS: [f64; 4] = [0.15, 0.40, 0.65, 0.90];
 const REBUILD_KILLS: [f64; 4] = [0.30, 0.60, 0.80, 0.95];
+/// Kills per test at most (the planned ones, then bisection while none landed mid-way).
+const MAX_KILLS: usize = 10;
+
+/// Where a kill landed, read from the data afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Landed {
+    TooEarly,
+    Midway,
+    TooLate,
+}
+
+/// The delays to kill at: the planned fractions of an uninterrupted run, then, while no kill
+/// has landed mid-way, the midpoint of the latest too-early and too-late delays (or, with no
+/// too-late one yet, twice the too-early one: the killed runs may be slower than the timed one).
+struct KillPlan {
+    full: Duration,
+    planned: VecDeque<Duration>,
+    early: Duration,
+    late: Option<Duration>,
+    tries: usize,
+    midway: usize,
+}
+
+impl KillPlan {
+    fn new(full: Duration, fractions: &[f64]) -> KillPlan {
+        KillPlan {
+            full,
+            planned: fractions.iter().map(|f| full.mul_f64(*f)).collect(),
+            early: Duration::ZERO,
+            late: None,
+            tries: 0,
+            midway: 0,
+        }
+    }
+
+    fn next(&mut self) -> Option<Duration> {
+        let delay = match self.planned.pop_front() {
+            Some(d) => d,
+            None if self.midway > 0 || self.tries >= MAX_KILLS => return None,
+            None => match self.late {
+                Some(late) => (self.early + late) / 2,
+                None => (self.early * 2).max(self.full),
+            },
+        };
+        self.tries += 1;
+        Some(delay)
+    }
+
+    fn record(&mut self, delay: Duration, landed: Landed) {
+        match landed {
+            Landed::Midway => self.midway += 1,
+            Landed::TooEarly => {
+                self.early = delay;
+                if self.late.is_some_and(|late| late <= delay) {
+                    self.late = None;
+                }
+            }
+            Landed::TooLate => {
+                self.late = Some(delay);
+                if self.early >= delay {
+                    self.early = Duration::ZERO;
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn kill_plan_bisects_until_a_kill_lands_midway() {
+    let ms = Duration::from_millis;
+    let mut plan = KillPlan::new(ms(1000), &[0.5]);
+    assert_eq!(plan.next(), Some(ms(500)));
+    plan.record(ms(500), Landed::TooLate);
+    assert_eq!(plan.next(), Some(ms(250)));
+    plan.record(ms(250), Landed::TooEarly);
+    assert_eq!(plan.next(), Some(ms(375)));
+    plan.record(ms(375), Landed::Midway);
+    assert_eq!(plan.next(), None);
+    // Always too early: the delays grow past the timed run; and the tries are bounded.
+    let mut plan = KillPlan::new(ms(100), &[0.5]);
+    let mut delays = Vec::new();
+    while let Some(d) = plan.next() {
+        delays.push(d);
+        plan.record(d, Landed::TooEarly);
+    }
+    assert_eq!(delays.len(), MAX_KILLS);
+    assert_eq!(delays[..3], [ms(50), ms(100), ms(200)]);
+}
 
 /// The generated Maildir, written once per test.
 fn maildir(root: &Path, count: usize, seed: u64) -> PathBuf {
@@ -130,17 +221,20 @@ fn a_killed_import_leaves_a_consistent_index_and_finishes_on_rerun() {
     assert_eq!(assert_consistent(&clean, "clean import"), TOTAL);
     let expected = subject_results(&clean, &queries());
 
-    let mut landed = Vec::new();
-    for fraction in IMPORT_KILLS {
+    let mut plan = KillPlan::new(full, &IMPORT_KILLS);
+    while let Some(delay) = plan.next() {
         let s = Scratch::new();
         s.init();
-        let killed = kill_after(&s, &args, full.mul_f64(fraction));
-        let context = format!("import killed at {fraction} of {full:?}");
+        let killed = kill_after(&s, &args, delay);
+        let context = format!("import killed after {delay:?} (a full one took {full:?})");
         let n = assert_consistent(&s, &context);
-        if killed && n > 0 && n < TOTAL {
-            landed.push(n);
-        }
-        eprintln!("{context}: killed {killed}, {n} messages stored");
+        let landed = match (killed, n) {
+            (true, 0) => Landed::TooEarly,
+            (true, n) if n < TOTAL => Landed::Midway,
+            _ => Landed::TooLate,
+        };
+        plan.record(delay, landed);
+        eprintln!("{context}: {landed:?}, {n} messages stored");
 
         let report = import(&s, &mail);
         assert_eq!(report["duplicate"], n, "{context}: {report}");
@@ -163,9 +257,17 @@ fn a_killed_import_leaves_a_consistent_index_and_finishes_on_rerun() {
         );
     }
     assert!(
-        !landed.is_empty(),
-        "no kill landed mid-import (a full import took {full:?}), so nothing was proved"
+        plan.midway > 0,
+        "no kill landed mid-import in {} tries (a full import took {full:?}), so nothing was proved",
+        plan.tries
     );
+}
+
+/// The live index's file names (a finished rebuild replaces them all).
+fn live_index_files(s: &Scratch) -> BTreeSet<PathBuf> {
+    std::fs::read_dir(s.index_dir())
+        .map(|entries| entries.flatten().map(|e| e.file_name().into()).collect())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -183,15 +285,22 @@ fn a_killed_rebuild_keeps_the_live_index_and_the_rerun_ends_identical() {
     assert_eq!(report["complete"], true, "{report}");
     assert_eq!(subject_results(&s, &queries()), originals);
 
-    let mut landed = 0;
-    for fraction in REBUILD_KILLS {
-        let context = format!("rebuild killed at {fraction} of {full:?}");
-        let killed = kill_after(&s, &["index", "rebuild"], full.mul_f64(fraction));
-        let partial = s.data().join("index.rebuild").exists();
-        if killed && partial {
-            landed += 1;
-        }
-        eprintln!("{context}: killed {killed}, partial rebuild left {partial}");
+    let mut plan = KillPlan::new(full, &REBUILD_KILLS);
+    while let Some(delay) = plan.next() {
+        let context = format!("rebuild killed after {delay:?} (a full one took {full:?})");
+        let live_before = live_index_files(&s);
+        let killed = kill_after(&s, &["index", "rebuild"], delay);
+        // A side index left (mid-rebuild, or between the swap's renames) is mid-way; a swapped
+        // live index without one, too late.
+        let landed = if killed && s.data().join("index.rebuild").exists() {
+            Landed::Midway
+        } else if !killed || live_index_files(&s) != live_before {
+            Landed::TooLate
+        } else {
+            Landed::TooEarly
+        };
+        plan.record(delay, landed);
+        eprintln!("{context}: {landed:?}");
         // The live index is untouched by a rebuild that did not finish.
         assert_eq!(assert_consistent(&s, &context), BIG);
         assert_eq!(subject_results(&s, &queries()), originals, "{context}");
@@ -214,7 +323,8 @@ fn a_killed_rebuild_keeps_the_live_index_and_the_rerun_ends_identical() {
         );
     }
     assert!(
-        landed > 0,
-        "no kill landed mid-rebuild (a full rebuild took {full:?}), so nothing was proved"
+        plan.midway > 0,
+        "no kill landed mid-rebuild in {} tries (a full rebuild took {full:?}), so nothing was proved",
+        plan.tries
     );
 }
