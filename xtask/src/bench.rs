@@ -59,30 +59,42 @@ pub fn run(args: &Args) -> Result<()> {
     }
 }
 
+/// `cargo run --release -p helpr-bench -- SUBCOMMAND` (arguments follow).
+fn helpr_bench(subcommand: &str) -> std::process::Command {
+    let mut cmd = workspace::cargo();
+    cmd.args([
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "helpr-bench",
+        "--",
+        subcommand,
+    ]);
+    cmd
+}
+
+/// The cached seeded corpus in `corpus`, generated when missing (into a `.partial` folder renamed
+/// at the end, so an interrupted run never leaves a half corpus that looks complete).
+fn ensure_corpus(corpus: &std::path::Path, seed: u64, count: usize) -> Result<()> {
+    if corpus.join("cur").is_dir() {
+        println!("cached: {}", corpus.display());
+        return Ok(());
+    }
+    let partial = corpus.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&partial);
+    let summary = sample_mail::write_maildir(&partial, &sample_mail::Options { seed, count })?;
+    std::fs::rename(&partial, corpus)
+        .map_err(|e| anyhow::anyhow!("could not move the corpus to {}: {e}", corpus.display()))?;
+    println!("{}: {summary}", corpus.display());
+    Ok(())
+}
+
 fn pipeline(messages: usize, seed: u64, rounds: u32) -> Result<()> {
     let corpus = bench_dir().join(format!("pipeline-corpus-{seed}-{messages}"));
-    if !corpus.join("cur").is_dir() {
-        let _ = std::fs::remove_dir_all(&corpus);
-        let summary = sample_mail::write_maildir(
-            &corpus,
-            &sample_mail::Options {
-                seed,
-                count: messages,
-            },
-        )?;
-        println!("corpus: {summary}");
-    }
+    ensure_corpus(&corpus, seed, messages)?;
     process::run(
-        workspace::cargo()
-            .args([
-                "run",
-                "--release",
-                "--quiet",
-                "-p",
-                "helpr-bench",
-                "--",
-                "pipeline",
-            ])
+        helpr_bench("pipeline")
             .arg("--maildir")
             .arg(&corpus)
             .arg("--json")

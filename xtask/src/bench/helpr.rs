@@ -12,7 +12,7 @@ use anyhow::{bail, ensure, Context, Result};
 use serde_json::Value;
 
 use super::measure::{self, time_process};
-use crate::{process, workspace};
+use crate::process;
 
 /// The release `helpr` binary and one data dir.
 pub struct Helpr {
@@ -98,16 +98,7 @@ impl Helpr {
 pub fn bench_search(data_dir: &Path, queries: &Path, rounds: u32, out: &Path) -> Result<Value> {
     let _ = fs::remove_file(out);
     process::run(
-        workspace::cargo()
-            .args([
-                "run",
-                "--release",
-                "--quiet",
-                "-p",
-                "helpr-bench",
-                "--",
-                "search",
-            ])
+        super::helpr_bench("search")
             .arg("--data-dir")
             .arg(data_dir)
             .arg("--queries")

@@ -449,26 +449,8 @@ fn fastest(runs: u32, mut import: impl FnMut() -> Result<Duration>) -> Result<f6
     Ok(best)
 }
 
-/// The cached corpus, generated when missing (into a `.partial` folder renamed at the end, so an
-/// interrupted run never leaves a half corpus that looks complete).
 fn ensure_corpus(corpus: &Path, args: &Args) -> Result<()> {
-    if corpus.join("cur").is_dir() {
-        println!("cached: {}", corpus.display());
-        return Ok(());
-    }
-    let partial = corpus.with_extension("partial");
-    let _ = fs::remove_dir_all(&partial);
-    let summary = sample_mail::write_maildir(
-        &partial,
-        &sample_mail::Options {
-            seed: args.seed,
-            count: args.messages,
-        },
-    )?;
-    fs::rename(&partial, corpus)
-        .with_context(|| format!("could not move the corpus to {}", corpus.display()))?;
-    println!("{}: {summary}", corpus.display());
-    Ok(())
+    super::ensure_corpus(corpus, args.seed, args.messages)
 }
 
 #[cfg(test)]
