@@ -77,6 +77,16 @@ impl KillPlan {
         Some(delay)
     }
 
+    /// Without a kill mid-way the test proved nothing.
+    fn assert_proved(&self, what: &str, full: Duration) {
+        assert!(
+            self.midway > 0,
+            "no kill landed mid-{what} in {} tries (a full {what} took {full:?}), so nothing \
+             was proved",
+            self.tries
+        );
+    }
+
     fn record(&mut self, delay: Duration, landed: Landed) {
         match landed {
             Landed::Midway => self.midway += 1,
@@ -256,11 +266,7 @@ fn a_killed_import_leaves_a_consistent_index_and_finishes_on_rerun() {
             "{context}: after rebuild"
         );
     }
-    assert!(
-        plan.midway > 0,
-        "no kill landed mid-import in {} tries (a full import took {full:?}), so nothing was proved",
-        plan.tries
-    );
+    plan.assert_proved("import", full);
 }
 
 /// The live index's file names (a finished rebuild replaces them all).
@@ -322,9 +328,5 @@ fn a_killed_rebuild_keeps_the_live_index_and_the_rerun_ends_identical() {
             "{context}: after rerun"
         );
     }
-    assert!(
-        plan.midway > 0,
-        "no kill landed mid-rebuild in {} tries (a full rebuild took {full:?}), so nothing was proved",
-        plan.tries
-    );
+    plan.assert_proved("rebuild", full);
 }
