@@ -345,39 +345,21 @@ pub fn ids_of(messages: &Value) -> Vec<i64> {
 }
 
 /// Asserts that nothing was written between two snapshots ([`snapshot`]) of a data dir: the
-/// same files with the same bytes, naming what differs. One exception, because helpr-vault can
-/// close its writer while a pooled reader is still open (see the helpr-tests section of
-/// ARCHITECTURE.md): SQLite then leaves an *empty* `-wal` and its `-shm` index behind. An empty
-/// WAL holds no write, so those two are allowed to appear; a WAL with any frame is a write.
+/// same files with the same bytes, naming what differs.
 pub fn assert_nothing_written(
     before: &BTreeMap<PathBuf, Vec<u8>>,
     after: &BTreeMap<PathBuf, Vec<u8>>,
 ) {
-    let name = |p: &Path| {
-        p.file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned()
-    };
-    let leftover = |p: &Path, bytes: &[u8]| {
-        let n = name(p);
-        (n.ends_with("-wal") && bytes.is_empty()) || n.ends_with("-shm")
-    };
     let mut diff = Vec::new();
     for (path, bytes) in before {
         match after.get(path) {
-            None if leftover(path, bytes) => {}
             None => diff.push(format!("removed {}", path.display())),
-            Some(b) if b != bytes && !leftover(path, b) => {
-                diff.push(format!("changed {}", path.display()))
-            }
+            Some(b) if b != bytes => diff.push(format!("changed {}", path.display())),
             Some(_) => {}
         }
     }
-    for (path, bytes) in after.iter().filter(|(p, _)| !before.contains_key(*p)) {
-        if !leftover(path, bytes) {
-            diff.push(format!("added {}", path.display()));
-        }
+    for path in after.keys().filter(|p| !before.contains_key(*p)) {
+        diff.push(format!("added {}", path.display()));
     }
     assert!(
         diff.is_empty(),
