@@ -541,4 +541,44 @@ fn deleted_message_is_gone_from_search_list_show_and_the_index() {
     assert_eq!(stats["queued"], 0, "{stats}");
     assert!(stats["files"].as_u64().unwrap() > 0, "{stats}");
     assert_eq!(f.s.assert_doctor_healthy(), 8);
+
+    // And the deleted message's own words are in no segment's term dictionary: the index opened
+    // with the vault's index key, every text field of every segment read. "zebra" is shared with
+    // two surviving messages (the control: it must stay); the others were Gamma's alone (body,
+    // subject, label).
+    let terms = index_terms(&f.s.data());
+    assert!(
+        terms.contains("zebra"),
+        "control: surviving terms are readable"
+    );
+    for gone in ["outage", "north", "gamma", "urgent"] {
+        assert!(!terms.contains(gone), "{gone:?} survived the delete");
+    }
+}
+
+/// Every term of every text field in the live index of the vault in `data`.
+fn index_terms(data: &Path) -> std::collections::BTreeSet<String> {
+    let vault = helpr_vault::Vault::open(data).expect("open the vault");
+    let index = helpr_index::MailIndex::open_or_create(&data.join("index"), vault.index_cipher())
+        .expect("open the index");
+    let s = index.schema();
+    let mut terms = std::collections::BTreeSet::new();
+    for segment in index.searcher().expect("searcher").segment_readers() {
+        for field in [
+            s.from,
+            s.to,
+            s.cc,
+            s.subject,
+            s.body,
+            s.attachment_names,
+            s.labels,
+        ] {
+            let inverted = segment.inverted_index(field).expect("inverted index");
+            let mut stream = inverted.terms().stream().expect("term stream");
+            while stream.advance() {
+                terms.insert(String::from_utf8_lossy(stream.key()).into_owned());
+            }
+        }
+    }
+    terms
 }
