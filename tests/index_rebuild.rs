@@ -62,16 +62,6 @@ fn index_file_names(s: &Scratch) -> Vec<String> {
     names
 }
 
-/// The first JSON document on stdout (an unhealthy `doctor --json` prints its report, then
-/// the error object).
-fn first_json(stdout: &[u8]) -> Value {
-    serde_json::Deserializer::from_slice(stdout)
-        .into_iter::<Value>()
-        .next()
-        .expect("a JSON document on stdout")
-        .expect("valid JSON")
-}
-
 #[test]
 fn rebuild_gives_exactly_the_results_of_incremental_indexing() {
     let s = Scratch::new();
@@ -359,8 +349,10 @@ fn a_tampered_index_fails_closed_and_rebuild_repairs_it_without_touching_the_vau
         !out.status.success(),
         "doctor must fail on a tampered {file}"
     );
-    let d = first_json(&out.stdout);
+    // One JSON document, even when unhealthy: the report, with the error inside it.
+    let d: Value = serde_json::from_slice(&out.stdout).expect("doctor --json prints one document");
     assert_eq!(d["healthy"], false, "{d}");
+    assert_eq!(d["error"]["code"], "integrity", "{d}");
     assert_eq!(
         d["report"]["messages"], 300,
         "the vault itself is fine: {d}"

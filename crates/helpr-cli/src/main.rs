@@ -6,6 +6,13 @@
 mod commands;
 mod output;
 
+/// How a command failed: with an error for `main` to print (`Core`), or after printing its own
+/// `--json` document, which then carries the error (`Reported`), so stdout stays one document.
+pub enum Failure {
+    Core(CoreError),
+    Reported(CoreError),
+}
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -120,9 +127,19 @@ impl Command {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), CoreError> {
+async fn run(cli: Cli) -> Result<(), Failure> {
     let dir = cli.data_dir.unwrap_or_else(Helpr::default_data_dir);
     match cli.command {
+        // doctor prints its report even when it fails, so with --json it reports the error inside
+        // that one document.
+        Command::Doctor { json } => commands::doctor::run(&dir, json).await,
+        command => dispatch(&dir, command).await.map_err(Failure::Core),
+    }
+}
+
+async fn dispatch(dir: &std::path::Path, command: Command) -> Result<(), CoreError> {
+    let dir = dir.to_path_buf();
+    match command {
         Command::Init { tenant } => commands::init::run(&dir, &tenant).await,
         Command::Import { paths, json } => commands::import::run(&dir, paths, json).await,
         Command::List { json, limit } => commands::list::run(&dir, json, limit).await,
@@ -160,7 +177,7 @@ async fn run(cli: Cli) -> Result<(), CoreError> {
         Command::Index { command } => commands::index::run(&dir, command).await,
         Command::Sanitize { file } => commands::sanitize::run(file.as_deref()).await,
         Command::Keys { command } => commands::keys::run(&dir, command).await,
-        Command::Doctor { json } => commands::doctor::run(&dir, json).await,
+        Command::Doctor { .. } => unreachable!("doctor is run by `run`"),
     }
 }
 
@@ -196,21 +213,21 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("helpr: {e}");
-            let code = if matches!(e, CoreError::Locked(_)) {
-                3
-            } else {
-                1
-            };
-            if json {
-                output::print_json(&serde_json::json!({
-                    "error": helpr_core::ErrorPayload::from(e)
-                }));
-            }
-            ExitCode::from(code)
-        }
+    let (e, reported) = match runtime.block_on(run(cli)) {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(Failure::Core(e)) => (e, false),
+        Err(Failure::Reported(e)) => (e, true),
+    };
+    eprintln!("helpr: {e}");
+    let code = if matches!(e, CoreError::Locked(_)) {
+        3
+    } else {
+        1
+    };
+    if json && !reported {
+        output::print_json(&serde_json::json!({
+            "error": helpr_core::ErrorPayload::from(e)
+        }));
     }
+    ExitCode::from(code)
 }

@@ -6,20 +6,27 @@ use std::path::Path;
 
 use helpr_core::{CoreError, Helpr};
 
-use crate::output;
+use crate::{output, Failure};
 
-pub async fn run(dir: &Path, json: bool) -> Result<(), CoreError> {
-    let helpr = Helpr::open(dir).await?;
-    let view = helpr.doctor().await?;
+pub async fn run(dir: &Path, json: bool) -> Result<(), Failure> {
+    let helpr = Helpr::open(dir).await.map_err(Failure::Core)?;
+    let view = helpr.doctor().await.map_err(Failure::Core)?;
     let healthy = view.healthy();
     let report = &view.vault;
+    let failure = || CoreError::Integrity("the vault or its search index failed its checks".into());
     if json {
-        output::print_json(&serde_json::json!({
+        let mut doc = serde_json::json!({
             "keychain": "ok",
             "healthy": healthy,
             "report": report,
             "index": view.index,
-        }));
+        });
+        if !healthy {
+            doc["error"] = serde_json::json!(helpr_core::ErrorPayload::from(failure()));
+            output::print_json(&doc);
+            return Err(Failure::Reported(failure()));
+        }
+        output::print_json(&doc);
     } else {
         let ok = |errs: &Vec<String>| {
             if errs.is_empty() {
@@ -58,8 +65,6 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), CoreError> {
     if healthy {
         Ok(())
     } else {
-        Err(CoreError::Integrity(
-            "the vault or its search index failed its checks (see above)".into(),
-        ))
+        Err(Failure::Core(failure()))
     }
 }
