@@ -11,6 +11,7 @@
 //! vault, the report says why search lags, and the queue keeps the ids for the next start.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use helpr_index::{MailDoc, MailIndex, MailWriter};
 use helpr_mail::{parse, plan, ParsedMail, RawMessage, Rejection};
@@ -65,21 +66,22 @@ struct IndexFeed<'a> {
 }
 
 impl<'a> IndexFeed<'a> {
-    fn start(helpr: &'a Helpr, index: Result<&'a MailIndex, CoreError>) -> Self {
+    fn start(helpr: &'a Helpr, index: &'a Result<Arc<MailIndex>, CoreError>) -> Self {
         let mut feed = IndexFeed {
             helpr,
             writer: None,
             uncommitted: Vec::new(),
             error: None,
         };
-        match index.and_then(|i| Ok(i.writer()?)) {
-            Ok(w) => feed.writer = Some(w),
+        match index.as_ref().map(|i| i.writer()) {
+            Ok(Ok(w)) => feed.writer = Some(w),
+            Ok(Err(e)) => feed.fail(&e.into()),
             Err(e) => feed.fail(e),
         }
         feed
     }
 
-    fn fail(&mut self, e: CoreError) {
+    fn fail(&mut self, e: &CoreError) {
         tracing::warn!(code = e.code(), "import: search index not updated: {e}");
         self.writer = None;
         self.error.get_or_insert(e.to_string());
@@ -91,7 +93,7 @@ impl<'a> IndexFeed<'a> {
         };
         match w.add(doc) {
             Ok(()) => self.uncommitted.push(id),
-            Err(e) => self.fail(e.into()),
+            Err(e) => self.fail(&e.into()),
         }
     }
 
@@ -110,7 +112,7 @@ impl<'a> IndexFeed<'a> {
         });
         match done {
             Ok(()) => self.uncommitted.clear(),
-            Err(e) => self.fail(e),
+            Err(e) => self.fail(&e),
         }
     }
 
@@ -118,7 +120,7 @@ impl<'a> IndexFeed<'a> {
         self.commit_if(true);
         if let Some(w) = self.writer.take() {
             if let Err(e) = w.finish() {
-                self.fail(e.into());
+                self.fail(&e.into());
             }
         }
         self.error
@@ -234,7 +236,7 @@ impl Helpr {
         progress(state);
 
         let index = self.index.get();
-        let mut feed = IndexFeed::start(self, index.as_deref().map_err(clone_error));
+        let mut feed = IndexFeed::start(self, &index);
         let mut batch: Vec<RawMessage> = Vec::new();
         let mut batch_bytes = 0u64;
         // Batch k is stored while batch k + 1 is parsed (see `step`).
@@ -350,12 +352,4 @@ fn parse_batch(tenant: i64, inbox: i64, raw: &[RawMessage]) -> ParsedBatch {
             (r.origin.clone(), msg)
         })
         .collect()
-}
-
-/// The index slot's error, for a feed that records it (CoreError is not Clone).
-fn clone_error(e: &CoreError) -> CoreError {
-    match e {
-        CoreError::Integrity(m) => CoreError::Integrity(m.clone()),
-        other => CoreError::Storage(other.to_string()),
-    }
 }
