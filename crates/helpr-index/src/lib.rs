@@ -10,6 +10,7 @@
 //!   paginated, always inside the access filter), ids, stats.
 //! - [`mail_writer`]: [`MailWriter`] — add/upsert/delete, commit, and the physical purge of
 //!   deleted messages.
+//! - [`tokenizer`]: the words of mail text, with CJK script cut into bigrams.
 //! - [`error`]: [`IndexError`], the typed errors.
 
 pub mod encrypted_dir;
@@ -18,6 +19,7 @@ pub mod mail_index;
 pub mod mail_writer;
 pub mod query;
 pub mod schema;
+pub mod tokenizer;
 
 pub use encrypted_dir::{DirectoryStats, EncryptedDirectory, DEFAULT_CACHE_BYTES};
 pub use error::IndexError;

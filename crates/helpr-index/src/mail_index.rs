@@ -127,6 +127,7 @@ impl MailIndex {
         } else {
             Index::create(boxed, schema.schema.clone(), Default::default())?
         };
+        crate::tokenizer::register(&index);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

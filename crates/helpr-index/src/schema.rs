@@ -3,7 +3,7 @@
 //! decrypted through the vault. Ids, dates and flags are indexed and fast for filters and sorting.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, TEXT,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED,
 };
 use tantivy::TantivyDocument;
 
@@ -64,17 +64,23 @@ impl MailSchema {
                 .set_tokenizer("raw")
                 .set_index_option(IndexRecordOption::Basic),
         );
+        // Words with positions (for phrases), through helpr's tokenizer (CJK bigrams).
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(crate::tokenizer::TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
         MailSchema {
             message_id: b.add_u64_field("message_id", id.clone()),
             tenant: b.add_u64_field("tenant", id.clone()),
             inbox: b.add_u64_field("inbox", id.clone()),
             thread: b.add_u64_field("thread", id.clone()),
-            from: b.add_text_field("from", TEXT),
-            to: b.add_text_field("to", TEXT),
-            cc: b.add_text_field("cc", TEXT),
-            subject: b.add_text_field("subject", TEXT),
-            body: b.add_text_field("body", TEXT),
-            attachment_names: b.add_text_field("filename", TEXT),
+            from: b.add_text_field("from", text.clone()),
+            to: b.add_text_field("to", text.clone()),
+            cc: b.add_text_field("cc", text.clone()),
+            subject: b.add_text_field("subject", text.clone()),
+            body: b.add_text_field("body", text.clone()),
+            attachment_names: b.add_text_field("filename", text.clone()),
             labels: b.add_text_field("label", label),
             date: b.add_i64_field("date", id.clone()),
             has_attachment: b.add_bool_field("has_attachment", id.clone()),

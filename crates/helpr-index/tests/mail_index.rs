@@ -301,3 +301,49 @@ fn a_flipped_bit_is_reported_as_damage() {
         other => panic!("expected damage, got {other:?}"),
     }
 }
+
+#[test]
+fn words_inside_unspaced_cjk_text_are_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = open(tmp.path(), &common::cipher());
+    let mut w = index.writer().unwrap();
+    w.add(&doc(
+        1,
+        1,
+        "注文 A-54199 の配送について",
+        "ライセンスキーを再送いたしました",
+    ))
+    .unwrap();
+    w.add(&doc(
+        2,
+        1,
+        "Rückerstattung für Bestellung",
+        "配達は明日です",
+    ))
+    .unwrap();
+    w.add(&doc(3, 1, "서울에서 만나요", "회의 일정")).unwrap();
+    w.commit().unwrap();
+    w.finish().unwrap();
+    let ids = |q: &str| {
+        let mut ids = index.search(&request(q, &[1])).unwrap().message_ids;
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        ids("配送"),
+        vec![1],
+        "a word inside a run of kanji and kana"
+    );
+    assert_eq!(ids("subject:配送について"), vec![1]);
+    assert_eq!(ids("再送"), vec![1]);
+    assert_eq!(ids("配達"), vec![2]);
+    assert_eq!(ids("\"ライセンスキー\""), vec![1]);
+    assert_eq!(ids("서울"), vec![3]);
+    assert_eq!(
+        ids("送配"),
+        Vec::<u64>::new(),
+        "characters in another order"
+    );
+    assert_eq!(ids("54199"), vec![1]);
+    assert_eq!(ids("bestellung"), vec![2]);
+}

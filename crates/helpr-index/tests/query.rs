@@ -93,6 +93,7 @@ fn fixture() -> Fixture {
     let schema = MailSchema::new();
     let dir = EncryptedDirectory::open(tmp.path(), common::cipher()).unwrap();
     let index = Index::create(dir, schema.schema.clone(), Default::default()).unwrap();
+    helpr_index::tokenizer::register(&index);
     let mut w = index.writer(15_000_000).unwrap();
     for d in corpus() {
         w.add_document(schema.document(&d)).unwrap();

@@ -47,6 +47,7 @@ fn nothing_is_stored_and_every_operator_field_is_searchable() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = EncryptedDirectory::open(tmp.path(), common::cipher()).unwrap();
     let index = Index::create(dir, s.schema.clone(), Default::default()).unwrap();
+    helpr_index::tokenizer::register(&index);
     let mut writer = index.writer(15_000_000).unwrap();
     for id in 0..12 {
         writer

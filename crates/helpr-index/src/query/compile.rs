@@ -6,7 +6,6 @@ use tantivy::query::{
     AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query as TQuery, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::Term;
 
 use super::parse::parse_day;
@@ -15,12 +14,9 @@ use crate::MailSchema;
 
 type Boxed = Box<dyn TQuery>;
 
-/// The same analysis tantivy's `default` tokenizer applies to TEXT fields.
+/// The same analysis the text fields get at indexing time.
 fn tokens(text: &str) -> Vec<String> {
-    let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .build();
+    let mut analyzer = crate::tokenizer::analyzer();
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
     while let Some(t) = stream.next() {
