@@ -1,0 +1,12 @@
+//! google-emulator: a local stand-in for the Google surface helpr uses, for tests and demo
+//! mode (DESIGN §7). This slice: signing keys with rotation (`keys`), the cert endpoints over
+//! a real socket (`server`) and Pub/Sub push tokens and bodies (`pubsub`). It is test and demo
+//! infrastructure: no release default points at it.
+
+pub mod keys;
+pub mod pubsub;
+pub mod server;
+
+pub use keys::{KeyError, KeyRing, SigningKey};
+pub use pubsub::{Delivery, HistoryIdForm, Notification, PushClaims};
+pub use server::{Config, Emulator, StartError};

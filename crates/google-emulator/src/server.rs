@@ -1,0 +1,238 @@
+//! The emulator's HTTP listener: a real TCP socket on `127.0.0.1:<random>` (hyper 1, HTTP/1.1,
+//! plain HTTP for now; TLS comes with the OAuth and Gmail endpoints), the routes it serves
+//! (`/oauth2/v3/certs` JWKS, `/oauth2/v1/certs` PEM map, 404 else) and the knobs and
+//! counters tests use. Dropping the [`Emulator`] stops the listener.
+
+use crate::keys::{KeyError, KeyRing, SigningKey};
+use crate::pubsub::PushClaims;
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Path of the JWKS (Google: `https://www.googleapis.com/oauth2/v3/certs`).
+pub const JWKS_PATH: &str = "/oauth2/v3/certs";
+/// Path of the PEM map (Google: `https://www.googleapis.com/oauth2/v1/certs`).
+pub const PEM_PATH: &str = "/oauth2/v1/certs";
+
+/// Start-up settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `Cache-Control: public, max-age=<n>` on both cert endpoints (Google serves hours).
+    pub certs_max_age_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            certs_max_age_secs: 21_600,
+        }
+    }
+}
+
+/// Why the emulator did not start.
+#[derive(Debug)]
+pub enum StartError {
+    Key(KeyError),
+    Bind(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Key(e) => write!(f, "emulator keys: {e}"),
+            StartError::Bind(e) => write!(f, "emulator listener: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+struct State {
+    keys: RwLock<KeyRing>,
+    max_age: AtomicU64,
+    jwks_fetches: AtomicUsize,
+    pem_fetches: AtomicUsize,
+}
+
+/// A running emulator.
+pub struct Emulator {
+    addr: SocketAddr,
+    state: Arc<State>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Emulator {
+    /// Generates a signing key and serves on `127.0.0.1:0`. Needs a Tokio runtime.
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        let key = SigningKey::generate().map_err(StartError::Key)?;
+        Self::start_with_key(config, key).await
+    }
+
+    /// Serves on `127.0.0.1:0` with `key` as the first signing key.
+    pub async fn start_with_key(config: Config, key: SigningKey) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(StartError::Bind)?;
+        let addr = listener.local_addr().map_err(StartError::Bind)?;
+        let state = Arc::new(State {
+            keys: RwLock::new(KeyRing::new(key)),
+            max_age: AtomicU64::new(config.certs_max_age_secs),
+            jwks_fetches: AtomicUsize::new(0),
+            pem_fetches: AtomicUsize::new(0),
+        });
+        let task = tokio::spawn(accept_loop(listener, state.clone()));
+        Ok(Self { addr, state, task })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn jwks_url(&self) -> String {
+        format!("{}{JWKS_PATH}", self.base_url())
+    }
+
+    pub fn pem_url(&self) -> String {
+        format!("{}{PEM_PATH}", self.base_url())
+    }
+
+    /// How many times the JWKS has been served.
+    pub fn jwks_fetches(&self) -> usize {
+        self.state.jwks_fetches.load(Ordering::SeqCst)
+    }
+
+    /// How many times the PEM map has been served.
+    pub fn pem_fetches(&self) -> usize {
+        self.state.pem_fetches.load(Ordering::SeqCst)
+    }
+
+    /// Changes the `max-age` the cert endpoints send from now on.
+    pub fn set_certs_max_age(&self, secs: u64) {
+        self.state.max_age.store(secs, Ordering::SeqCst);
+    }
+
+    /// The `kid` that signs new tokens.
+    pub fn active_kid(&self) -> String {
+        self.keys().active().kid().to_owned()
+    }
+
+    /// The published `kid`s, oldest first.
+    pub fn published_kids(&self) -> Vec<String> {
+        self.keys().kids()
+    }
+
+    /// Publishes a freshly generated key and signs with it from now on; the old key stays
+    /// published until [`Emulator::retire_old_keys`]. Returns the new `kid`.
+    pub fn rotate_key(&self) -> Result<String, KeyError> {
+        let key = SigningKey::generate()?;
+        Ok(self.keys_mut().rotate(key))
+    }
+
+    /// Stops publishing every key but the active one; returns the retired `kid`s.
+    pub fn retire_old_keys(&self) -> Vec<String> {
+        self.keys_mut().retire_old()
+    }
+
+    /// A push OIDC token over `claims`, signed by the active key with its own `kid`.
+    pub fn push_token(&self, claims: &PushClaims) -> Result<String, KeyError> {
+        let keys = self.keys();
+        let key = keys.active();
+        key.sign_with_kid(claims, key.kid())
+    }
+
+    /// A push token signed by the active key but carrying header `kid` = `kid`.
+    pub fn push_token_with_kid(&self, claims: &PushClaims, kid: &str) -> Result<String, KeyError> {
+        self.keys().active().sign_with_kid(claims, kid)
+    }
+
+    /// A token over `claims` with `header` as given, signed by the active key.
+    pub fn push_token_with_header(
+        &self,
+        header: &jsonwebtoken::Header,
+        claims: &PushClaims,
+    ) -> Result<String, KeyError> {
+        self.keys().active().sign(header, claims)
+    }
+
+    /// The active key's public key as SPKI PEM (for forging key-confusion tokens in tests).
+    pub fn active_public_pem(&self) -> String {
+        self.keys().active().public_pem()
+    }
+
+    fn keys(&self) -> std::sync::RwLockReadGuard<'_, KeyRing> {
+        self.state.keys.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn keys_mut(&self) -> std::sync::RwLockWriteGuard<'_, KeyRing> {
+        self.state.keys.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, Infallible>(route(&state, req)) }
+            });
+            // A client that hangs up mid-request is not the emulator's problem.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    if req.method() != Method::GET {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    }
+    let keys = state.keys.read().unwrap_or_else(|p| p.into_inner());
+    let body = match req.uri().path() {
+        JWKS_PATH => {
+            state.jwks_fetches.fetch_add(1, Ordering::SeqCst);
+            keys.jwks()
+        }
+        PEM_PATH => {
+            state.pem_fetches.fetch_add(1, Ordering::SeqCst);
+            keys.pem_map()
+        }
+        _ => return plain(StatusCode::NOT_FOUND, "not found"),
+    };
+    let max_age = state.max_age.load(Ordering::SeqCst);
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(CONTENT_TYPE, "application/json; charset=UTF-8")
+        .header(CACHE_CONTROL, format!("public, max-age={max_age}"))
+        .body(Full::new(Bytes::from(
+            serde_json::to_vec(&body).expect("a JSON value serializes"),
+        )))
+        .expect("a response from valid parts")
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "text/plain")
+        .body(Full::new(Bytes::from_static(text.as_bytes())))
+        .expect("a response from valid parts")
+}
