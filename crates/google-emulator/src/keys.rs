@@ -1,5 +1,5 @@
-//! The emulator's RS256 signing keys: generate or load, publish (JWKS and PEM map), rotate,
-//! retire, and sign. Each key has a `kid` derived from its modulus (40 hex digits, the shape
+//! The emulator's RS256 signing keys: generate or load, publish (JWKS, and PEM map of
+//! self-signed X.509 certificates as Google serves), rotate, retire, and sign. Each key has a `kid` derived from its modulus (40 hex digits, the shape
 //! of Google's). The newest key signs; older keys stay published until retired, as Google
 //! keeps two keys in its JWKS during a rotation.
 
@@ -42,6 +42,7 @@ pub struct SigningKey {
     kid: String,
     private: RsaPrivateKey,
     encoding: EncodingKey,
+    certificate_pem: String,
 }
 
 impl SigningKey {
@@ -67,10 +68,12 @@ impl SigningKey {
             .to_pkcs1_der()
             .expect("an RSA key the rsa crate holds encodes as PKCS#1");
         let encoding = EncodingKey::from_rsa_der(der.as_bytes());
+        let certificate_pem = self_signed_certificate(&private, &kid);
         Self {
             kid,
             private,
             encoding,
+            certificate_pem,
         }
     }
 
@@ -94,6 +97,12 @@ impl SigningKey {
             .to_public_key()
             .to_public_key_pem(LineEnding::LF)
             .expect("an RSA public key encodes as SPKI")
+    }
+
+    /// A self-signed X.509 certificate for the key (`BEGIN CERTIFICATE`), as in Google's
+    /// `/oauth2/v1/certs`.
+    pub fn certificate_pem(&self) -> &str {
+        &self.certificate_pem
     }
 
     /// The key's JWK entry, in Google's field set.
@@ -171,8 +180,39 @@ impl KeyRing {
         let map: serde_json::Map<String, Value> = self
             .keys
             .iter()
-            .map(|k| (k.kid.clone(), Value::String(k.public_pem())))
+            .map(|k| (k.kid.clone(), Value::String(k.certificate_pem.clone())))
             .collect();
         Value::Object(map)
     }
+}
+
+/// Google's certs are self-signed, short-lived (about two weeks) and name no one in
+/// particular; these say `CN=<kid>` and are valid 14 days from creation.
+fn self_signed_certificate(private: &RsaPrivateKey, kid: &str) -> String {
+    use std::str::FromStr as _;
+    use x509_cert::builder::{Builder as _, CertificateBuilder, Profile};
+    use x509_cert::der::EncodePem as _;
+    use x509_cert::name::Name;
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::spki::SubjectPublicKeyInfoOwned;
+    use x509_cert::time::Validity;
+
+    let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(private.clone());
+    let spki = SubjectPublicKeyInfoOwned::from_key(private.to_public_key())
+        .expect("an RSA public key encodes as SPKI");
+    // 16 bytes from the kid, top byte in 0x40..=0x7f: positive and minimally encoded.
+    let mut serial = [0u8; 16];
+    serial.copy_from_slice(&Sha256::digest(kid.as_bytes())[..16]);
+    serial[0] = (serial[0] & 0x3f) | 0x40;
+    let serial = SerialNumber::new(&serial).expect("16 bytes make a serial number");
+    let validity = Validity::from_now(std::time::Duration::from_secs(14 * 86_400))
+        .expect("now + 14 days is a certificate time");
+    let subject = Name::from_str(&format!("CN={kid}")).expect("CN=<hex> is a name");
+    let builder = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &signer)
+        .expect("a root profile with an RSA signer builds");
+    builder
+        .build::<rsa::pkcs1v15::Signature>()
+        .expect("an RSA key signs")
+        .to_pem(LineEnding::LF)
+        .expect("a certificate encodes as PEM")
 }

@@ -174,6 +174,12 @@ impl Emulator {
         self.keys().active().public_pem()
     }
 
+    /// The active key's certificate as served in the PEM map (the same, for that attack's
+    /// other common form).
+    pub fn active_certificate_pem(&self) -> String {
+        self.keys().active().certificate_pem().to_owned()
+    }
+
     fn keys(&self) -> std::sync::RwLockReadGuard<'_, KeyRing> {
         self.state.keys.read().unwrap_or_else(|p| p.into_inner())
     }
@@ -186,6 +192,8 @@ impl Emulator {
 async fn accept_loop(listener: TcpListener, state: Arc<State>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
+            // Out of descriptors or the like: wait instead of spinning.
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             continue;
         };
         let state = state.clone();

@@ -8,7 +8,10 @@ use google_emulator::{
     Config, Delivery, Emulator, HistoryIdForm, Notification, PushClaims, SigningKey,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use rsa::pkcs1::DecodeRsaPublicKey as _;
+use rsa::traits::PublicKeyParts as _;
 use serde_json::Value;
+use x509_cert::der::DecodePem as _;
 
 async fn get(url: &str) -> (u16, Option<String>, Value) {
     let response = reqwest::get(url).await.expect("emulator answers");
@@ -76,11 +79,26 @@ async fn rotation_publishes_both_keys_until_the_old_one_retires() {
     assert_eq!(cache.as_deref(), Some("public, max-age=21600"));
     let pems = pems.as_object().unwrap();
     assert_eq!(pems.len(), 2);
-    for kid in [&old, &new] {
-        assert!(pems[kid.as_str()]
-            .as_str()
-            .unwrap()
-            .starts_with("-----BEGIN PUBLIC KEY-----\n"));
+    for (kid, jwk) in [&old, &new]
+        .into_iter()
+        .zip(jwks["keys"].as_array().unwrap())
+    {
+        let pem = pems[kid.as_str()].as_str().unwrap();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"), "{pem}");
+        let cert = x509_cert::Certificate::from_pem(pem).unwrap();
+        let tbs = &cert.tbs_certificate;
+        assert_eq!(tbs.issuer, tbs.subject, "self-signed");
+        assert_eq!(tbs.subject.to_string(), format!("CN={kid}"));
+        let public = rsa::RsaPublicKey::from_pkcs1_der(
+            tbs.subject_public_key_info.subject_public_key.raw_bytes(),
+        )
+        .unwrap();
+        let n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            public.n().to_bytes_be(),
+            n,
+            "the certificate holds the JWK's key"
+        );
     }
 
     assert_eq!(emulator.retire_old_keys(), [old]);

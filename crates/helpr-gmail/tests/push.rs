@@ -189,8 +189,19 @@ async fn hs256_signed_with_the_public_key_is_rejected() {
     // The key-confusion attack: HMAC keyed with the published public key, in the forms a
     // verifier that hands "the key" to any algorithm would use.
     let pem = f.emulator.active_public_pem();
-    let jwk = serde_json::to_vec(&serde_json::json!({"kid": f.emulator.active_kid()})).unwrap();
-    for secret in [pem.as_bytes(), pem.trim_end().as_bytes(), &jwk] {
+    let cert = f.emulator.active_certificate_pem();
+    let jwks = reqwest::get(f.emulator.jwks_url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for secret in [
+        pem.as_bytes(),
+        pem.trim_end().as_bytes(),
+        cert.as_bytes(),
+        jwks.as_bytes(),
+    ] {
         let header = Header {
             alg: Algorithm::HS256,
             kid: Some(f.emulator.active_kid()),
