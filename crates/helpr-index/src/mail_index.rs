@@ -275,6 +275,33 @@ impl MailIndex {
         Ok(ids)
     }
 
+    /// Every term of every text field in the live segments: what the index could still reveal.
+    /// It reads (decrypts) every term dictionary whole, so it is for checks — that a purge left
+    /// no term of a deleted message behind — not for searching.
+    pub fn terms(&self) -> Result<std::collections::BTreeSet<String>> {
+        let s = &self.schema;
+        let fields = [
+            s.from,
+            s.to,
+            s.cc,
+            s.subject,
+            s.body,
+            s.attachment_names,
+            s.labels,
+        ];
+        let mut out = std::collections::BTreeSet::new();
+        for segment in self.searcher()?.segment_readers() {
+            for field in fields {
+                let inverted = segment.inverted_index(field)?;
+                let mut stream = inverted.terms().stream()?;
+                while stream.advance() {
+                    out.insert(String::from_utf8_lossy(stream.key()).into_owned());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The payload of the last commit (a rebuild's checkpoint).
     pub fn payload(&self) -> Result<Option<String>> {
         Ok(self.index.load_metas()?.payload)
