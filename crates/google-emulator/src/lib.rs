@@ -1,12 +1,16 @@
 //! google-emulator: a local stand-in for the Google surface helpr uses, for tests and demo
 //! mode (DESIGN §7). This slice: signing keys with rotation (`keys`), the cert endpoints over
-//! a real socket (`server`) and Pub/Sub push tokens and bodies (`pubsub`). It is test and demo
-//! infrastructure: no release default points at it.
+//! a real socket (`server`), Pub/Sub push tokens and bodies (`pubsub`) and OAuth for installed
+//! apps (`oauth`: authorize with consent, token, revoke; `clock` lets tests move time). It is
+//! test and demo infrastructure: no release default points at it.
 
+mod clock;
 pub mod keys;
+pub mod oauth;
 pub mod pubsub;
 pub mod server;
 
 pub use keys::{KeyError, KeyRing, SigningKey};
+pub use oauth::{Account, AuthError, OAuthClient, OAuthConfig};
 pub use pubsub::{Delivery, HistoryIdForm, Notification, PushClaims};
 pub use server::{Config, Emulator, StartError};

@@ -141,7 +141,7 @@ pub fn unix_now() -> u64 {
 }
 
 /// A stable 21-digit id for a service account (the shape of Google's `sub`).
-fn numeric_id(account: &str) -> String {
+pub(crate) fn numeric_id(account: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(account.as_bytes());
     let mut n = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));

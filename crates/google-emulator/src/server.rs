@@ -1,11 +1,13 @@
 //! The emulator's HTTP listener: a real TCP socket on `127.0.0.1:<random>` (hyper 1, HTTP/1.1,
-//! plain HTTP for now; TLS comes with the OAuth and Gmail endpoints), the routes it serves
-//! (`/oauth2/v3/certs` JWKS, `/oauth2/v1/certs` PEM map, 404 else) and the knobs and
-//! counters tests use. Dropping the [`Emulator`] stops the listener.
+//! plain HTTP for now; TLS comes with the Gmail endpoints), the routes it serves
+//! (`/oauth2/v3/certs` JWKS, `/oauth2/v1/certs` PEM map, the OAuth endpoints of
+//! [`crate::oauth`], 404 else) and the knobs and counters tests use. Dropping the
+//! [`Emulator`] stops the listener.
 
 use crate::keys::{KeyError, KeyRing, SigningKey};
+use crate::oauth::{self, Account, AuthError, OAuth, OAuthConfig};
 use crate::pubsub::PushClaims;
-use http_body_util::Full;
+use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
@@ -14,6 +16,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -22,7 +25,11 @@ pub const JWKS_PATH: &str = "/oauth2/v3/certs";
 /// Path of the PEM map (Google: `https://www.googleapis.com/oauth2/v1/certs`).
 pub const PEM_PATH: &str = "/oauth2/v1/certs";
 
-/// Start-up settings.
+/// Largest request body read (token and consent forms are tiny).
+const MAX_BODY: usize = 64 * 1024;
+
+/// Start-up settings. OAuth settings come apart, in [`OAuthConfig`]
+/// ([`Emulator::start_with_oauth`]), so this struct's literal keeps compiling.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `Cache-Control: public, max-age=<n>` on both cert endpoints (Google serves hours).
@@ -60,6 +67,7 @@ struct State {
     max_age: AtomicU64,
     jwks_fetches: AtomicUsize,
     pem_fetches: AtomicUsize,
+    oauth: OAuth,
 }
 
 /// A running emulator.
@@ -84,6 +92,23 @@ impl Emulator {
 
     /// Serves on `127.0.0.1:0` with `key` as the first signing key.
     pub async fn start_with_key(config: Config, key: SigningKey) -> Result<Self, StartError> {
+        Self::start_with_key_and_oauth(config, key, OAuthConfig::default()).await
+    }
+
+    /// Generates a signing key (it signs ID tokens) and serves with `oauth` as the OAuth
+    /// settings.
+    pub async fn start_with_oauth(config: Config, oauth: OAuthConfig) -> Result<Self, StartError> {
+        let key = SigningKey::generate().map_err(StartError::Key)?;
+        Self::start_with_key_and_oauth(config, key, oauth).await
+    }
+
+    /// Serves on `127.0.0.1:0` with `key` as the first signing key and `oauth` as the OAuth
+    /// settings.
+    pub async fn start_with_key_and_oauth(
+        config: Config,
+        key: SigningKey,
+        oauth: OAuthConfig,
+    ) -> Result<Self, StartError> {
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
             .map_err(StartError::Bind)?;
@@ -93,6 +118,7 @@ impl Emulator {
             max_age: AtomicU64::new(config.certs_max_age_secs),
             jwks_fetches: AtomicUsize::new(0),
             pem_fetches: AtomicUsize::new(0),
+            oauth: OAuth::new(oauth),
         });
         let task = tokio::spawn(accept_loop(listener, state.clone()));
         Ok(Self { addr, state, task })
@@ -109,6 +135,49 @@ impl Emulator {
 
     pub fn pem_url(&self) -> String {
         format!("{}{PEM_PATH}", self.base_url())
+    }
+
+    /// The authorization endpoint (Google: `https://accounts.google.com/o/oauth2/v2/auth`).
+    pub fn auth_url(&self) -> String {
+        format!("{}{}", self.base_url(), oauth::AUTH_PATH)
+    }
+
+    /// The token endpoint (Google: `https://oauth2.googleapis.com/token`).
+    pub fn token_url(&self) -> String {
+        format!("{}{}", self.base_url(), oauth::TOKEN_PATH)
+    }
+
+    /// The revocation endpoint (Google: `https://oauth2.googleapis.com/revoke`).
+    pub fn revoke_url(&self) -> String {
+        format!("{}{}", self.base_url(), oauth::REVOKE_PATH)
+    }
+
+    /// The account a bearer access token acts for; expired, revoked or never-issued tokens
+    /// are refused (the Gmail endpoints answer 401).
+    pub fn check_access_token(&self, token: &str) -> Result<Account, AuthError> {
+        self.state.oauth.check_access_token(token)
+    }
+
+    /// Consent without a page (`true`) or the consent page (`false`) from now on.
+    pub fn set_auto_approve(&self, on: bool) {
+        self.state.oauth.config_mut().auto_approve = on;
+    }
+
+    /// Fault knob: `expires_in` and lifetime of access tokens issued from now on.
+    pub fn set_access_token_lifetime(&self, secs: u64) {
+        self.state.oauth.config_mut().access_token_lifetime_secs = secs;
+    }
+
+    /// Refreshes return a new refresh token and invalidate the old one (`true`), or return
+    /// none, as Google does by default (`false`).
+    pub fn set_refresh_token_rotation(&self, on: bool) {
+        self.state.oauth.config_mut().rotate_refresh_tokens = on;
+    }
+
+    /// Moves the emulator's clock forward (codes, access and refresh tokens expire by it),
+    /// so tests need not sleep.
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.oauth.clock.advance(by);
     }
 
     /// How many times the JWKS has been served.
@@ -200,7 +269,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let state = state.clone();
-                async move { Ok::<_, Infallible>(route(&state, req)) }
+                async move { Ok::<_, Infallible>(route(&state, req).await) }
             });
             // A client that hangs up mid-request is not the emulator's problem.
             let _ = hyper::server::conn::http1::Builder::new()
@@ -210,21 +279,44 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
     }
 }
 
-fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    if req.method() != Method::GET {
-        return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let query = parts.uri.query().unwrap_or_default().to_owned();
+    let path = parts.uri.path();
+    match (&parts.method, path) {
+        (&Method::GET, JWKS_PATH | PEM_PATH) => certs(state, path),
+        (&Method::GET, oauth::AUTH_PATH) => oauth::authorize::start(&state.oauth, &query),
+        (&Method::POST, oauth::AUTH_PATH | oauth::TOKEN_PATH | oauth::REVOKE_PATH) => {
+            let Ok(collected) = Limited::new(body, MAX_BODY).collect().await else {
+                return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+            };
+            let body = collected.to_bytes();
+            match path {
+                oauth::AUTH_PATH => oauth::authorize::decide(&state.oauth, &body),
+                oauth::TOKEN_PATH => {
+                    let keys = state.keys.read().unwrap_or_else(|p| p.into_inner());
+                    oauth::token::handle(&state.oauth, &keys, &parts.headers, &body)
+                }
+                _ => oauth::revoke::handle(&state.oauth, &query, &body),
+            }
+        }
+        // Google answers a GET to /revoke with 404 (google-protocols.md §1.8).
+        (_, oauth::REVOKE_PATH) => plain(StatusCode::NOT_FOUND, "not found"),
+        (_, JWKS_PATH | PEM_PATH | oauth::AUTH_PATH | oauth::TOKEN_PATH) => {
+            plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+        }
+        _ => plain(StatusCode::NOT_FOUND, "not found"),
     }
+}
+
+fn certs(state: &State, path: &str) -> Response<Full<Bytes>> {
     let keys = state.keys.read().unwrap_or_else(|p| p.into_inner());
-    let body = match req.uri().path() {
-        JWKS_PATH => {
-            state.jwks_fetches.fetch_add(1, Ordering::SeqCst);
-            keys.jwks()
-        }
-        PEM_PATH => {
-            state.pem_fetches.fetch_add(1, Ordering::SeqCst);
-            keys.pem_map()
-        }
-        _ => return plain(StatusCode::NOT_FOUND, "not found"),
+    let body = if path == JWKS_PATH {
+        state.jwks_fetches.fetch_add(1, Ordering::SeqCst);
+        keys.jwks()
+    } else {
+        state.pem_fetches.fetch_add(1, Ordering::SeqCst);
+        keys.pem_map()
     };
     let max_age = state.max_age.load(Ordering::SeqCst);
     Response::builder()
