@@ -122,6 +122,8 @@ pub(crate) struct AuthRequest {
     pub state: Option<String>,
     pub challenge: Option<(String, ChallengeMethod)>,
     pub offline: bool,
+    /// `prompt=none`: no consent page may be shown.
+    pub prompt_none: bool,
 }
 
 #[derive(Debug)]

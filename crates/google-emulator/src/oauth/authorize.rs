@@ -53,11 +53,7 @@ pub(crate) fn start(oauth: &OAuth, query: &str) -> Response<Full<Bytes>> {
     if auto_approve {
         return grant(oauth, request, false);
     }
-    let prompt_none = Params::parse(query)
-        .ok()
-        .and_then(|p| p.get("prompt").map(|v| v.split(' ').any(|x| x == "none")))
-        .unwrap_or(false);
-    if prompt_none {
+    if request.prompt_none {
         // The user must be asked, and the client said not to.
         return redirect(&request, &[("error", "consent_required")]);
     }
@@ -182,19 +178,20 @@ fn validate(oauth: &OAuth, query: &str) -> Result<AuthRequest, PageError> {
         Some("offline") => true,
         Some(other) => return Err(bad(format!("Invalid access_type: {other}"))),
     };
-    if let Some(prompt) = params.get("prompt") {
-        let values: Vec<&str> = prompt.split(' ').filter(|v| !v.is_empty()).collect();
-        if values
-            .iter()
-            .any(|v| !matches!(*v, "none" | "consent" | "select_account"))
-        {
-            return Err(bad(format!("Invalid prompt: {prompt}")));
-        }
-        if values.contains(&"none") && values.len() > 1 {
-            return Err(bad(
-                "prompt=none cannot be combined with other values.".to_owned()
-            ));
-        }
+    let prompt: Vec<&str> = params
+        .get("prompt")
+        .map(|p| p.split(' ').filter(|v| !v.is_empty()).collect())
+        .unwrap_or_default();
+    if let Some(v) = prompt
+        .iter()
+        .find(|v| !matches!(**v, "none" | "consent" | "select_account"))
+    {
+        return Err(bad(format!("Invalid prompt: {v}")));
+    }
+    if prompt.contains(&"none") && prompt.len() > 1 {
+        return Err(bad(
+            "prompt=none cannot be combined with other values.".to_owned()
+        ));
     }
     Ok(AuthRequest {
         client_id: client_id.to_owned(),
@@ -203,6 +200,7 @@ fn validate(oauth: &OAuth, query: &str) -> Result<AuthRequest, PageError> {
         state: params.get("state").map(str::to_owned),
         challenge,
         offline,
+        prompt_none: prompt.contains(&"none"),
     })
 }
 
