@@ -1,10 +1,12 @@
 //! google-emulator: a local stand-in for the Google surface helpr uses, for tests and demo
 //! mode (DESIGN §7). This slice: signing keys with rotation (`keys`), the cert endpoints over
 //! a real socket (`server`), Pub/Sub push tokens and bodies (`pubsub`) and OAuth for installed
-//! apps (`oauth`: authorize with consent, token, revoke; `clock` lets tests move time). It is
+//! apps (`oauth`: authorize with consent, token, revoke; `clock` lets tests move time) and the
+//! first Gmail REST endpoints over a seeded mailbox (`gmail`). It is
 //! test and demo infrastructure: no release default points at it.
 
 mod clock;
+pub mod gmail;
 pub mod keys;
 pub mod oauth;
 pub mod pubsub;

@@ -1,9 +1,10 @@
 //! The emulator's HTTP listener: a real TCP socket on `127.0.0.1:<random>` (hyper 1, HTTP/1.1,
 //! plain HTTP for now; TLS comes with the Gmail endpoints), the routes it serves
 //! (`/oauth2/v3/certs` JWKS, `/oauth2/v1/certs` PEM map, the OAuth endpoints of
-//! [`crate::oauth`], 404 else) and the knobs and counters tests use. Dropping the
+//! [`crate::oauth`], the Gmail endpoints of [`crate::gmail`], 404 else) and the knobs and counters tests use. Dropping the
 //! [`Emulator`] stops the listener.
 
+use crate::gmail::{self, mailbox::Mailbox};
 use crate::keys::{KeyError, KeyRing, SigningKey};
 use crate::oauth::{self, Account, AuthError, OAuth, OAuthConfig};
 use crate::pubsub::PushClaims;
@@ -68,6 +69,7 @@ struct State {
     jwks_fetches: AtomicUsize,
     pem_fetches: AtomicUsize,
     oauth: OAuth,
+    mailbox: RwLock<Mailbox>,
 }
 
 /// A running emulator.
@@ -119,6 +121,7 @@ impl Emulator {
             jwks_fetches: AtomicUsize::new(0),
             pem_fetches: AtomicUsize::new(0),
             oauth: OAuth::new(oauth),
+            mailbox: RwLock::new(Mailbox::default()),
         });
         let task = tokio::spawn(accept_loop(listener, state.clone()));
         Ok(Self { addr, state, task })
@@ -156,6 +159,63 @@ impl Emulator {
     /// are refused (the Gmail endpoints answer 401).
     pub fn check_access_token(&self, token: &str) -> Result<Account, AuthError> {
         self.state.oauth.check_access_token(token)
+    }
+
+    /// The Gmail API base for the signed-in account: `http://127.0.0.1:<port>/gmail/v1/users/me`.
+    pub fn gmail_url(&self) -> String {
+        format!("{}{}me", self.base_url(), gmail::USERS_PATH)
+    }
+
+    /// Seeds the mailbox with RFC 822 messages (labels `INBOX` + `UNREAD`, or `SENT` when
+    /// `From` is the account); returns their ids in the order given.
+    pub fn seed_messages(&self, raw: Vec<Vec<u8>>) -> Vec<String> {
+        let account = self.state.oauth.config().account.email.clone();
+        let now_ms = self.now_ms();
+        self.mailbox_mut().seed(&account, raw, now_ms)
+    }
+
+    /// Seeds the mailbox with every file of a Maildir's `cur/` and `new/`.
+    pub fn seed_maildir(&self, dir: &std::path::Path) -> std::io::Result<Vec<String>> {
+        Ok(self.seed_messages(gmail::read_maildir(dir)?))
+    }
+
+    /// Adds one message carrying exactly `label_ids` (system ids or ids from
+    /// [`Emulator::create_label`]); returns its id.
+    pub fn add_message(&self, raw: Vec<u8>, label_ids: &[&str]) -> String {
+        let now_ms = self.now_ms();
+        self.mailbox_mut().add(raw, label_ids, now_ms)
+    }
+
+    /// Creates a user label (`Label_<n>`) or returns the id of the one with that name.
+    pub fn create_label(&self, name: &str) -> String {
+        self.mailbox_mut().create_label(name)
+    }
+
+    /// The mailbox's current history id.
+    pub fn history_id(&self) -> u64 {
+        self.mailbox().history_id()
+    }
+
+    /// A copy of a stored message, or `None` for an unknown id.
+    pub fn message(&self, id: &str) -> Option<gmail::mailbox::StoredMessage> {
+        self.mailbox().get(id).cloned()
+    }
+
+    fn now_ms(&self) -> i64 {
+        i64::try_from(self.state.oauth.clock.now())
+            .unwrap_or(i64::MAX / 1000)
+            .saturating_mul(1000)
+    }
+
+    fn mailbox(&self) -> std::sync::RwLockReadGuard<'_, Mailbox> {
+        self.state.mailbox.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn mailbox_mut(&self) -> std::sync::RwLockWriteGuard<'_, Mailbox> {
+        self.state
+            .mailbox
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Consent without a page (`true`) or the consent page (`false`) from now on.
@@ -300,6 +360,13 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
                 _ => oauth::revoke::handle(&state.oauth, &query, &body),
             }
         }
+        (&Method::GET, _) if path.starts_with(gmail::USERS_PATH) => gmail::get(
+            &state.oauth,
+            &state.mailbox,
+            &path[gmail::USERS_PATH.len()..],
+            &parts.headers,
+            &query,
+        ),
         // Google answers a GET to /revoke with 404 (google-protocols.md §1.8).
         (_, oauth::REVOKE_PATH) => plain(StatusCode::NOT_FOUND, "not found"),
         (_, JWKS_PATH | PEM_PATH | oauth::AUTH_PATH | oauth::TOKEN_PATH) => {
