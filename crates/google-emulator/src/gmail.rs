@@ -1,22 +1,30 @@
 //! The Gmail REST API v1 as the emulator serves it (google-protocols.md §2, §5): routing under
 //! `/gmail/v1/users/{userId}/`, the bearer check (through [`OAuth::check_access_token`]),
-//! the `userId` rule, Google's error envelope and query parsing. The operations live one per
-//! file: `messages` (list, get, attachments.get), `labels` (labels.list) and getProfile here;
-//! `mailbox` holds the data, `payload` the MIME tree.
+//! the `userId` rule, then quota and faults (`limits`), Google's error envelope and query
+//! parsing. The operations live one per file: `messages` (list, get, attachments.get),
+//! `labels` (labels.list), `history` (history.list), `modify` (modify, trash, untrash,
+//! delete, labels.create) and getProfile here; `mailbox` holds the data, `payload` the MIME
+//! tree.
 
+pub(crate) mod history;
 pub(crate) mod labels;
+pub(crate) mod limits;
 pub mod mailbox;
 pub(crate) mod messages;
+pub(crate) mod modify;
 pub(crate) mod payload;
 
 use crate::oauth::{form, OAuth};
 use hyper::body::Bytes;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use hyper::{HeaderMap, Response, StatusCode};
+use hyper::{HeaderMap, Method, Response, StatusCode};
+use limits::{Limits, Op};
 use mailbox::Mailbox;
 use serde_json::{json, Value};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
+pub use history::{Change, Record};
+pub use limits::{QuotaRefusal, DEFAULT_UNITS_PER_SECOND};
 pub use mailbox::read_maildir;
 
 /// Prefix of every Gmail path.
@@ -24,14 +32,51 @@ pub const USERS_PATH: &str = "/gmail/v1/users/";
 
 type Reply = Response<http_body_util::Full<Bytes>>;
 
-/// Handles a GET under [`USERS_PATH`]; `rest` is the path after it.
-pub(crate) fn get(
+/// The Gmail side of the emulator: the mailbox, quota and faults.
+#[derive(Debug, Default)]
+pub(crate) struct Gmail {
+    pub(crate) mailbox: RwLock<Mailbox>,
+    pub(crate) limits: Mutex<Limits>,
+}
+
+impl Gmail {
+    pub(crate) fn limits(&self) -> std::sync::MutexGuard<'_, Limits> {
+        self.limits.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Which operation `method` on `segments` (the path after `{userId}/`) is.
+fn operation(method: &Method, segments: &[&str]) -> Option<Op> {
+    Some(match (method, segments) {
+        (&Method::GET, ["profile"]) => Op::GetProfile,
+        (&Method::GET, ["labels"]) => Op::LabelsList,
+        (&Method::POST, ["labels"]) => Op::LabelsCreate,
+        (&Method::GET, ["history"]) => Op::HistoryList,
+        (&Method::GET, ["messages"]) => Op::MessagesList,
+        (&Method::GET, ["messages", _]) => Op::MessagesGet,
+        (&Method::DELETE, ["messages", _]) => Op::MessagesDelete,
+        (&Method::GET, ["messages", _, "attachments", _]) => Op::AttachmentsGet,
+        (&Method::POST, ["messages", _, "modify"]) => Op::MessagesModify,
+        (&Method::POST, ["messages", _, "trash"]) => Op::MessagesTrash,
+        (&Method::POST, ["messages", _, "untrash"]) => Op::MessagesUntrash,
+        _ => return None,
+    })
+}
+
+/// Handles a request under [`USERS_PATH`]; `rest` is the path after it.
+pub(crate) async fn handle(
     oauth: &OAuth,
-    mailbox: &RwLock<Mailbox>,
+    gmail: &Gmail,
+    method: &Method,
     rest: &str,
     headers: &HeaderMap,
     query: &str,
+    body: &[u8],
 ) -> Reply {
+    let latency = gmail.limits().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let account = match bearer(headers).map(|t| oauth.check_access_token(t)) {
         Some(Ok(account)) => account,
         _ => return unauthenticated(),
@@ -46,22 +91,42 @@ pub(crate) fn get(
             "forbidden",
         );
     }
-    let query = Query::parse(query);
-    let mailbox = mailbox.read().unwrap_or_else(|p| p.into_inner());
     let segments: Vec<&str> = tail.split('/').collect();
-    match segments.as_slice() {
-        ["profile"] => ok(&json!({
-            "emailAddress": account.email,
-            "messagesTotal": mailbox.len(),
-            "threadsTotal": mailbox.threads_total(),
-            "historyId": mailbox.history_id().to_string(),
-        })),
-        ["labels"] => labels::list(&mailbox),
-        ["messages"] => messages::list(&mailbox, &query),
-        ["messages", id] => messages::get(&mailbox, id, &query),
-        ["messages", id, "attachments", attachment] => {
-            messages::attachment(&mailbox, id, attachment)
-        }
+    let Some(op) = operation(method, &segments) else {
+        return not_found();
+    };
+    let now_ms = oauth.clock.now_ms();
+    if let Some(refusal) = gmail.limits().admit(&account.email, op, now_ms) {
+        return refusal;
+    }
+    let now_ms = i64::try_from(now_ms).unwrap_or(i64::MAX);
+    let query = Query::parse(query);
+    if matches!(method, &Method::GET) {
+        let mailbox = gmail.mailbox.read().unwrap_or_else(|p| p.into_inner());
+        return match segments.as_slice() {
+            ["profile"] => ok(&json!({
+                "emailAddress": account.email,
+                "messagesTotal": mailbox.len(),
+                "threadsTotal": mailbox.threads_total(),
+                "historyId": mailbox.history_id().to_string(),
+            })),
+            ["labels"] => labels::list(&mailbox),
+            ["history"] => history::list(&mailbox, &query),
+            ["messages"] => messages::list(&mailbox, &query),
+            ["messages", id] => messages::get(&mailbox, id, &query),
+            ["messages", id, "attachments", attachment] => {
+                messages::attachment(&mailbox, id, attachment)
+            }
+            _ => not_found(),
+        };
+    }
+    let mut mailbox = gmail.mailbox.write().unwrap_or_else(|p| p.into_inner());
+    match (op, segments.as_slice()) {
+        (Op::LabelsCreate, _) => modify::create_label(&mut mailbox, body),
+        (Op::MessagesModify, ["messages", id, _]) => modify::modify(&mut mailbox, id, body, now_ms),
+        (Op::MessagesTrash, ["messages", id, _]) => modify::trash(&mut mailbox, id, now_ms),
+        (Op::MessagesUntrash, ["messages", id, _]) => modify::untrash(&mut mailbox, id, now_ms),
+        (Op::MessagesDelete, ["messages", id]) => modify::delete(&mut mailbox, id, now_ms),
         _ => not_found(),
     }
 }
@@ -136,11 +201,20 @@ fn json_reply(status: StatusCode, body: &Value) -> Reply {
 /// Google's error envelope (§2.9): `{error: {code, message, errors: [{message, domain,
 /// reason}], status}}`.
 pub(crate) fn error(status: StatusCode, message: &str, reason: &str) -> Reply {
+    envelope(status, message, "global", reason)
+}
+
+/// [`error`] with the `errors[].domain` given (`usageLimits` for rate limits).
+pub(crate) fn envelope(status: StatusCode, message: &str, domain: &str, reason: &str) -> Reply {
     let status_name = match status {
         StatusCode::BAD_REQUEST => "INVALID_ARGUMENT",
         StatusCode::UNAUTHORIZED => "UNAUTHENTICATED",
         StatusCode::FORBIDDEN => "PERMISSION_DENIED",
         StatusCode::NOT_FOUND => "NOT_FOUND",
+        StatusCode::CONFLICT => "ALREADY_EXISTS",
+        StatusCode::TOO_MANY_REQUESTS => "RESOURCE_EXHAUSTED",
+        StatusCode::INTERNAL_SERVER_ERROR => "INTERNAL",
+        StatusCode::SERVICE_UNAVAILABLE => "UNAVAILABLE",
         _ => "UNKNOWN",
     };
     json_reply(
@@ -148,7 +222,7 @@ pub(crate) fn error(status: StatusCode, message: &str, reason: &str) -> Reply {
         &json!({"error": {
             "code": status.as_u16(),
             "message": message,
-            "errors": [{"message": message, "domain": "global", "reason": reason}],
+            "errors": [{"message": message, "domain": domain, "reason": reason}],
             "status": status_name,
         }}),
     )

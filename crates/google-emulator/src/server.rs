@@ -4,7 +4,7 @@
 //! [`crate::oauth`], the Gmail endpoints of [`crate::gmail`], 404 else) and the knobs and counters tests use. Dropping the
 //! [`Emulator`] stops the listener.
 
-use crate::gmail::{self, mailbox::Mailbox};
+use crate::gmail::{self, mailbox::Mailbox, Gmail, QuotaRefusal};
 use crate::keys::{KeyError, KeyRing, SigningKey};
 use crate::oauth::{self, Account, AuthError, OAuth, OAuthConfig};
 use crate::pubsub::PushClaims;
@@ -69,7 +69,7 @@ struct State {
     jwks_fetches: AtomicUsize,
     pem_fetches: AtomicUsize,
     oauth: OAuth,
-    mailbox: RwLock<Mailbox>,
+    gmail: Gmail,
 }
 
 /// A running emulator.
@@ -121,7 +121,7 @@ impl Emulator {
             jwks_fetches: AtomicUsize::new(0),
             pem_fetches: AtomicUsize::new(0),
             oauth: OAuth::new(oauth),
-            mailbox: RwLock::new(Mailbox::default()),
+            gmail: Gmail::default(),
         });
         let task = tokio::spawn(accept_loop(listener, state.clone()));
         Ok(Self { addr, state, task })
@@ -180,7 +180,8 @@ impl Emulator {
     }
 
     /// Adds one message carrying exactly `label_ids` (system ids or ids from
-    /// [`Emulator::create_label`]); returns its id.
+    /// [`Emulator::create_label`]), as new mail arriving (a `messagesAdded` record); returns
+    /// its id.
     pub fn add_message(&self, raw: Vec<u8>, label_ids: &[&str]) -> String {
         let now_ms = self.now_ms();
         self.mailbox_mut().add(raw, label_ids, now_ms)
@@ -201,18 +202,101 @@ impl Emulator {
         self.mailbox().get(id).cloned()
     }
 
+    /// Deletes a message for good, as if from another client (a `messagesDeleted` record);
+    /// `false` for an unknown id.
+    pub fn delete_message(&self, id: &str) -> bool {
+        let now_ms = self.now_ms();
+        self.mailbox_mut().delete(id, now_ms)
+    }
+
+    /// Adds and removes labels, as if from another client (history records as modify
+    /// writes them); `false` for an unknown id.
+    pub fn modify_message(&self, id: &str, add: &[&str], remove: &[&str]) -> bool {
+        let now_ms = self.now_ms();
+        let add: Vec<String> = add.iter().map(|l| (*l).to_owned()).collect();
+        let remove: Vec<String> = remove.iter().map(|l| (*l).to_owned()).collect();
+        self.mailbox_mut()
+            .modify(id, &add, &remove, now_ms)
+            .is_some()
+    }
+
+    /// The history records still retained, oldest first.
+    pub fn history(&self) -> Vec<gmail::Record> {
+        self.mailbox().history().to_vec()
+    }
+
+    /// Seeds the 1..=3 steps between history ids (before the changes it should shape).
+    pub fn set_history_seed(&self, seed: u64) {
+        self.mailbox_mut().set_history_seed(seed);
+    }
+
+    /// Retention knob: history.list with `startHistoryId` below `floor` answers 404, and the
+    /// records at or below it are forgotten. Never lowers the floor.
+    pub fn set_history_floor(&self, floor: u64) {
+        self.mailbox_mut().set_history_floor(floor);
+    }
+
+    /// Forgets history written more than `age` ago on the emulator's clock (the floor
+    /// becomes the newest forgotten id), as Google expires history after about a week.
+    pub fn expire_history_older_than(&self, age: Duration) {
+        let age_ms = u64::try_from(age.as_millis()).unwrap_or(u64::MAX);
+        let cutoff = self.state.oauth.clock.now_ms().saturating_sub(age_ms);
+        self.mailbox_mut().expire_history_before(cutoff);
+    }
+
+    /// The retention floor (see [`Emulator::set_history_floor`]).
+    pub fn history_floor(&self) -> u64 {
+        self.mailbox().history_floor()
+    }
+
+    /// Quota knob: units per user per second (default
+    /// [`gmail::DEFAULT_UNITS_PER_SECOND`]), `None` = no quota.
+    pub fn set_quota(&self, units_per_second: Option<u32>) {
+        self.state.gmail.limits().units_per_second = units_per_second;
+    }
+
+    /// What an over-quota request gets (default 429).
+    pub fn set_quota_refusal(&self, refusal: QuotaRefusal) {
+        self.state.gmail.limits().refusal = refusal;
+    }
+
+    /// Fault knob: extra latency before every Gmail request is answered.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.gmail.limits().latency = latency;
+    }
+
+    /// Fault knob: the share (0.0..=1.0) of Gmail operations answered 500 or 503 instead,
+    /// drawn from a seeded generator ([`Emulator::set_fault_seed`]).
+    pub fn set_server_error_rate(&self, rate: f64) {
+        self.state.gmail.limits().error_rate = rate.clamp(0.0, 1.0);
+    }
+
+    /// Seeds the 5xx draw.
+    pub fn set_fault_seed(&self, seed: u64) {
+        self.state.gmail.limits().set_fault_seed(seed);
+    }
+
+    /// Stops the emulator's clock at its current reading; [`Emulator::advance_clock`] still
+    /// moves it. For tests that count requests per second.
+    pub fn freeze_clock(&self) {
+        self.state.oauth.clock.freeze();
+    }
+
     fn now_ms(&self) -> i64 {
-        i64::try_from(self.state.oauth.clock.now())
-            .unwrap_or(i64::MAX / 1000)
-            .saturating_mul(1000)
+        i64::try_from(self.state.oauth.clock.now_ms()).unwrap_or(i64::MAX)
     }
 
     fn mailbox(&self) -> std::sync::RwLockReadGuard<'_, Mailbox> {
-        self.state.mailbox.read().unwrap_or_else(|p| p.into_inner())
+        self.state
+            .gmail
+            .mailbox
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn mailbox_mut(&self) -> std::sync::RwLockWriteGuard<'_, Mailbox> {
         self.state
+            .gmail
             .mailbox
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -360,13 +444,21 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
                 _ => oauth::revoke::handle(&state.oauth, &query, &body),
             }
         }
-        (&Method::GET, _) if path.starts_with(gmail::USERS_PATH) => gmail::get(
-            &state.oauth,
-            &state.mailbox,
-            &path[gmail::USERS_PATH.len()..],
-            &parts.headers,
-            &query,
-        ),
+        (_, _) if path.starts_with(gmail::USERS_PATH) => {
+            let Ok(collected) = Limited::new(body, MAX_BODY).collect().await else {
+                return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+            };
+            gmail::handle(
+                &state.oauth,
+                &state.gmail,
+                &parts.method,
+                &path[gmail::USERS_PATH.len()..],
+                &parts.headers,
+                &query,
+                &collected.to_bytes(),
+            )
+            .await
+        }
         // Google answers a GET to /revoke with 404 (google-protocols.md §1.8).
         (_, oauth::REVOKE_PATH) => plain(StatusCode::NOT_FOUND, "not found"),
         (_, JWKS_PATH | PEM_PATH | oauth::AUTH_PATH | oauth::TOKEN_PATH) => {

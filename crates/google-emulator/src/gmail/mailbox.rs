@@ -1,6 +1,8 @@
 //! The one account's mailbox behind the Gmail endpoints: messages (Gmail-shaped ids, thread,
 //! labels, internal date, raw bytes, snippet), user labels, the history id counter, seeding from
-//! raw messages or a Maildir, and the approximate threading of incoming mail.
+//! raw messages or a Maildir, the changes that write history (add, delete, label changes,
+//! label creation; records in [`super::history`]) and the approximate threading of incoming
+//! mail.
 //!
 //! Threading (google-protocols.md §5 calls Gmail's rules for incoming mail unconfirmed): a message
 //! joins the thread of a message it names in `In-Reply-To`/`References` when their subjects match
@@ -8,6 +10,7 @@
 //! joins the newest thread with the same stripped subject; otherwise it starts a thread whose id
 //! is its own id. Seeds are inserted oldest first, so parents come before replies.
 
+use super::history::{Change, Record};
 use mail_parser::{HeaderValue, MessageParser};
 use std::collections::HashMap;
 use std::path::Path;
@@ -64,6 +67,18 @@ pub struct Mailbox {
     labels: Vec<UserLabel>,
     history_id: u64,
     next_seq: u64,
+    history: Vec<Record>,
+    /// `startHistoryId` below this answers 404; records at or below it are gone.
+    floor: u64,
+    /// splitmix64 state for the history id steps.
+    rng: u64,
+}
+
+/// Why a label was not created.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LabelConflict {
+    /// A user label has the name, or it is a system label's.
+    Exists,
 }
 
 impl Default for Mailbox {
@@ -74,11 +89,125 @@ impl Default for Mailbox {
             // Real mailboxes start far from zero; any positive start will do.
             history_id: 1000,
             next_seq: 0,
+            history: Vec::new(),
+            floor: 1000,
+            rng: DEFAULT_HISTORY_SEED,
         }
     }
 }
 
+/// The seed of the history id steps unless [`Mailbox::set_history_seed`] says otherwise.
+pub const DEFAULT_HISTORY_SEED: u64 = 0x005e_ed0f_4e11;
+
 impl Mailbox {
+    /// Seeds the 1..=3 steps between history ids.
+    pub fn set_history_seed(&mut self, seed: u64) {
+        self.rng = seed;
+    }
+
+    /// The next history id: the counter moves by a seeded 1..=3, so ids have gaps.
+    fn next_history_id(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        self.history_id += 1 + z % 3;
+        self.history_id
+    }
+
+    /// Writes a record for `message` (after the change) and stamps it with the record's id.
+    fn record(&mut self, id: &str, change: Change, now_ms: i64) {
+        let history_id = self.next_history_id();
+        let Some(m) = self.messages.get_mut(id) else {
+            return;
+        };
+        m.history_id = history_id;
+        let record = Record {
+            id: history_id,
+            at_ms: u64::try_from(now_ms).unwrap_or(0),
+            message_id: m.id.clone(),
+            thread_id: m.thread_id.clone(),
+            label_ids: m.label_ids.clone(),
+            change,
+        };
+        self.history.push(record);
+    }
+
+    /// History records, oldest first.
+    pub fn history(&self) -> &[Record] {
+        &self.history
+    }
+
+    /// The retention floor: `startHistoryId` below it answers 404.
+    pub fn history_floor(&self) -> u64 {
+        self.floor
+    }
+
+    /// Raises the floor to `floor` (never lowers it) and forgets the records it covers.
+    pub fn set_history_floor(&mut self, floor: u64) {
+        self.floor = self.floor.max(floor);
+        let f = self.floor;
+        self.history.retain(|r| r.id > f);
+    }
+
+    /// Forgets records written before `cutoff_ms` on the emulator's clock; the floor becomes
+    /// the newest forgotten id.
+    pub fn expire_history_before(&mut self, cutoff_ms: u64) {
+        if let Some(newest) = self
+            .history
+            .iter()
+            .filter(|r| r.at_ms < cutoff_ms)
+            .map(|r| r.id)
+            .max()
+        {
+            self.set_history_floor(newest);
+        }
+    }
+
+    /// Adds and removes labels (`add` first); one record per direction that changed
+    /// something. `None` for an unknown message.
+    pub fn modify(
+        &mut self,
+        id: &str,
+        add: &[String],
+        remove: &[String],
+        now_ms: i64,
+    ) -> Option<()> {
+        let m = self.messages.get_mut(id)?;
+        let mut added = Vec::new();
+        for l in add {
+            if !m.label_ids.contains(l) && !added.contains(l) {
+                m.label_ids.push(l.clone());
+                added.push(l.clone());
+            }
+        }
+        let mut removed = Vec::new();
+        for l in remove {
+            if let Some(i) = m.label_ids.iter().position(|x| x == l) {
+                m.label_ids.remove(i);
+                removed.push(l.clone());
+            }
+        }
+        if !added.is_empty() {
+            self.record(id, Change::LabelsAdded(added), now_ms);
+        }
+        if !removed.is_empty() {
+            self.record(id, Change::LabelsRemoved(removed), now_ms);
+        }
+        Some(())
+    }
+
+    /// Deletes a message for good (a `messagesDeleted` record). `false` for an unknown id.
+    pub fn delete(&mut self, id: &str, now_ms: i64) -> bool {
+        if !self.messages.contains_key(id) {
+            return false;
+        }
+        self.record(id, Change::MessageDeleted, now_ms);
+        self.messages.remove(id);
+        true
+    }
+
     /// The current history id.
     pub fn history_id(&self) -> u64 {
         self.history_id
@@ -114,16 +243,38 @@ impl Mailbox {
 
     /// Creates a user label (`Label_<n>`), or returns the id of the one named `name`.
     pub fn create_label(&mut self, name: &str) -> String {
-        if let Some(label) = self.labels.iter().find(|l| l.name == name) {
+        if let Some(label) = self
+            .labels
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name))
+        {
             return label.id.clone();
+        }
+        // Not a user label's name, so a conflict is a system label's, whose id is its name.
+        self.new_label(name)
+            .unwrap_or_else(|_| name.to_ascii_uppercase())
+    }
+
+    /// labels.create: a new user label, refused when a user label has the name (any case) or
+    /// it is a system label's. Moves the history counter without a record.
+    pub fn new_label(&mut self, name: &str) -> Result<String, LabelConflict> {
+        let taken = self
+            .labels
+            .iter()
+            .any(|l| l.name.eq_ignore_ascii_case(name))
+            || SYSTEM_LABELS
+                .iter()
+                .any(|(s, _, _)| s.eq_ignore_ascii_case(name));
+        if taken {
+            return Err(LabelConflict::Exists);
         }
         let id = format!("Label_{}", self.labels.len() + 1);
         self.labels.push(UserLabel {
             id: id.clone(),
             name: name.to_owned(),
         });
-        self.history_id += 1;
-        id
+        self.next_history_id();
+        Ok(id)
     }
 
     /// Whether `id` names a system or user label.
@@ -159,7 +310,7 @@ impl Mailbox {
             } else {
                 vec!["INBOX".to_owned(), "UNREAD".to_owned()]
             };
-            ids[i] = self.insert(p, labels);
+            ids[i] = self.insert(p, labels, now_ms);
         }
         ids
     }
@@ -167,13 +318,12 @@ impl Mailbox {
     /// Adds one message carrying exactly `label_ids`; returns its id.
     pub fn add(&mut self, raw: Vec<u8>, label_ids: &[&str], now_ms: i64) -> String {
         let labels = label_ids.iter().map(|l| (*l).to_owned()).collect();
-        self.insert(parse(raw, now_ms), labels)
+        self.insert(parse(raw, now_ms), labels, now_ms)
     }
 
-    fn insert(&mut self, p: Parsed, label_ids: Vec<String>) -> String {
+    fn insert(&mut self, p: Parsed, label_ids: Vec<String>, now_ms: i64) -> String {
         let id = self.new_id(p.internal_date);
         let thread_id = self.thread_for(&p).unwrap_or_else(|| id.clone());
-        self.history_id += 1;
         self.messages.insert(
             id.clone(),
             StoredMessage {
@@ -181,13 +331,14 @@ impl Mailbox {
                 thread_id,
                 label_ids,
                 internal_date: p.internal_date,
-                history_id: self.history_id,
+                history_id: 0,
                 raw: p.raw,
                 snippet: p.snippet,
                 message_id: p.message_id,
                 base_subject: p.base_subject,
             },
         );
+        self.record(&id, Change::MessageAdded, now_ms);
         id
     }
 
