@@ -1,0 +1,143 @@
+//! The fixture the history, write and limits tests share: an emulator with auto-approve,
+//! a bearer token from its real code flow (PKCE S256), and reqwest helpers.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use google_emulator::oauth::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
+use google_emulator::{Config, Emulator, OAuthConfig};
+use reqwest::header::LOCATION;
+use reqwest::StatusCode;
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+const REDIRECT: &str = "http://127.0.0.1:49152/callback";
+const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K9v.lOdDE1bSi~Nxk_gJ3nLW7q0";
+pub const ACCOUNT: &str = "user@example.com";
+
+pub struct Fixture {
+    pub emulator: Emulator,
+    pub http: reqwest::Client,
+    pub token: String,
+}
+
+impl Fixture {
+    pub async fn new() -> Self {
+        let emulator = Emulator::start_with_oauth(
+            Config::default(),
+            OAuthConfig {
+                auto_approve: true,
+                ..OAuthConfig::default()
+            },
+        )
+        .await
+        .unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
+        let authorized = http
+            .get(emulator.auth_url())
+            .query(&[
+                ("client_id", DEFAULT_CLIENT_ID),
+                ("redirect_uri", REDIRECT),
+                ("response_type", "code"),
+                ("scope", "https://mail.google.com/"),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(authorized.status(), StatusCode::FOUND);
+        let location =
+            reqwest::Url::parse(authorized.headers()[LOCATION].to_str().unwrap()).unwrap();
+        let code = location
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .unwrap()
+            .1
+            .into_owned();
+        let token = http
+            .post(emulator.token_url())
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", VERIFIER),
+                ("client_id", DEFAULT_CLIENT_ID),
+                ("client_secret", DEFAULT_CLIENT_SECRET),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let token: Value = serde_json::from_slice(&token).unwrap();
+        let token = token["access_token"].as_str().unwrap().to_owned();
+        Self {
+            emulator,
+            http,
+            token,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.emulator.gmail_url())
+    }
+
+    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> (StatusCode, Value) {
+        send(
+            self.http
+                .get(self.url(path))
+                .query(query)
+                .bearer_auth(&self.token),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        send(request.bearer_auth(&self.token)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        send(self.http.delete(self.url(path)).bearer_auth(&self.token)).await
+    }
+}
+
+/// Status and JSON body (`null` for an empty body, as a 204 has).
+async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let bytes = response.bytes().await.unwrap();
+    if bytes.is_empty() {
+        return (status, Value::Null);
+    }
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+pub fn message(n: usize, subject: &str) -> Vec<u8> {
+    format!(
+        "From: Bob <bob@example.org>\r\nTo: {ACCOUNT}\r\nSubject: {subject}\r\n\
+         Date: Mon, {day} Jan 2024 10:00:00 +0000\r\nMessage-ID: <m{n}@example.org>\r\n\
+         \r\nHello number {n}.\r\n",
+        day = n % 28 + 1,
+    )
+    .into_bytes()
+}
+
+/// Google's envelope: code, status, one error with `reason` (and `domain`), the same message.
+pub fn assert_envelope(body: &Value, code: u16, status: &str, domain: &str, reason: &str) {
+    let error = &body["error"];
+    assert_eq!(error["code"], code, "{body}");
+    assert_eq!(error["status"], status, "{body}");
+    assert_eq!(error["errors"][0]["reason"], reason, "{body}");
+    assert_eq!(error["errors"][0]["domain"], domain, "{body}");
+    assert_eq!(error["errors"][0]["message"], error["message"], "{body}");
+}
