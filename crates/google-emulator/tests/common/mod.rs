@@ -1,6 +1,9 @@
 //! The fixture the history, write and limits tests share: an emulator with auto-approve,
 //! a bearer token from its real code flow (PKCE S256), and reqwest helpers.
 
+// Each test crate that includes this module uses only part of it.
+#![allow(dead_code)]
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use google_emulator::oauth::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
