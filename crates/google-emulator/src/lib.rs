@@ -2,7 +2,7 @@
 //! mode (DESIGN §7). This slice: signing keys with rotation (`keys`), the cert endpoints over
 //! a real socket (`server`), Pub/Sub push tokens and bodies (`pubsub`) and OAuth for installed
 //! apps (`oauth`: authorize with consent, token, revoke; `clock` lets tests move time) and the
-//! first Gmail REST endpoints over a seeded mailbox (`gmail`). It is
+//! Gmail REST over a seeded mailbox (`gmail`: reads, writes, history, quota, faults). It is
 //! test and demo infrastructure: no release default points at it.
 
 mod clock;
