@@ -4,140 +4,31 @@
 //! filters, the four messages.get formats, attachments.get, and Google's error envelope
 //! (google-protocols.md §2.1–2.6, §2.9, §5).
 
-use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+mod common;
+
+use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine as _;
-use google_emulator::oauth::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
-use google_emulator::{Config, Emulator, OAuthConfig};
-use reqwest::header::LOCATION;
+use common::{message_with as message, send, Fixture, ACCOUNT};
 use reqwest::StatusCode;
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 use std::collections::HashSet;
 use std::time::Duration;
 
-const REDIRECT: &str = "http://127.0.0.1:49152/callback";
-const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K9v.lOdDE1bSi~Nxk_gJ3nLW7q0";
-const ACCOUNT: &str = "user@example.com";
-
-struct Fixture {
-    emulator: Emulator,
-    http: reqwest::Client,
-    token: String,
-}
-
-impl Fixture {
-    /// An emulator with auto-approve on and an access token from the code flow.
-    async fn new() -> Self {
-        let emulator = Emulator::start_with_oauth(
-            Config::default(),
-            OAuthConfig {
-                auto_approve: true,
-                ..OAuthConfig::default()
-            },
-        )
-        .await
-        .unwrap();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
-        let authorized = http
-            .get(emulator.auth_url())
-            .query(&[
-                ("client_id", DEFAULT_CLIENT_ID),
-                ("redirect_uri", REDIRECT),
-                ("response_type", "code"),
-                ("scope", "https://mail.google.com/"),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(authorized.status(), StatusCode::FOUND);
-        let location =
-            reqwest::Url::parse(authorized.headers()[LOCATION].to_str().unwrap()).unwrap();
-        let code = location
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .unwrap()
-            .1
-            .into_owned();
-        let token = http
-            .post(emulator.token_url())
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-                ("client_id", DEFAULT_CLIENT_ID),
-                ("client_secret", DEFAULT_CLIENT_SECRET),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let token: Value = serde_json::from_slice(&token).unwrap();
-        let token = token["access_token"].as_str().unwrap().to_owned();
-        Self {
-            emulator,
-            http,
-            token,
-        }
-    }
-
-    /// GET `path` under `/gmail/v1/users/me/` with the bearer token.
-    async fn get(&self, path: &str, query: &[(&str, &str)]) -> (StatusCode, Value) {
-        let url = format!("{}/{path}", self.emulator.gmail_url());
-        self.send(self.http.get(url).query(query).bearer_auth(&self.token))
-            .await
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let bytes = response.bytes().await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap())
-    }
-}
-
-fn message(n: usize, subject: &str, extra: &str) -> Vec<u8> {
-    format!(
-        "From: Bob <bob@example.org>\r\nTo: {ACCOUNT}\r\nSubject: {subject}\r\n\
-         Date: Mon, {day} Jan 2024 10:00:00 +0000\r\nMessage-ID: <m{n}@example.org>\r\n{extra}\
-         \r\nHello number {n}.\r\n",
-        day = n % 28 + 1,
-    )
-    .into_bytes()
-}
-
+/// Google's envelope for Gmail's errors, whose domain is always `global` here.
 fn assert_envelope(body: &Value, code: u16, status: &str, reason: &str) {
-    let error = &body["error"];
-    assert_eq!(error["code"], code, "{body}");
-    assert_eq!(error["status"], status, "{body}");
-    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
-    let errors = error["errors"].as_array().unwrap();
-    assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0]["reason"], reason);
-    assert_eq!(errors[0]["domain"], "global");
-    assert!(errors[0]["message"].is_string());
+    common::assert_envelope_shape(body, code, status, "global", reason);
 }
 
 #[tokio::test]
 async fn missing_unknown_and_expired_tokens_get_401() {
     let f = Fixture::new().await;
     let url = format!("{}/profile", f.emulator.gmail_url());
-    let (status, body) = f.send(f.http.get(&url)).await;
+    let (status, body) = send(f.http.get(&url)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_envelope(&body, 401, "UNAUTHENTICATED", "authError");
     assert_eq!(body["error"]["errors"][0]["location"], "Authorization");
 
-    let (status, body) = f
-        .send(f.http.get(&url).bearer_auth("ya29.not-issued"))
-        .await;
+    let (status, body) = send(f.http.get(&url).bearer_auth("ya29.not-issued")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_envelope(&body, 401, "UNAUTHENTICATED", "authError");
 
@@ -154,23 +45,21 @@ async fn another_user_id_is_refused_and_the_account_email_is_accepted() {
     let f = Fixture::new().await;
     let base = f.emulator.gmail_url();
     let base = base.trim_end_matches("me");
-    let (status, body) = f
-        .send(
-            f.http
-                .get(format!("{base}someone@example.org/profile"))
-                .bearer_auth(&f.token),
-        )
-        .await;
+    let (status, body) = send(
+        f.http
+            .get(format!("{base}someone@example.org/profile"))
+            .bearer_auth(&f.token),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_envelope(&body, 403, "PERMISSION_DENIED", "forbidden");
 
-    let (status, body) = f
-        .send(
-            f.http
-                .get(format!("{base}{ACCOUNT}/profile"))
-                .bearer_auth(&f.token),
-        )
-        .await;
+    let (status, body) = send(
+        f.http
+            .get(format!("{base}{ACCOUNT}/profile"))
+            .bearer_auth(&f.token),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["emailAddress"], ACCOUNT);
 }

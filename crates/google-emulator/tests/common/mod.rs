@@ -1,4 +1,4 @@
-//! The fixture the history, write and limits tests share: an emulator with auto-approve,
+//! The fixture the Gmail, history, write and limits tests share: an emulator with auto-approve,
 //! a bearer token from its real code flow (PKCE S256), and reqwest helpers.
 
 // Each test crate that includes this module uses only part of it.
@@ -115,7 +115,7 @@ impl Fixture {
 }
 
 /// Status and JSON body (`null` for an empty body, as a 204 has).
-async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+pub async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let response = request.send().await.unwrap();
     let status = response.status();
     let bytes = response.bytes().await.unwrap();
@@ -126,21 +126,42 @@ async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
 }
 
 pub fn message(n: usize, subject: &str) -> Vec<u8> {
+    message_with(n, subject, "")
+}
+
+/// [`message`] with `extra` header lines (each ending in `\r\n`) after the Message-ID.
+pub fn message_with(n: usize, subject: &str, extra: &str) -> Vec<u8> {
     format!(
         "From: Bob <bob@example.org>\r\nTo: {ACCOUNT}\r\nSubject: {subject}\r\n\
-         Date: Mon, {day} Jan 2024 10:00:00 +0000\r\nMessage-ID: <m{n}@example.org>\r\n\
+         Date: Mon, {day} Jan 2024 10:00:00 +0000\r\nMessage-ID: <m{n}@example.org>\r\n{extra}\
          \r\nHello number {n}.\r\n",
         day = n % 28 + 1,
     )
     .into_bytes()
 }
 
-/// Google's envelope: code, status, one error with `reason` (and `domain`), the same message.
-pub fn assert_envelope(body: &Value, code: u16, status: &str, domain: &str, reason: &str) {
+/// Google's envelope: code, status, a non-empty message, exactly one error with `reason`,
+/// `domain` and a message of its own (Gmail's 401 says "Invalid Credentials" there, unlike the
+/// top-level message).
+pub fn assert_envelope_shape(body: &Value, code: u16, status: &str, domain: &str, reason: &str) {
     let error = &body["error"];
     assert_eq!(error["code"], code, "{body}");
     assert_eq!(error["status"], status, "{body}");
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert_eq!(error["errors"].as_array().map(Vec::len), Some(1), "{body}");
     assert_eq!(error["errors"][0]["reason"], reason, "{body}");
     assert_eq!(error["errors"][0]["domain"], domain, "{body}");
-    assert_eq!(error["errors"][0]["message"], error["message"], "{body}");
+    assert!(error["errors"][0]["message"].is_string(), "{body}");
+}
+
+/// [`assert_envelope_shape`], with the error's message the same as the top-level one.
+pub fn assert_envelope(body: &Value, code: u16, status: &str, domain: &str, reason: &str) {
+    assert_envelope_shape(body, code, status, domain, reason);
+    assert_eq!(
+        body["error"]["errors"][0]["message"], body["error"]["message"],
+        "{body}"
+    );
 }
