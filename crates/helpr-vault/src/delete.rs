@@ -10,7 +10,7 @@
 //! it on globally would slow every write. Freed pages keep only what was written to them:
 //! SQLCipher-encrypted pages whose content fields are additionally sealed with the tenant key.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::error::{Result, VaultError};
 use crate::{index_feed, Scope, Vault};
@@ -32,36 +32,42 @@ impl Vault {
             )
             .optional()?
             .ok_or_else(|| VaultError::NotFound(format!("message {id}")))?;
-            crate::cached::execute(
-                tx,
-                "DELETE FROM attachment_chunks
-                 WHERE attachment_id IN (SELECT id FROM attachments WHERE message_id = ?1)",
-                [id],
-            )?;
-            for table in ["attachments", "message_refs", "message_labels"] {
-                crate::cached::execute(
-                    tx,
-                    &format!("DELETE FROM {table} WHERE message_id = ?1"),
-                    [id],
-                )?;
-            }
-            crate::cached::execute(tx, "DELETE FROM messages WHERE id = ?1", [id])?;
-            let (left, last_date): (i64, Option<i64>) = crate::cached::query_row(
-                tx,
-                "SELECT count(*), MAX(date) FROM messages WHERE thread_id = ?1",
-                [thread],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            match last_date {
-                Some(last_date) if left > 0 => crate::cached::execute(
-                    tx,
-                    "UPDATE threads SET message_count = MAX(message_count - 1, 0), last_date = ?2
-                     WHERE id = ?1",
-                    params![thread, last_date],
-                )?,
-                _ => crate::cached::execute(tx, "DELETE FROM threads WHERE id = ?1", [thread])?,
-            };
-            index_feed::enqueue(tx, &[id])
+            delete_row(tx, id, thread)
         })
     }
+}
+
+/// Removes message `id` (of thread `thread`) and everything hanging off it, and queues the id
+/// for the search index. The caller has checked the message is in scope.
+pub(crate) fn delete_row(tx: &Transaction<'_>, id: i64, thread: i64) -> Result<()> {
+    crate::cached::execute(
+        tx,
+        "DELETE FROM attachment_chunks
+             WHERE attachment_id IN (SELECT id FROM attachments WHERE message_id = ?1)",
+        [id],
+    )?;
+    for table in ["attachments", "message_refs", "message_labels"] {
+        crate::cached::execute(
+            tx,
+            &format!("DELETE FROM {table} WHERE message_id = ?1"),
+            [id],
+        )?;
+    }
+    crate::cached::execute(tx, "DELETE FROM messages WHERE id = ?1", [id])?;
+    let (left, last_date): (i64, Option<i64>) = crate::cached::query_row(
+        tx,
+        "SELECT count(*), MAX(date) FROM messages WHERE thread_id = ?1",
+        [thread],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    match last_date {
+        Some(last_date) if left > 0 => crate::cached::execute(
+            tx,
+            "UPDATE threads SET message_count = MAX(message_count - 1, 0), last_date = ?2
+                 WHERE id = ?1",
+            params![thread, last_date],
+        )?,
+        _ => crate::cached::execute(tx, "DELETE FROM threads WHERE id = ?1", [thread])?,
+    };
+    index_feed::enqueue(tx, &[id])
 }

@@ -9,6 +9,8 @@
 //! - [`migrations`]: forward-only, versioned schema (`STRICT` tables).
 //! - [`messages`], [`attachments`], [`labels`]: sealed records; [`delete`]: hard delete.
 //! - [`index_feed`]: what the search indexer reads, and its outbox (`index_queue`).
+//! - [`gmail`]: Gmail accounts (sealed configuration and refresh token) and sync state;
+//!   [`gmail_sync`]: one sync batch and its checkpoint in one transaction.
 //! - [`keys`]: key versions, O(1) rotation, resumable retirement.
 //! - [`doctor`]: integrity and counts.
 
@@ -17,6 +19,8 @@ mod cached;
 pub mod delete;
 pub mod doctor;
 mod error;
+pub mod gmail;
+pub mod gmail_sync;
 mod ids;
 pub mod index_feed;
 pub mod keys;
@@ -32,6 +36,8 @@ mod tenants;
 pub use attachments::{NewAttachment, StoredAttachment};
 pub use doctor::DoctorReport;
 pub use error::VaultError;
+pub use gmail::{AccountState, GmailAccount, SyncStatus};
+pub use gmail_sync::{GmailApplied, GmailBatch, GmailLabelChange};
 pub use index_feed::IndexSource;
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
 pub use messages::{InsertOutcome, NewMessage, StoredMessage, StoredSummary};
@@ -49,6 +55,8 @@ pub(crate) fn now() -> i64 {
 
 #[cfg(test)]
 mod delete_tests;
+#[cfg(test)]
+mod gmail_tests;
 #[cfg(test)]
 mod index_feed_tests;
 #[cfg(test)]

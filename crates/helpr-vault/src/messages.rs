@@ -125,7 +125,7 @@ fn find_thread(
     Ok(None)
 }
 
-fn insert_one(
+pub(crate) fn insert_one(
     tx: &Transaction<'_>,
     keys: &KeyStore,
     tenant: i64,

@@ -7,7 +7,8 @@
 //!
 //! Versions: v1 the mail store, v2 `messages.remote_images`, v3 `index_queue` (the search
 //! index's outbox, filled with every existing message so an older vault gets indexed on first open,
-//! and `messages_live`, the live message ids).
+//! and `messages_live`, the live message ids), v4 `gmail_accounts` (sealed configuration and
+//! refresh token), one message per Gmail id, and the full-sync start in `sync_state`.
 
 use rusqlite::Connection;
 
@@ -156,6 +157,28 @@ CREATE TABLE index_queue (message_id INTEGER PRIMARY KEY) STRICT;
 INSERT INTO index_queue (message_id) SELECT id FROM messages;
 CREATE INDEX messages_live ON messages(id) WHERE deleted_at IS NULL;
 "#,
+    // v4: Gmail accounts. The configuration (endpoints, client) and the refresh token are
+    // sealed with the tenant key; the access token is never stored. A Gmail id names at most
+    // one message per inbox. `sync_state` remembers the historyId a full sync started from (so
+    // a resumed one keeps it) and how many messages the pipeline rejected.
+    r#"
+CREATE TABLE gmail_accounts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    inbox_id INTEGER NOT NULL UNIQUE REFERENCES inboxes(id),
+    key_version INTEGER NOT NULL,
+    config BLOB NOT NULL,
+    refresh_token BLOB,
+    state TEXT NOT NULL DEFAULT 'connected'
+        CHECK (state IN ('connected', 'reconnect_needed', 'disconnected')),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX gmail_accounts_by_key ON gmail_accounts(tenant_id, key_version);
+CREATE UNIQUE INDEX messages_by_gmail_id ON messages(inbox_id, gmail_id) WHERE gmail_id IS NOT NULL;
+ALTER TABLE sync_state ADD COLUMN full_sync_from TEXT;
+ALTER TABLE sync_state ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The schema version this build writes and understands.
@@ -179,6 +202,11 @@ pub(crate) const SEALED_COLUMNS: &[(&str, &str, &[&str])] = &[
     ),
     ("attachments", "attachment", &["name", "content_id"]),
     ("labels", "label", &["name"]),
+    (
+        "gmail_accounts",
+        "gmail_account",
+        &["config", "refresh_token"],
+    ),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {
