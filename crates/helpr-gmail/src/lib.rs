@@ -1,13 +1,30 @@
-//! helpr-gmail: helpr's Gmail side. This slice holds push verification (`push`), the
-//! library function the team server will call on every Pub/Sub push, and installed-app
-//! OAuth (`oauth`: sign-in over loopback + PKCE, refresh, revoke); sync and send come next
-//! (issue 5).
+//! helpr-gmail: helpr's Gmail side (DESIGN §6). Data flows one way: Google → here → the
+//! store helpr-core provides.
+//!
+//! - [`config`]: the Gmail configuration file (endpoints, client, SMTP, extra CA).
+//! - [`oauth`]: installed-app OAuth (loopback + PKCE sign-in, refresh, revoke).
+//! - [`token`]: the in-memory access token, refreshed once at a time; rotation and
+//!   `invalid_grant` reported to the store.
+//! - [`limiter`]: the per-user quota window and backoff with jitter.
+//! - [`api`]: the Gmail REST calls sync makes, with 401/429/403/5xx handling.
+//! - [`sync`]: full and incremental sync into a [`sync::SyncStore`].
+//! - [`push`]: Pub/Sub push verification, for the team server.
 
+pub mod api;
+pub mod config;
+mod http;
+pub mod limiter;
 pub mod oauth;
 pub mod push;
+pub mod sync;
+pub mod token;
 
+pub use api::{ApiError, GmailApi};
+pub use config::{ConfigError, GmailConfig, SmtpSecurity};
 pub use oauth::{OAuthClient, OAuthConfig, OAuthError, Refreshed, Tokens};
 pub use push::{
     BodyError, Clock, JwksError, Notification, Outcome, PushConfig, PushError, PushVerifier,
     SystemClock,
 };
+pub use sync::{SyncEngine, SyncError, SyncStore};
+pub use token::{TokenSource, TokenStore};

@@ -79,10 +79,7 @@ impl OAuthClient {
             ))
             .set_auth_uri(auth_url)
             .set_token_uri(token_url);
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(HTTP_TIMEOUT)
-            .build()
+        let http = crate::http::client(config.extra_ca_pem.as_deref(), HTTP_TIMEOUT)
             .map_err(OAuthError::Network)?;
         Ok(Self {
             config,

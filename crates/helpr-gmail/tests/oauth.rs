@@ -36,6 +36,7 @@ fn config(emulator: &Emulator, secret: &str) -> OAuthConfig {
         client_id: DEFAULT_CLIENT_ID.to_owned(),
         client_secret: SecretString::from(secret.to_owned()),
         login_timeout: Duration::from_secs(30),
+        extra_ca_pem: None,
     }
 }
 

@@ -24,6 +24,8 @@ pub struct OAuthConfig {
     pub client_secret: SecretString,
     /// How long `authorize` waits for the browser to come back.
     pub login_timeout: Duration,
+    /// PEM certificates trusted beside the system roots (the emulator's test CA).
+    pub extra_ca_pem: Option<String>,
 }
 
 impl OAuthConfig {
@@ -36,6 +38,7 @@ impl OAuthConfig {
             client_id: client_id.into(),
             client_secret,
             login_timeout: Duration::from_secs(300),
+            extra_ca_pem: None,
         }
     }
 }

@@ -1,0 +1,274 @@
+//! [`GmailApi`]: the Gmail REST calls sync makes (google-protocols.md §2), each through the
+//! same path: spend the quota, attach the bearer token, send, and decide.
+//!
+//! - 2xx: decode.
+//! - 401: the token is dropped and refreshed once, the call retried once; a second 401 is
+//!   [`ApiError::Unauthorized`], visibly.
+//! - 429, 403 `rateLimitExceeded`/`userRateLimitExceeded`, 500/502/503/504, network errors:
+//!   back off with jitter (honouring `Retry-After`), pausing the whole account's quota, then
+//!   retry, up to the [`Backoff`]'s attempts.
+//! - 404: [`ApiError::NotFound`] (a gone message, or a too-old history start).
+//! - anything else: [`ApiError::Refused`], not retried.
+
+mod error;
+pub mod types;
+
+use error::safe_reason;
+pub use error::ApiError;
+use types::{ErrorEnvelope, HistoryPage, LabelList, ListPage, Message, Profile};
+
+use crate::limiter::{cost, retry_after, Backoff, Quota};
+use crate::oauth::OAuthError;
+use crate::token::TokenSource;
+use secrecy::ExposeSecret as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Per-request timeout (a raw message can be 25 MB+).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// Largest page Gmail serves for list and history.
+pub const MAX_PAGE: u32 = 500;
+
+/// Counters for health and benchmarks.
+#[derive(Debug, Default)]
+pub struct ApiStats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub refreshes_after_401: AtomicU64,
+}
+
+/// One account's Gmail API.
+#[derive(Debug, Clone)]
+pub struct GmailApi {
+    http: reqwest::Client,
+    base: String,
+    tokens: Arc<TokenSource>,
+    quota: Arc<Quota>,
+    backoff: Backoff,
+    stats: Arc<ApiStats>,
+}
+
+enum Verdict {
+    Retry(Option<Duration>, String),
+    Fail(ApiError),
+}
+
+impl GmailApi {
+    /// `base` is the users base (`…/gmail/v1/users/me`).
+    pub fn new(
+        base: &str,
+        extra_ca_pem: Option<&str>,
+        tokens: Arc<TokenSource>,
+        quota: Arc<Quota>,
+        backoff: Backoff,
+    ) -> Result<Self, reqwest::Error> {
+        Ok(Self {
+            http: crate::http::client(extra_ca_pem, REQUEST_TIMEOUT)?,
+            base: base.trim_end_matches('/').to_owned(),
+            tokens,
+            quota,
+            backoff,
+            stats: Arc::new(ApiStats::default()),
+        })
+    }
+
+    pub fn stats(&self) -> &ApiStats {
+        &self.stats
+    }
+
+    pub fn tokens(&self) -> &Arc<TokenSource> {
+        &self.tokens
+    }
+
+    pub async fn profile(&self) -> Result<Profile, ApiError> {
+        self.get("getProfile", cost::GET_PROFILE, "/profile", &[])
+            .await
+    }
+
+    pub async fn labels(&self) -> Result<LabelList, ApiError> {
+        self.get("labels.list", cost::LABELS_LIST, "/labels", &[])
+            .await
+    }
+
+    /// One page of message ids (newest first), SPAM and TRASH left out as Gmail does.
+    pub async fn list_messages(&self, page_token: Option<&str>) -> Result<ListPage, ApiError> {
+        let mut q = vec![("maxResults", MAX_PAGE.to_string())];
+        if let Some(t) = page_token {
+            q.push(("pageToken", t.to_owned()));
+        }
+        self.get("messages.list", cost::MESSAGES_LIST, "/messages", &q)
+            .await
+    }
+
+    /// A message with its RFC 5322 bytes (`format=raw`).
+    pub async fn get_raw(&self, id: &str) -> Result<Message, ApiError> {
+        let path = format!("/messages/{}", path_segment(id));
+        self.get(
+            "messages.get",
+            cost::MESSAGES_GET,
+            &path,
+            &[("format", "raw".into())],
+        )
+        .await
+    }
+
+    /// A message's ids and labels only (`format=minimal`).
+    pub async fn get_minimal(&self, id: &str) -> Result<Message, ApiError> {
+        let path = format!("/messages/{}", path_segment(id));
+        self.get(
+            "messages.get",
+            cost::MESSAGES_GET,
+            &path,
+            &[("format", "minimal".into())],
+        )
+        .await
+    }
+
+    /// One page of history after `start`.
+    pub async fn history(
+        &self,
+        start: u64,
+        page_token: Option<&str>,
+    ) -> Result<HistoryPage, ApiError> {
+        let mut q = vec![
+            ("startHistoryId", start.to_string()),
+            ("maxResults", MAX_PAGE.to_string()),
+        ];
+        for t in [
+            "messageAdded",
+            "messageDeleted",
+            "labelAdded",
+            "labelRemoved",
+        ] {
+            q.push(("historyTypes", t.to_owned()));
+        }
+        if let Some(t) = page_token {
+            q.push(("pageToken", t.to_owned()));
+        }
+        self.get("history.list", cost::HISTORY_LIST, "/history", &q)
+            .await
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        op: &'static str,
+        units: u32,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
+        let url = format!("{}{path}", self.base);
+        let mut failed = 0u32;
+        let mut refreshed = false;
+        loop {
+            self.quota.acquire(units).await;
+            let bearer = self.tokens.bearer().await.map_err(|e| match e {
+                OAuthError::ReconnectNeeded => ApiError::ReconnectNeeded,
+                e => ApiError::Token(e),
+            })?;
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let sent = self
+                .http
+                .get(&url)
+                .query(query)
+                .bearer_auth(bearer.token.expose_secret())
+                .send()
+                .await;
+            let verdict = match sent {
+                Err(e) => Verdict::Retry(None, network_kind(&e).to_owned()),
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    match status {
+                        200..=299 => {
+                            let body = resp.bytes().await;
+                            return body
+                                .ok()
+                                .and_then(|b| serde_json::from_slice::<T>(&b).ok())
+                                .ok_or(ApiError::BadResponse { op });
+                        }
+                        401 if !refreshed => {
+                            refreshed = true;
+                            self.stats
+                                .refreshes_after_401
+                                .fetch_add(1, Ordering::Relaxed);
+                            self.tokens.rejected(bearer.generation).await;
+                            continue;
+                        }
+                        401 => Verdict::Fail(ApiError::Unauthorized { op }),
+                        404 => Verdict::Fail(ApiError::NotFound { op }),
+                        429 | 500 | 502 | 503 | 504 => {
+                            let after = retry_after(resp.headers());
+                            Verdict::Retry(after, format!("HTTP {status}"))
+                        }
+                        403 => {
+                            let after = retry_after(resp.headers());
+                            let reason = reason(resp).await;
+                            if reason == "rateLimitExceeded" || reason == "userRateLimitExceeded" {
+                                Verdict::Retry(after, format!("HTTP 403 {reason}"))
+                            } else {
+                                Verdict::Fail(ApiError::Refused { op, status, reason })
+                            }
+                        }
+                        _ => {
+                            let reason = reason(resp).await;
+                            Verdict::Fail(ApiError::Refused { op, status, reason })
+                        }
+                    }
+                }
+            };
+            match verdict {
+                Verdict::Fail(e) => return Err(e),
+                Verdict::Retry(after, last) => {
+                    failed += 1;
+                    if failed >= self.backoff.attempts {
+                        return Err(ApiError::GaveUp {
+                            op,
+                            attempts: failed,
+                            last,
+                        });
+                    }
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    let wait = self.backoff.delay(failed, after);
+                    if last.starts_with("HTTP 429") || last.starts_with("HTTP 403") {
+                        self.quota.pause(wait);
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+}
+
+/// The first error reason of Google's envelope.
+async fn reason(resp: reqwest::Response) -> String {
+    let body = resp.bytes().await.unwrap_or_default();
+    let env: ErrorEnvelope = serde_json::from_slice(&body).unwrap_or_default();
+    env.error
+        .errors
+        .first()
+        .map(|e| safe_reason(&e.reason))
+        .unwrap_or_else(|| "none".to_owned())
+}
+
+fn network_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "network error"
+    }
+}
+
+/// Gmail ids are hex, but an id is never trusted into a path unescaped.
+fn path_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
