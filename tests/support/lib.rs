@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use base64::Engine;
 use serde_json::Value;
 
+pub mod gmail;
 pub mod sample_mail;
 
 pub use sample_mail::{rfc2822, utc, write_sample_maildir, SAMPLE_QUERIES};

@@ -103,6 +103,35 @@ enum Command {
         #[command(subcommand)]
         command: commands::keys::KeysCommand,
     },
+    /// Connect an account: `helpr connect gmail [--config FILE] [--no-browser]`.
+    Connect {
+        #[command(subcommand)]
+        command: commands::connect::ConnectCommand,
+    },
+    /// Sync the connected Gmail accounts (full first, then incremental).
+    Sync {
+        /// Only this account.
+        #[arg(long)]
+        account: Option<String>,
+        /// Keep syncing every --interval seconds until stopped.
+        #[arg(long)]
+        watch: bool,
+        #[arg(long, default_value_t = 60)]
+        interval: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Health of every Gmail inbox: state, last sync, progress, last error.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disconnect a Gmail account: revoke at Google, delete the token, stop sync.
+    Disconnect {
+        address: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the keychain, the database's integrity, the schema version and counts; reconcile
     /// the search index with the vault (indexes what is missing, removes what is stale).
     Doctor {
@@ -120,7 +149,11 @@ impl Command {
             | Command::Show { json, .. }
             | Command::Search { json, .. }
             | Command::Delete { json, .. }
-            | Command::Doctor { json } => *json,
+            | Command::Doctor { json }
+            | Command::Sync { json, .. }
+            | Command::Status { json }
+            | Command::Disconnect { json, .. } => *json,
+            Command::Connect { command } => command.json(),
             Command::Keys { command } => command.json(),
             Command::Index { command } => command.json(),
         }
@@ -133,6 +166,21 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         // doctor prints its report even when it fails, so with --json it reports the error inside
         // that one document.
         Command::Doctor { json } => commands::doctor::run(&dir, json).await,
+        // sync prints every account's outcome, failed ones included, as one document.
+        Command::Sync {
+            account,
+            watch,
+            interval,
+            json,
+        } => {
+            let args = commands::sync::Args {
+                account,
+                watch,
+                interval,
+                json,
+            };
+            commands::sync::run(&dir, args).await
+        }
         command => dispatch(&dir, command).await.map_err(Failure::Core),
     }
 }
@@ -177,7 +225,12 @@ async fn dispatch(dir: &std::path::Path, command: Command) -> Result<(), CoreErr
         Command::Index { command } => commands::index::run(&dir, command).await,
         Command::Sanitize { file } => commands::sanitize::run(file.as_deref()).await,
         Command::Keys { command } => commands::keys::run(&dir, command).await,
-        Command::Doctor { .. } => unreachable!("doctor is run by `run`"),
+        Command::Connect { command } => commands::connect::run(&dir, command).await,
+        Command::Status { json } => commands::status::run(&dir, json).await,
+        Command::Disconnect { address, json } => {
+            commands::disconnect::run(&dir, &address, json).await
+        }
+        Command::Doctor { .. } | Command::Sync { .. } => unreachable!("run by `run`"),
     }
 }
 

@@ -24,6 +24,12 @@ pub enum CoreError {
     Storage(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The Gmail account's grant is gone (`invalid_grant`): connect it again.
+    #[error("reconnect needed: {0}")]
+    ReconnectNeeded(String),
+    /// Google (or the network to it) failed; `code` is helpr-gmail's stable code.
+    #[error("{message}")]
+    Remote { code: &'static str, message: String },
 }
 
 impl CoreError {
@@ -38,6 +44,8 @@ impl CoreError {
             CoreError::Integrity(_) => "integrity",
             CoreError::Storage(_) => "storage",
             CoreError::Internal(_) => "internal",
+            CoreError::ReconnectNeeded(_) => "reconnect_needed",
+            CoreError::Remote { code, .. } => code,
         }
     }
 }
@@ -65,6 +73,15 @@ pub struct ErrorPayload {
 
 impl From<CoreError> for ErrorPayload {
     fn from(e: CoreError) -> Self {
+        ErrorPayload {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<&CoreError> for ErrorPayload {
+    fn from(e: &CoreError) -> Self {
         ErrorPayload {
             code: e.code().to_string(),
             message: e.to_string(),

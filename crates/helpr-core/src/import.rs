@@ -152,7 +152,7 @@ fn to_doc(tenant: i64, inbox: i64, date: i64, unread: bool, mail: &ParsedMail) -
     )
 }
 
-fn to_new_message(
+pub(crate) fn to_new_message(
     tenant: i64,
     inbox_id: i64,
     raw: &RawMessage,

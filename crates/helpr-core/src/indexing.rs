@@ -272,6 +272,48 @@ impl Helpr {
         Ok(replayed)
     }
 
+    /// Runs a vault change that search sees under the writer-first rule: the index writer is
+    /// taken first, then `change` commits in the vault (queueing its ids), then the queue is
+    /// replayed into the index and cleared, then the writer is released. If another writer
+    /// keeps the lock past the wait, nothing changes and the error says so. If the index
+    /// cannot be opened at all (damaged), the change still goes ahead and its ids stay queued.
+    pub(crate) fn indexed_change<T>(
+        &self,
+        change: impl FnOnce(&Vault) -> Result<T, CoreError>,
+    ) -> Result<T, CoreError> {
+        let index = self.index.get();
+        let writer = match &index {
+            Ok(index) => match index.writer() {
+                Ok(w) => Some(w),
+                Err(e @ IndexError::Busy) => return Err(e.into()),
+                Err(e) => {
+                    tracing::warn!("search index not writable, changes stay queued: {e}");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::warn!(
+                    code = e.code(),
+                    "search index not open, changes stay queued: {e}"
+                );
+                None
+            }
+        };
+        let out = change(&self.vault)?;
+        if let Some(mut w) = writer {
+            let indexed = self
+                .replay_with(&mut w)
+                .and_then(|_| w.finish().map_err(CoreError::from));
+            if let Err(e) = indexed {
+                tracing::warn!(
+                    code = e.code(),
+                    "search index lags, changes stay queued: {e}"
+                );
+            }
+        }
+        Ok(out)
+    }
+
     /// The repair run when a vault opens. The index is derived data: if it cannot be repaired
     /// now (damaged, or another process is writing) the vault still opens, searches report
     /// the error, and the queue keeps what is owed.

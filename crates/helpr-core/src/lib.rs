@@ -12,10 +12,12 @@
 //! - [`delete`]: deleting a message from the vault and, physically, from the index.
 //! - [`rebuild`]: recreating the index from the vault, resumable.
 //! - [`indexing`]: keeping the index in step with the vault (queue replay at start, reconcile).
+//! - [`gmail`]: Gmail accounts: connect, sync into the vault and index, health, disconnect.
 //! - [`index_stats`]: index statistics and the index half of `doctor`.
 
 mod delete;
 mod error;
+pub mod gmail;
 pub mod import;
 mod index_stats;
 pub mod indexing;
@@ -30,6 +32,7 @@ use std::sync::Arc;
 use helpr_vault::{Scope, Vault};
 
 pub use error::{CoreError, ErrorPayload};
+pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats};
 pub use import::{ImportProgress, ImportReport, RejectedItem};
 pub use index_stats::{DoctorView, IndexHealth, IndexStatsView};
 pub use indexing::IndexRepair;

@@ -107,7 +107,9 @@ impl Quota {
     }
 }
 
-/// Exponential backoff with jitter.
+/// Exponential backoff with jitter. The default waits about 0.25, 0.5, 1, 2, 4, 8 s (each
+/// 50–100% of that) before giving up on a request for this run: a desktop client syncs again
+/// soon, and a failed run resumes where it stopped.
 #[derive(Debug, Clone, Copy)]
 pub struct Backoff {
     pub initial: Duration,
@@ -119,9 +121,9 @@ pub struct Backoff {
 impl Default for Backoff {
     fn default() -> Self {
         Self {
-            initial: Duration::from_millis(500),
-            max: Duration::from_secs(32),
-            attempts: 8,
+            initial: Duration::from_millis(250),
+            max: Duration::from_secs(8),
+            attempts: 7,
         }
     }
 }

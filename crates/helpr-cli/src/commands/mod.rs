@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod connect;
 pub mod delete;
+pub mod disconnect;
 pub mod doctor;
 pub mod import;
 pub mod index;
@@ -10,3 +12,5 @@ pub mod list;
 pub mod sanitize;
 pub mod search;
 pub mod show;
+pub mod status;
+pub mod sync;

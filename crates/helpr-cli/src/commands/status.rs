@@ -1,0 +1,34 @@
+//! `helpr status [--json]`: health per Gmail inbox — account state, sync state, last sync,
+//! progress, messages, rejected, last error. Never silent: a failed last run shows its error.
+
+use std::path::Path;
+
+use helpr_core::{CoreError, Helpr};
+
+use crate::output;
+
+pub async fn run(dir: &Path, json: bool) -> Result<(), CoreError> {
+    let helpr = Helpr::open(dir).await?;
+    let health = helpr.gmail_status().await?;
+    if json {
+        output::print_json(&health);
+        return Ok(());
+    }
+    if health.is_empty() {
+        println!("no Gmail account; connect one with `helpr connect gmail`");
+    }
+    for h in health {
+        let last = h
+            .last_sync_at
+            .map(output::date)
+            .unwrap_or_else(|| "never".into());
+        println!(
+            "{}: {:?}, {}; {} messages; last sync {last}; progress {}/{}; {} rejected",
+            h.address, h.account, h.state, h.messages, h.done, h.total, h.rejected
+        );
+        if let Some(e) = h.last_error {
+            println!("  last error: {e}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! Gmail sync end to end: the real `helpr` binary against the google-emulator over real
+//! sockets. Full sync equals the mailbox (count and content); incremental sync follows adds,
+//! deletes and label changes and makes new mail searchable; a too-old history id (404) forces
+//! a full resync that also drops what was deleted meanwhile and refreshes labels; quota
+//! storms, 5xx and latency only slow it down.
+
+use google_emulator::gmail::QuotaRefusal;
+use google_emulator::OAuthConfig;
+use helpr_tests::gmail::GmailRig;
+use helpr_tests::message;
+use std::time::Duration;
+
+fn rig() -> GmailRig {
+    let rig = GmailRig::new(OAuthConfig::default());
+    rig.connect_ok();
+    rig
+}
+
+fn mode(outcomes: &serde_json::Value) -> String {
+    outcomes[0]["summary"]["mode"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn full_then_incremental_sync_equals_the_mailbox() {
+    let rig = rig();
+    let mut ids = rig.seed(120, 5);
+    assert_eq!(rig.status()["account"], "connected");
+    assert_eq!(rig.status()["last_sync_at"], serde_json::Value::Null);
+
+    let first = rig.sync_ok();
+    assert_eq!(mode(&first), "full");
+    assert_eq!(first[0]["summary"]["added"], 120);
+    let mailbox = rig.mailbox(&ids);
+    assert_eq!(mailbox.len(), 120);
+    assert_eq!(rig.vault(), mailbox);
+    let status = rig.status();
+    assert_eq!(status["state"], "idle");
+    assert_eq!(status["messages"], 120);
+    assert_eq!(status["history_id"], rig.emu.history_id());
+    assert!(status["last_sync_at"].is_i64());
+    assert_eq!(status["last_error"], serde_json::Value::Null);
+
+    // A second sync with nothing new changes nothing.
+    let again = rig.sync_ok();
+    assert_eq!(mode(&again), "incremental");
+    assert_eq!(again[0]["summary"]["added"], 0);
+
+    // Changes made by "another client": adds, deletes, label changes.
+    let receipts = rig.create_label("Receipts");
+    for i in 0..3 {
+        let raw = message(
+            &format!("<new-{i}@example.com>"),
+            &format!("Fresh quokka {i}"),
+            "a body with the word zebrafinch",
+            None,
+        );
+        ids.push(rig.emu.add_message(raw, &["INBOX", "UNREAD"]));
+    }
+    assert!(rig.emu.delete_message(&ids[0]));
+    assert!(rig.emu.delete_message(&ids[1]));
+    assert!(rig
+        .emu
+        .modify_message(&ids[2], &["STARRED", &receipts], &["UNREAD"]));
+    assert!(rig.emu.modify_message(&ids[3], &["UNREAD"], &["INBOX"]));
+
+    let inc = rig.sync_ok();
+    assert_eq!(mode(&inc), "incremental");
+    assert_eq!(inc[0]["summary"]["added"], 3);
+    assert_eq!(inc[0]["summary"]["deleted"], 2);
+    let mailbox = rig.mailbox(&ids);
+    assert_eq!(mailbox.len(), 121);
+    assert_eq!(rig.vault(), mailbox);
+    assert_eq!(rig.status()["history_id"], rig.emu.history_id());
+
+    // New mail is searchable once sync returns; the label change shows in search too.
+    let hits = rig.scratch.json(&["search", "zebrafinch"]);
+    assert_eq!(hits["total"], 3, "{hits}");
+    let labelled = rig.scratch.json(&["search", "label:Receipts"]);
+    assert_eq!(labelled["total"], 1, "{labelled}");
+}
+
+#[test]
+fn a_too_old_history_id_forces_a_full_resync() {
+    let rig = rig();
+    let mut ids = rig.seed(40, 9);
+    rig.sync_ok();
+    // While helpr is away: mail arrives, some is deleted, labels change, and Google forgets
+    // the history helpr would need.
+    ids.push(rig.emu.add_message(
+        message("<late@example.com>", "Late arrival", "late body", None),
+        &["INBOX"],
+    ));
+    assert!(rig.emu.delete_message(&ids[5]));
+    assert!(rig.emu.modify_message(&ids[6], &["IMPORTANT"], &["UNREAD"]));
+    rig.emu.set_history_floor(rig.emu.history_id());
+
+    let resync = rig.sync_ok();
+    assert_eq!(mode(&resync), "resync");
+    let mailbox = rig.mailbox(&ids);
+    assert_eq!(mailbox.len(), 40);
+    assert_eq!(rig.vault(), mailbox);
+    assert_eq!(rig.status()["history_id"], rig.emu.history_id());
+    // Back to incremental afterwards.
+    assert_eq!(mode(&rig.sync_ok()), "incremental");
+}
+
+#[test]
+fn quota_storms_server_errors_and_latency_only_slow_it_down() {
+    let rig = rig();
+    let ids = rig.seed(150, 11);
+    // The server's budget is below what the client spends, so it keeps refusing (429 and 403
+    // in turn); one request in ten fails with a 5xx; every request takes 15 ms more.
+    rig.emu.set_quota(Some(120));
+    rig.emu.set_quota_refusal(QuotaRefusal::Alternate);
+    rig.emu.set_server_error_rate(0.1);
+    rig.emu.set_latency(Duration::from_millis(15));
+
+    let out = rig.sync_ok();
+    let retries = out[0]["stats"]["retries"].as_u64().unwrap();
+    assert!(retries > 0, "the storm was not felt: {out}");
+    assert_eq!(rig.vault(), rig.mailbox(&ids));
+    assert_eq!(rig.status()["last_error"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_server_that_keeps_failing_is_reported_and_nothing_is_lost() {
+    let rig = rig();
+    let ids = rig.seed(30, 13);
+    rig.emu.set_server_error_rate(1.0);
+    let out = rig.sync();
+    assert!(!out.status.success());
+    let outcomes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        outcomes[0]["error"]["code"], "gmail_unavailable",
+        "{outcomes}"
+    );
+    let status = rig.status();
+    assert_eq!(status["state"], "error");
+    assert!(status["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("gmail_unavailable"));
+    // The server recovers: the next run completes and clears the error.
+    rig.emu.set_server_error_rate(0.0);
+    rig.sync_ok();
+    assert_eq!(rig.vault(), rig.mailbox(&ids));
+    assert_eq!(rig.status()["last_error"], serde_json::Value::Null);
+}

@@ -1,0 +1,264 @@
+//! A Gmail test rig: the google-emulator running in this process (on real loopback sockets,
+//! its own Tokio runtime), a scratch vault, and the real `helpr` binary connected to the
+//! emulator through `helpr connect gmail --config FILE --no-browser` — the test plays the
+//! user's browser by fetching the printed URL (the emulator auto-approves consent).
+//!
+//! Comparison: [`GmailRig::mailbox`] and [`GmailRig::vault`] reduce both sides to
+//! Gmail id → (subject, SHA-256 of the text body, labels, unread), parsing the emulator's
+//! raw bytes with the same helpr-mail pipeline and reading the vault in this process.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Output, Stdio};
+
+use google_emulator::{Config, Emulator, OAuthConfig};
+use sha2::{Digest, Sha256};
+
+use crate::Scratch;
+
+/// What a message is, on either side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    pub subject: String,
+    pub text_sha256: String,
+    pub labels: Vec<String>,
+    pub unread: bool,
+}
+
+pub struct GmailRig {
+    /// User labels created through [`GmailRig::create_label`]: id → name.
+    labels: std::sync::Mutex<BTreeMap<String, String>>,
+    pub rt: tokio::runtime::Runtime,
+    pub emu: Emulator,
+    pub scratch: Scratch,
+    pub config: PathBuf,
+}
+
+fn sha(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Labels as helpr stores them: system label ids, user label names, no `UNREAD`, sorted.
+fn labels_of(ids: &[String], names: &BTreeMap<String, String>) -> (Vec<String>, bool) {
+    let unread = ids.iter().any(|l| l == "UNREAD");
+    let mut labels: Vec<String> = ids
+        .iter()
+        .filter(|l| *l != "UNREAD")
+        .map(|l| names.get(l).cloned().unwrap_or_else(|| l.clone()))
+        .collect();
+    labels.sort();
+    (labels, unread)
+}
+
+impl GmailRig {
+    /// An emulator with `oauth` (auto-approve forced on) and an initialized vault.
+    pub fn new(mut oauth: OAuthConfig) -> GmailRig {
+        oauth.auto_approve = true;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emu = rt
+            .block_on(Emulator::start_with_oauth(Config::default(), oauth))
+            .unwrap();
+        let scratch = Scratch::new();
+        scratch.init();
+        let config = scratch.tmp().join("gmail.toml");
+        std::fs::write(&config, Self::config_text(&emu)).unwrap();
+        GmailRig {
+            labels: Default::default(),
+            rt,
+            emu,
+            scratch,
+            config,
+        }
+    }
+
+    fn config_text(emu: &Emulator) -> String {
+        format!(
+            r#"[oauth]
+client_id = "{id}"
+client_secret = "{secret}"
+auth_url = "{auth}"
+token_url = "{token}"
+revocation_url = "{revoke}"
+
+[gmail]
+api_url = "{api}"
+
+[smtp]
+host = "127.0.0.1"
+port = 465
+security = "tls"
+"#,
+            id = google_emulator::oauth::DEFAULT_CLIENT_ID,
+            secret = google_emulator::oauth::DEFAULT_CLIENT_SECRET,
+            auth = emu.auth_url(),
+            token = emu.token_url(),
+            revoke = emu.revoke_url(),
+            api = emu.gmail_url(),
+        )
+    }
+
+    /// The account address the emulator signs in.
+    pub fn address(&self) -> String {
+        "user@example.com".to_owned()
+    }
+
+    /// A user label in the emulator's mailbox; returns its id.
+    pub fn create_label(&self, name: &str) -> String {
+        let id = self.emu.create_label(name);
+        self.labels
+            .lock()
+            .unwrap()
+            .insert(id.clone(), name.to_owned());
+        id
+    }
+
+    /// Seeds `n` sample messages (seeded), returns their Gmail ids.
+    pub fn seed(&self, n: usize, seed: u64) -> Vec<String> {
+        let dir = self.scratch.tmp().join(format!("seed-{seed}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        crate::write_sample_maildir(&dir, n, seed);
+        self.emu.seed_maildir(&dir).unwrap()
+    }
+
+    /// `helpr connect gmail --config … --no-browser`, with this test as the browser.
+    pub fn connect(&self) -> Output {
+        let mut child = self
+            .scratch
+            .command(&[
+                "connect",
+                "gmail",
+                "--config",
+                self.config.to_str().unwrap(),
+                "--no-browser",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        let url = loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                let out = child.wait_with_output().unwrap();
+                panic!(
+                    "connect printed no URL: {seen}{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            seen.push_str(&line);
+            if line.starts_with("http") {
+                break line.trim().to_owned();
+            }
+        };
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .unwrap();
+        let page = self
+            .rt
+            .block_on(async { browser.get(&url).send().await?.text().await })
+            .expect("the browser reaches helpr's loopback page");
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        let mut out = child.wait_with_output().unwrap();
+        out.stderr = format!("{seen}{rest}\n[browser saw: {page}]").into_bytes();
+        out
+    }
+
+    /// Connects and asserts success.
+    pub fn connect_ok(&self) {
+        let out = self.connect();
+        assert!(
+            out.status.success(),
+            "connect failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `helpr sync --json`.
+    pub fn sync(&self) -> Output {
+        self.scratch.run(&["sync", "--json"])
+    }
+
+    /// `helpr sync --json`, asserted successful; its outcomes.
+    pub fn sync_ok(&self) -> serde_json::Value {
+        let out = self.sync();
+        assert!(
+            out.status.success(),
+            "sync failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// `helpr status --json`: the first (only) inbox.
+    pub fn status(&self) -> serde_json::Value {
+        self.scratch.json(&["status"])[0].clone()
+    }
+
+    /// The emulator's mailbox (only `ids` that still exist), as helpr would store it.
+    pub fn mailbox(&self, ids: &[String]) -> BTreeMap<String, Content> {
+        let names = self.labels.lock().unwrap().clone();
+        ids.iter()
+            .filter_map(|id| self.emu.message(id))
+            .filter(|m| !m.label_ids.iter().any(|l| l == "SPAM" || l == "TRASH"))
+            .map(|m| {
+                let mail = helpr_mail::parse(&m.raw).expect("emulator mail parses");
+                let (labels, unread) = labels_of(&m.label_ids, &names);
+                (
+                    m.id.clone(),
+                    Content {
+                        subject: mail.subject.clone(),
+                        text_sha256: sha(&mail.text),
+                        labels,
+                        unread,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The vault's Gmail messages, read in this process. Panics on a duplicate Gmail id.
+    pub fn vault(&self) -> BTreeMap<String, Content> {
+        let vault = helpr_vault::Vault::open(&self.scratch.data()).expect("vault opens");
+        let tenant = vault.default_tenant().unwrap().id;
+        let accounts = vault.gmail_accounts(tenant).unwrap();
+        let inbox = accounts[0].inbox_id;
+        let scope = helpr_vault::Scope {
+            tenant,
+            inboxes: vec![inbox],
+        };
+        let ids = vault.gmail_ids(inbox).unwrap();
+        let total = vault.count_messages(&scope).unwrap();
+        assert_eq!(
+            total as usize,
+            ids.len(),
+            "every stored message has one Gmail id"
+        );
+        ids.into_iter()
+            .map(|gid| {
+                let id = vault.message_by_gmail_id(inbox, &gid).unwrap().unwrap();
+                let m = vault.get_message(&scope, id).unwrap();
+                let mut labels = m.labels.clone();
+                labels.sort();
+                (
+                    gid,
+                    Content {
+                        subject: m.summary.subject.clone(),
+                        text_sha256: sha(&m.text),
+                        labels,
+                        unread: m.summary.unread,
+                    },
+                )
+            })
+            .collect()
+    }
+}
