@@ -8,11 +8,16 @@
 mod clock;
 pub mod gmail;
 pub mod keys;
+mod listen;
 pub mod oauth;
 pub mod pubsub;
 pub mod server;
+pub mod smtp;
+pub mod tls;
+pub mod urls;
 
 pub use keys::{KeyError, KeyRing, SigningKey};
 pub use oauth::{Account, AuthError, OAuthClient, OAuthConfig};
 pub use pubsub::{Delivery, HistoryIdForm, Notification, PushClaims};
-pub use server::{Config, Emulator, StartError};
+pub use server::{Config, Emulator, Ports, StartError};
+pub use tls::{TestCa, TlsError};
