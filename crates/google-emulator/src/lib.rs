@@ -20,4 +20,5 @@ pub use keys::{KeyError, KeyRing, SigningKey};
 pub use oauth::{Account, AuthError, OAuthClient, OAuthConfig};
 pub use pubsub::{Delivery, HistoryIdForm, Notification, PushClaims};
 pub use server::{Config, Emulator, Ports, StartError};
+pub use smtp::SentMessage;
 pub use tls::{TestCa, TlsError};

@@ -84,6 +84,7 @@ pub(crate) struct State {
     pub(crate) oauth: OAuth,
     pub(crate) gmail: Gmail,
     pub(crate) tls: TestCa,
+    pub(crate) smtp: smtp::Smtp,
 }
 
 /// A running emulator.
@@ -159,6 +160,7 @@ impl Emulator {
             oauth: OAuth::new(oauth),
             gmail: Gmail::default(),
             tls,
+            smtp: smtp::Smtp::default(),
         });
         let tasks = vec![
             tokio::spawn(listen::http(http, state.clone(), None)),

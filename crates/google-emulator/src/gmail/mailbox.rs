@@ -310,7 +310,7 @@ impl Mailbox {
             } else {
                 vec!["INBOX".to_owned(), "UNREAD".to_owned()]
             };
-            ids[i] = self.insert(p, labels, now_ms);
+            ids[i] = self.insert(p, labels, now_ms, Threading::Incoming);
         }
         ids
     }
@@ -318,12 +318,28 @@ impl Mailbox {
     /// Adds one message carrying exactly `label_ids`; returns its id.
     pub fn add(&mut self, raw: Vec<u8>, label_ids: &[&str], now_ms: i64) -> String {
         let labels = label_ids.iter().map(|l| (*l).to_owned()).collect();
-        self.insert(parse(raw, now_ms), labels, now_ms)
+        self.insert(parse(raw, now_ms), labels, now_ms, Threading::Incoming)
     }
 
-    fn insert(&mut self, p: Parsed, label_ids: Vec<String>, now_ms: i64) -> String {
+    /// Adds a message the account sent (SMTP), labelled `SENT`, dated now (the submission
+    /// time, as Gmail stamps sent mail). It joins a thread only by the documented rule
+    /// (§5): its `In-Reply-To`/`References` name a message here with the same stripped
+    /// subject; otherwise it starts one. Returns its id.
+    pub fn add_sent(&mut self, raw: Vec<u8>, now_ms: i64) -> String {
+        let mut p = parse(raw, now_ms);
+        p.internal_date = now_ms;
+        self.insert(p, vec!["SENT".to_owned()], now_ms, Threading::ByReference)
+    }
+
+    fn insert(
+        &mut self,
+        p: Parsed,
+        label_ids: Vec<String>,
+        now_ms: i64,
+        threading: Threading,
+    ) -> String {
         let id = self.new_id(p.internal_date);
-        let thread_id = self.thread_for(&p).unwrap_or_else(|| id.clone());
+        let thread_id = self.thread_for(&p, threading).unwrap_or_else(|| id.clone());
         self.messages.insert(
             id.clone(),
             StoredMessage {
@@ -355,7 +371,7 @@ impl Mailbox {
         }
     }
 
-    fn thread_for(&self, p: &Parsed) -> Option<String> {
+    fn thread_for(&self, p: &Parsed, threading: Threading) -> Option<String> {
         let by_reference = p.references.iter().rev().find_map(|r| {
             self.messages
                 .values()
@@ -364,7 +380,7 @@ impl Mailbox {
         if let Some(parent) = by_reference {
             return Some(parent.thread_id.clone());
         }
-        if !p.reply_subject || p.base_subject.is_empty() {
+        if threading == Threading::ByReference || !p.reply_subject || p.base_subject.is_empty() {
             return None;
         }
         self.messages
@@ -373,6 +389,15 @@ impl Mailbox {
             .max_by_key(|m| sort_key(m))
             .map(|m| m.thread_id.clone())
     }
+}
+
+/// Which threading rule a new message gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Threading {
+    /// References with a matching subject, else a `Re:` subject's newest namesake.
+    Incoming,
+    /// References with a matching subject only.
+    ByReference,
 }
 
 fn sort_key(m: &StoredMessage) -> (i64, &str) {
