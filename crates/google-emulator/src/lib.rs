@@ -11,6 +11,7 @@ pub mod keys;
 mod listen;
 pub mod oauth;
 pub mod pubsub;
+pub mod push;
 pub mod server;
 pub mod smtp;
 pub mod tls;

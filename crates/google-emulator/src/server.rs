@@ -4,12 +4,13 @@
 //! routes on both, see [`crate::listen`]) and the knobs and counters tests use. Dropping the
 //! [`Emulator`] stops every listener.
 
-use crate::gmail::{self, mailbox::Mailbox, Gmail, QuotaRefusal};
+use crate::gmail::mailbox::{ChangeSink, Mailbox};
+use crate::gmail::{self, Gmail, QuotaRefusal};
 use crate::keys::{KeyError, KeyRing, SigningKey};
 use crate::oauth::{self, Account, AuthError, OAuth, OAuthConfig};
 use crate::pubsub::PushClaims;
 use crate::tls::{TestCa, TlsError};
-use crate::{listen, smtp};
+use crate::{listen, push, smtp};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -85,6 +86,7 @@ pub(crate) struct State {
     pub(crate) gmail: Gmail,
     pub(crate) tls: TestCa,
     pub(crate) smtp: smtp::Smtp,
+    pub(crate) push: push::Hub,
 }
 
 /// A running emulator.
@@ -152,6 +154,7 @@ impl Emulator {
         let smtp_tls_addr = smtp_tls.local_addr().map_err(StartError::Bind)?;
         let smtp_starttls_addr = smtp_starttls.local_addr().map_err(StartError::Bind)?;
         let acceptor = tls.acceptor();
+        let (hub, push_queue) = push::Hub::new();
         let state = Arc::new(State {
             keys: RwLock::new(KeyRing::new(key)),
             max_age: AtomicU64::new(config.certs_max_age_secs),
@@ -161,7 +164,20 @@ impl Emulator {
             gmail: Gmail::default(),
             tls,
             smtp: smtp::Smtp::default(),
+            push: hub,
         });
+        // Weak: the mailbox lives in the state the sink reports to.
+        let weak = Arc::downgrade(&state);
+        state
+            .gmail
+            .mailbox
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_sink(ChangeSink(Arc::new(move |record, now_ms| {
+                if let Some(state) = weak.upgrade() {
+                    state.push.changed(record, now_ms);
+                }
+            })));
         let tasks = vec![
             tokio::spawn(listen::http(http, state.clone(), None)),
             tokio::spawn(listen::http(https, state.clone(), Some(acceptor.clone()))),
@@ -175,6 +191,7 @@ impl Emulator {
                 state.clone(),
                 smtp::Mode::StartTls,
             )),
+            tokio::spawn(push::run_sender(state.clone(), push_queue)),
         ];
         Ok(Self {
             addr,
@@ -494,8 +511,7 @@ pub(crate) async fn route(state: &State, req: Request<Incoming>) -> Response<Ful
                 return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
             };
             gmail::handle(
-                &state.oauth,
-                &state.gmail,
+                state,
                 &parts.method,
                 &path[gmail::USERS_PATH.len()..],
                 &parts.headers,

@@ -60,9 +60,23 @@ pub struct UserLabel {
     pub name: String,
 }
 
+/// Told of every history record as it is written (the push hub listens here).
+#[derive(Clone)]
+pub(crate) struct ChangeSink(pub(crate) std::sync::Arc<SinkFn>);
+
+/// The sink's callback: the record just written and its time (ms).
+pub(crate) type SinkFn = dyn Fn(&Record, u64) + Send + Sync;
+
+impl std::fmt::Debug for ChangeSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChangeSink")
+    }
+}
+
 /// The mailbox.
 #[derive(Debug)]
 pub struct Mailbox {
+    sink: Option<ChangeSink>,
     messages: HashMap<String, StoredMessage>,
     labels: Vec<UserLabel>,
     history_id: u64,
@@ -84,6 +98,7 @@ pub enum LabelConflict {
 impl Default for Mailbox {
     fn default() -> Self {
         Self {
+            sink: None,
             messages: HashMap::new(),
             labels: Vec::new(),
             // Real mailboxes start far from zero; any positive start will do.
@@ -100,6 +115,11 @@ impl Default for Mailbox {
 pub const DEFAULT_HISTORY_SEED: u64 = 0x005e_ed0f_4e11;
 
 impl Mailbox {
+    /// Reports every record from now on to `sink`.
+    pub(crate) fn set_sink(&mut self, sink: ChangeSink) {
+        self.sink = Some(sink);
+    }
+
     /// Seeds the 1..=3 steps between history ids.
     pub fn set_history_seed(&mut self, seed: u64) {
         self.rng = seed;
@@ -131,6 +151,9 @@ impl Mailbox {
             label_ids: m.label_ids.clone(),
             change,
         };
+        if let Some(sink) = &self.sink {
+            (sink.0)(&record, record.at_ms);
+        }
         self.history.push(record);
     }
 
