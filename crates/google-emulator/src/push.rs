@@ -272,6 +272,21 @@ impl Emulator {
         }
     }
 
+    /// A `watch` as if another client had called it (label filter `include` over
+    /// `label_ids`, empty = every change): publishes the current history id at once, as the
+    /// endpoint does. Returns that id.
+    pub fn watch_mailbox(&self, label_ids: &[&str]) -> u64 {
+        let mailbox = self.mailbox();
+        let history_id = mailbox.history_id();
+        let watch = Watch {
+            label_ids: label_ids.iter().map(|l| (*l).to_owned()).collect(),
+            include: true,
+        };
+        self.hub()
+            .watch(watch, history_id, self.state.oauth.clock.now_ms());
+        history_id
+    }
+
     /// Whether a `watch` is in force (no `stop` since).
     pub fn watch_active(&self) -> bool {
         self.hub().settings().watch.is_some()

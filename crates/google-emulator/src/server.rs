@@ -363,7 +363,7 @@ impl Emulator {
         i64::try_from(self.state.oauth.clock.now_ms()).unwrap_or(i64::MAX)
     }
 
-    fn mailbox(&self) -> std::sync::RwLockReadGuard<'_, Mailbox> {
+    pub(crate) fn mailbox(&self) -> std::sync::RwLockReadGuard<'_, Mailbox> {
         self.state
             .gmail
             .mailbox
