@@ -6,9 +6,11 @@
 //! test and demo infrastructure: no release default points at it.
 
 mod clock;
+pub mod generate;
 pub mod gmail;
 pub mod keys;
 mod listen;
+pub mod mbox;
 pub mod oauth;
 pub mod pubsub;
 pub mod push;
