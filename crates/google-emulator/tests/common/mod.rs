@@ -135,9 +135,19 @@ pub async fn token_response(
     client: &reqwest::Client,
     token_url: &str,
 ) -> Value {
+    token_response_at(browser, &emulator.auth_url(), client, token_url).await
+}
+
+/// [`token_response`] by URLs alone (an emulator in another process).
+pub async fn token_response_at(
+    browser: &reqwest::Client,
+    auth_url: &str,
+    client: &reqwest::Client,
+    token_url: &str,
+) -> Value {
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
     let authorized = browser
-        .get(emulator.auth_url())
+        .get(auth_url)
         .query(&[
             ("client_id", DEFAULT_CLIENT_ID),
             ("redirect_uri", REDIRECT),
