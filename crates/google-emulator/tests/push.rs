@@ -435,3 +435,36 @@ async fn the_push_token_verifies_against_the_emulators_jwks() {
     let key = DecodingKey::from_jwk(jwks.find(&new_kid).unwrap()).unwrap();
     assert!(jsonwebtoken::decode::<Value>(token, &key, &validation).is_ok());
 }
+
+#[tokio::test]
+async fn mail_sent_over_smtp_is_pushed() {
+    use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+    use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+    let (f, mut r) = setup().await;
+    watch(&f, topic()).await;
+    r.next().await;
+    let params = TlsParameters::builder("127.0.0.1".to_owned())
+        .certificate_store(CertificateStore::None)
+        .add_root_certificate(Certificate::from_pem(f.emulator.ca_pem().as_bytes()).unwrap())
+        .build_rustls()
+        .unwrap();
+    let smtp = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(f.emulator.smtp_tls_addr().port())
+        .tls(Tls::Wrapper(params))
+        .authentication(vec![Mechanism::Xoauth2])
+        .credentials(Credentials::new(ACCOUNT.to_owned(), f.token.clone()))
+        .build();
+    let mail = Message::builder()
+        .from(ACCOUNT.parse().unwrap())
+        .to("bob@example.org".parse().unwrap())
+        .subject("Pushed")
+        .body("Sent over SMTP.\n".to_owned())
+        .unwrap();
+    smtp.send(mail).await.unwrap();
+    let push = r.next().await;
+    assert_eq!(push.history_id(), f.emulator.history_id());
+    let sent = f.emulator.sent_messages();
+    assert_eq!(f.emulator.history().last().unwrap().message_id, sent[0].id);
+}
