@@ -215,3 +215,53 @@ async fn plain_http_still_serves_every_route() {
     assert_eq!(profile.status(), StatusCode::OK);
     assert_ne!(e.base_url(), e.https_base_url().replace("https", "http"));
 }
+
+#[tokio::test]
+async fn the_oauth2_crate_refreshes_and_revokes_over_https() {
+    use oauth2::basic::BasicClient;
+    use oauth2::{
+        AuthUrl, ClientId, ClientSecret, RefreshToken, RevocationUrl, StandardRevocableToken,
+        TokenResponse as _, TokenUrl,
+    };
+
+    let e = emulator().await;
+    let config: HelprConfig = toml::from_str(&e.helpr_config_toml()).unwrap();
+    let http = oauth2::reqwest::ClientBuilder::new()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(
+            oauth2::reqwest::Certificate::from_pem(config.tls.extra_ca_pem.as_bytes()).unwrap(),
+        )
+        .redirect(oauth2::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let token = token_response(&browser(), &e, &http, &config.oauth.token_url).await;
+    let refresh = RefreshToken::new(token["refresh_token"].as_str().unwrap().to_owned());
+
+    let client = BasicClient::new(ClientId::new(config.oauth.client_id))
+        .set_client_secret(ClientSecret::new(config.oauth.client_secret))
+        .set_auth_uri(AuthUrl::new(config.oauth.auth_url).unwrap())
+        .set_token_uri(TokenUrl::new(config.oauth.token_url).unwrap())
+        .set_revocation_url(RevocationUrl::new(config.oauth.revocation_url).unwrap());
+    let refreshed = client
+        .exchange_refresh_token(&refresh)
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(e
+        .check_access_token(refreshed.access_token().secret())
+        .is_ok());
+    client
+        .revoke_token(StandardRevocableToken::RefreshToken(refresh.clone()))
+        .unwrap()
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(e
+        .check_access_token(refreshed.access_token().secret())
+        .is_err());
+    assert!(client
+        .exchange_refresh_token(&refresh)
+        .request_async(&http)
+        .await
+        .is_err());
+}
