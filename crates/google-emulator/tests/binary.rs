@@ -1,7 +1,8 @@
 //! The built binary as a parent process runs it: `--generate 20 --auto-approve
 //! --print-config` prints the helpr configuration on stdout while it keeps serving; a client
 //! trusting only that file's CA signs in (auto-approve, PKCE) and reads the profile over
-//! HTTPS; `--mailbox` takes an mbox file (with `>From ` unquoting). Killed at the end.
+//! HTTPS; SIGTERM stops it with nothing else ever written to stdout; `--mailbox` takes an mbox
+//! file.
 
 mod common;
 
@@ -10,8 +11,8 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::{Child, ChildStdout, Command};
 
 #[derive(Deserialize)]
 struct HelprConfig {
@@ -38,7 +39,7 @@ struct Tls {
 
 /// Starts the binary with `args` plus `--auto-approve --print-config` and reads the TOML up
 /// to its closing `"""` line (stdout stays open while it serves).
-async fn spawn(args: &[&str]) -> (Child, HelprConfig) {
+async fn spawn(args: &[&str]) -> (Child, HelprConfig, BufReader<ChildStdout>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_google-emulator"))
         .args(args)
         .args(["--auto-approve", "--print-config"])
@@ -60,7 +61,7 @@ async fn spawn(args: &[&str]) -> (Child, HelprConfig) {
             break;
         }
     }
-    (child, toml::from_str(&text).unwrap())
+    (child, toml::from_str(&text).unwrap(), stdout)
 }
 
 async fn profile(config: &HelprConfig) -> Value {
@@ -94,12 +95,24 @@ async fn profile(config: &HelprConfig) -> Value {
 
 #[tokio::test]
 async fn generate_prints_the_config_and_serves_the_generated_mailbox() {
-    let (mut child, config) = spawn(&["--generate", "20", "--seed", "5"]).await;
+    let (mut child, config, mut stdout) = spawn(&["--generate", "20", "--seed", "5"]).await;
     let profile = profile(&config).await;
     assert_eq!(profile["messagesTotal"], 20);
     assert_eq!(profile["emailAddress"], "user@example.com");
     assert!(child.try_wait().unwrap().is_none(), "still serving");
-    child.kill().await.unwrap();
+
+    // SIGTERM stops it cleanly, and stdout never carried anything but the config.
+    let pid = child.id().unwrap().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).await.unwrap();
+    assert_eq!(rest, "", "nothing after the config on stdout");
+    assert!(child.wait().await.unwrap().success());
 }
 
 #[tokio::test]
@@ -119,7 +132,7 @@ async fn mailbox_takes_an_mbox_file() {
          Reply.\n",
     )
     .unwrap();
-    let (mut child, config) = spawn(&[
+    let (mut child, config, _stdout) = spawn(&[
         "--mailbox",
         path.to_str().unwrap(),
         "--account",
