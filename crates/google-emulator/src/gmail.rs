@@ -1,9 +1,9 @@
 //! The Gmail REST API v1 as the emulator serves it (google-protocols.md §2, §5): routing under
-//! `/gmail/v1/users/{userId}/`, the bearer check (through [`OAuth::check_access_token`]),
+//! `/gmail/v1/users/{userId}/`, the bearer check (through [`crate::oauth::OAuth::check_access_token`]),
 //! the `userId` rule, then quota and faults (`limits`), Google's error envelope and query
 //! parsing. The operations live one per file: `messages` (list, get, attachments.get),
 //! `labels` (labels.list), `history` (history.list), `modify` (modify, trash, untrash,
-//! delete, labels.create) and getProfile here; `mailbox` holds the data, `payload` the MIME
+//! delete, labels.create), `watch` (watch, stop) and getProfile here; `mailbox` holds the data, `payload` the MIME
 //! tree.
 
 pub(crate) mod history;
@@ -13,8 +13,10 @@ pub mod mailbox;
 pub(crate) mod messages;
 pub(crate) mod modify;
 pub(crate) mod payload;
+pub(crate) mod watch;
 
-use crate::oauth::{form, OAuth};
+use crate::oauth::form;
+use crate::server::State;
 use hyper::body::Bytes;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::{HeaderMap, Method, Response, StatusCode};
@@ -59,20 +61,22 @@ fn operation(method: &Method, segments: &[&str]) -> Option<Op> {
         (&Method::POST, ["messages", _, "modify"]) => Op::MessagesModify,
         (&Method::POST, ["messages", _, "trash"]) => Op::MessagesTrash,
         (&Method::POST, ["messages", _, "untrash"]) => Op::MessagesUntrash,
+        (&Method::POST, ["watch"]) => Op::Watch,
+        (&Method::POST, ["stop"]) => Op::Stop,
         _ => return None,
     })
 }
 
 /// Handles a request under [`USERS_PATH`]; `rest` is the path after it.
 pub(crate) async fn handle(
-    oauth: &OAuth,
-    gmail: &Gmail,
+    state: &State,
     method: &Method,
     rest: &str,
     headers: &HeaderMap,
     query: &str,
     body: &[u8],
 ) -> Reply {
+    let (oauth, gmail, push) = (&state.oauth, &state.gmail, &state.push);
     let latency = gmail.limits().latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -127,6 +131,8 @@ pub(crate) async fn handle(
         (Op::MessagesTrash, ["messages", id, _]) => modify::trash(&mut mailbox, id, now_ms),
         (Op::MessagesUntrash, ["messages", id, _]) => modify::untrash(&mut mailbox, id, now_ms),
         (Op::MessagesDelete, ["messages", id]) => modify::delete(&mut mailbox, id, now_ms),
+        (Op::Watch, _) => watch::watch(&mailbox, push, body, now_ms.unsigned_abs()),
+        (Op::Stop, _) => watch::stop(push),
         _ => not_found(),
     }
 }

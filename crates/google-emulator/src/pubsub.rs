@@ -1,6 +1,6 @@
 //! Pub/Sub push deliveries as Google sends them for Gmail `watch`: the OIDC token
 //! (`Authorization: Bearer <RS256 JWT>`) and the wrapped JSON body (google-protocols.md §3.1–3.2).
-//! This module mints them; sending them to an endpoint comes with the push sender.
+//! This module mints them; [`crate::push`] sends them.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

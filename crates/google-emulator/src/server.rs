@@ -1,19 +1,20 @@
-//! The emulator's HTTP listener: a real TCP socket on `127.0.0.1:<random>` (hyper 1, HTTP/1.1,
-//! plain HTTP for now; TLS comes with the Gmail endpoints), the routes it serves
-//! (`/oauth2/v3/certs` JWKS, `/oauth2/v1/certs` PEM map, the OAuth endpoints of
-//! [`crate::oauth`], the Gmail endpoints of [`crate::gmail`], 404 else) and the knobs and counters tests use. Dropping the
-//! [`Emulator`] stops the listener.
+//! The emulator itself: start-up (signing key, test CA, listeners), the routes its HTTP and
+//! HTTPS listeners serve (`/oauth2/v3/certs` JWKS, `/oauth2/v1/certs` PEM map, the OAuth
+//! endpoints of [`crate::oauth`], the Gmail endpoints of [`crate::gmail`], 404 else; the same
+//! routes on both, see [`crate::listen`]) and the knobs and counters tests use. Dropping the
+//! [`Emulator`] stops every listener.
 
-use crate::gmail::{self, mailbox::Mailbox, Gmail, QuotaRefusal};
+use crate::gmail::mailbox::{ChangeSink, Mailbox};
+use crate::gmail::{self, Gmail, QuotaRefusal};
 use crate::keys::{KeyError, KeyRing, SigningKey};
 use crate::oauth::{self, Account, AuthError, OAuth, OAuthConfig};
 use crate::pubsub::PushClaims;
+use crate::tls::{TestCa, TlsError};
+use crate::{listen, push, smtp};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -45,10 +46,22 @@ impl Default for Config {
     }
 }
 
+/// Where the listeners bind on `127.0.0.1`; 0 (the default) = a random free port.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ports {
+    pub http: u16,
+    pub https: u16,
+    /// SMTP with implicit TLS (Google: 465).
+    pub smtp_tls: u16,
+    /// SMTP in plain text until STARTTLS (Google: 587).
+    pub smtp_starttls: u16,
+}
+
 /// Why the emulator did not start.
 #[derive(Debug)]
 pub enum StartError {
     Key(KeyError),
+    Tls(TlsError),
     Bind(std::io::Error),
 }
 
@@ -56,6 +69,7 @@ impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StartError::Key(e) => write!(f, "emulator keys: {e}"),
+            StartError::Tls(e) => write!(f, "emulator TLS: {e}"),
             StartError::Bind(e) => write!(f, "emulator listener: {e}"),
         }
     }
@@ -63,25 +77,33 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-struct State {
-    keys: RwLock<KeyRing>,
+pub(crate) struct State {
+    pub(crate) keys: RwLock<KeyRing>,
     max_age: AtomicU64,
     jwks_fetches: AtomicUsize,
     pem_fetches: AtomicUsize,
-    oauth: OAuth,
-    gmail: Gmail,
+    pub(crate) oauth: OAuth,
+    pub(crate) gmail: Gmail,
+    pub(crate) tls: TestCa,
+    pub(crate) smtp: smtp::Smtp,
+    pub(crate) push: push::Hub,
 }
 
 /// A running emulator.
 pub struct Emulator {
-    addr: SocketAddr,
-    state: Arc<State>,
-    task: JoinHandle<()>,
+    pub(crate) addr: SocketAddr,
+    pub(crate) https_addr: SocketAddr,
+    pub(crate) smtp_tls_addr: SocketAddr,
+    pub(crate) smtp_starttls_addr: SocketAddr,
+    pub(crate) state: Arc<State>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
@@ -104,17 +126,35 @@ impl Emulator {
         Self::start_with_key_and_oauth(config, key, oauth).await
     }
 
-    /// Serves on `127.0.0.1:0` with `key` as the first signing key and `oauth` as the OAuth
-    /// settings.
+    /// Serves on random `127.0.0.1` ports with `key` as the first signing key and `oauth` as
+    /// the OAuth settings.
     pub async fn start_with_key_and_oauth(
         config: Config,
         key: SigningKey,
         oauth: OAuthConfig,
     ) -> Result<Self, StartError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .map_err(StartError::Bind)?;
-        let addr = listener.local_addr().map_err(StartError::Bind)?;
+        Self::start_on(config, key, oauth, Ports::default()).await
+    }
+
+    /// Serves on the `ports` given (0 = random) with `key` as the first signing key and
+    /// `oauth` as the OAuth settings. Generates the test CA first.
+    pub async fn start_on(
+        config: Config,
+        key: SigningKey,
+        oauth: OAuthConfig,
+        ports: Ports,
+    ) -> Result<Self, StartError> {
+        let tls = TestCa::generate().map_err(StartError::Tls)?;
+        let http = bind(ports.http).await?;
+        let https = bind(ports.https).await?;
+        let smtp_tls = bind(ports.smtp_tls).await?;
+        let smtp_starttls = bind(ports.smtp_starttls).await?;
+        let addr = http.local_addr().map_err(StartError::Bind)?;
+        let https_addr = https.local_addr().map_err(StartError::Bind)?;
+        let smtp_tls_addr = smtp_tls.local_addr().map_err(StartError::Bind)?;
+        let smtp_starttls_addr = smtp_starttls.local_addr().map_err(StartError::Bind)?;
+        let acceptor = tls.acceptor();
+        let (hub, push_queue) = push::Hub::new();
         let state = Arc::new(State {
             keys: RwLock::new(KeyRing::new(key)),
             max_age: AtomicU64::new(config.certs_max_age_secs),
@@ -122,12 +162,49 @@ impl Emulator {
             pem_fetches: AtomicUsize::new(0),
             oauth: OAuth::new(oauth),
             gmail: Gmail::default(),
+            tls,
+            smtp: smtp::Smtp::default(),
+            push: hub,
         });
-        let task = tokio::spawn(accept_loop(listener, state.clone()));
-        Ok(Self { addr, state, task })
+        // Weak: the mailbox lives in the state the sink reports to.
+        let weak = Arc::downgrade(&state);
+        state
+            .gmail
+            .mailbox
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_sink(ChangeSink(Arc::new(move |record, now_ms| {
+                if let Some(state) = weak.upgrade() {
+                    state.push.changed(record, now_ms);
+                }
+            })));
+        let tasks = vec![
+            tokio::spawn(listen::http(http, state.clone(), None)),
+            tokio::spawn(listen::http(https, state.clone(), Some(acceptor.clone()))),
+            tokio::spawn(smtp::listen(
+                smtp_tls,
+                state.clone(),
+                smtp::Mode::ImplicitTls,
+            )),
+            tokio::spawn(smtp::listen(
+                smtp_starttls,
+                state.clone(),
+                smtp::Mode::StartTls,
+            )),
+            tokio::spawn(push::run_sender(state.clone(), push_queue)),
+        ];
+        Ok(Self {
+            addr,
+            https_addr,
+            smtp_tls_addr,
+            smtp_starttls_addr,
+            state,
+            tasks,
+        })
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`: the plain-HTTP listener (the browser-facing authorize page
+    /// belongs here; every other route is also on [`Emulator::https_base_url`]).
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -286,7 +363,7 @@ impl Emulator {
         i64::try_from(self.state.oauth.clock.now_ms()).unwrap_or(i64::MAX)
     }
 
-    fn mailbox(&self) -> std::sync::RwLockReadGuard<'_, Mailbox> {
+    pub(crate) fn mailbox(&self) -> std::sync::RwLockReadGuard<'_, Mailbox> {
         self.state
             .gmail
             .mailbox
@@ -402,28 +479,13 @@ impl Emulator {
     }
 }
 
-async fn accept_loop(listener: TcpListener, state: Arc<State>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            // Out of descriptors or the like: wait instead of spinning.
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            continue;
-        };
-        let state = state.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let state = state.clone();
-                async move { Ok::<_, Infallible>(route(&state, req).await) }
-            });
-            // A client that hangs up mid-request is not the emulator's problem.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+async fn bind(port: u16) -> Result<TcpListener, StartError> {
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(StartError::Bind)
 }
 
-async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+pub(crate) async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let path = parts.uri.path();
@@ -449,8 +511,7 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
                 return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
             };
             gmail::handle(
-                &state.oauth,
-                &state.gmail,
+                state,
                 &parts.method,
                 &path[gmail::USERS_PATH.len()..],
                 &parts.headers,

@@ -28,11 +28,13 @@ pub(crate) enum Op {
     MessagesTrash,
     MessagesUntrash,
     MessagesDelete,
+    Watch,
+    Stop,
 }
 
 impl Op {
     /// Quota units (§2.9). untrash and delete are not in the reference: untrash as trash,
-    /// delete 10 as Google's quota page lists it.
+    /// delete 10 as Google's quota page lists it; watch 100 and stop 1 are assumptions.
     pub(crate) const fn cost(self) -> u32 {
         match self {
             Op::GetProfile | Op::LabelsList => 1,
@@ -45,6 +47,10 @@ impl Op {
             | Op::MessagesTrash
             | Op::MessagesUntrash => 5,
             Op::MessagesDelete => 10,
+            // watch's cost is unconfirmed (a third-party note says 100, §2.9); stop's is not
+            // in the reference at all: 1, as the cheapest calls.
+            Op::Watch => 100,
+            Op::Stop => 1,
         }
     }
 }

@@ -60,9 +60,23 @@ pub struct UserLabel {
     pub name: String,
 }
 
+/// Told of every history record as it is written (the push hub listens here).
+#[derive(Clone)]
+pub(crate) struct ChangeSink(pub(crate) std::sync::Arc<SinkFn>);
+
+/// The sink's callback: the record just written and its time (ms).
+pub(crate) type SinkFn = dyn Fn(&Record, u64) + Send + Sync;
+
+impl std::fmt::Debug for ChangeSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChangeSink")
+    }
+}
+
 /// The mailbox.
 #[derive(Debug)]
 pub struct Mailbox {
+    sink: Option<ChangeSink>,
     messages: HashMap<String, StoredMessage>,
     labels: Vec<UserLabel>,
     history_id: u64,
@@ -84,6 +98,7 @@ pub enum LabelConflict {
 impl Default for Mailbox {
     fn default() -> Self {
         Self {
+            sink: None,
             messages: HashMap::new(),
             labels: Vec::new(),
             // Real mailboxes start far from zero; any positive start will do.
@@ -100,6 +115,11 @@ impl Default for Mailbox {
 pub const DEFAULT_HISTORY_SEED: u64 = 0x005e_ed0f_4e11;
 
 impl Mailbox {
+    /// Reports every record from now on to `sink`.
+    pub(crate) fn set_sink(&mut self, sink: ChangeSink) {
+        self.sink = Some(sink);
+    }
+
     /// Seeds the 1..=3 steps between history ids.
     pub fn set_history_seed(&mut self, seed: u64) {
         self.rng = seed;
@@ -131,6 +151,9 @@ impl Mailbox {
             label_ids: m.label_ids.clone(),
             change,
         };
+        if let Some(sink) = &self.sink {
+            (sink.0)(&record, record.at_ms);
+        }
         self.history.push(record);
     }
 
@@ -310,7 +333,7 @@ impl Mailbox {
             } else {
                 vec!["INBOX".to_owned(), "UNREAD".to_owned()]
             };
-            ids[i] = self.insert(p, labels, now_ms);
+            ids[i] = self.insert(p, labels, now_ms, Threading::Incoming);
         }
         ids
     }
@@ -318,12 +341,28 @@ impl Mailbox {
     /// Adds one message carrying exactly `label_ids`; returns its id.
     pub fn add(&mut self, raw: Vec<u8>, label_ids: &[&str], now_ms: i64) -> String {
         let labels = label_ids.iter().map(|l| (*l).to_owned()).collect();
-        self.insert(parse(raw, now_ms), labels, now_ms)
+        self.insert(parse(raw, now_ms), labels, now_ms, Threading::Incoming)
     }
 
-    fn insert(&mut self, p: Parsed, label_ids: Vec<String>, now_ms: i64) -> String {
+    /// Adds a message the account sent (SMTP), labelled `SENT`, dated now (the submission
+    /// time, as Gmail stamps sent mail). It joins a thread only by the documented rule
+    /// (§5): its `In-Reply-To`/`References` name a message here with the same stripped
+    /// subject; otherwise it starts one. Returns its id.
+    pub fn add_sent(&mut self, raw: Vec<u8>, now_ms: i64) -> String {
+        let mut p = parse(raw, now_ms);
+        p.internal_date = now_ms;
+        self.insert(p, vec!["SENT".to_owned()], now_ms, Threading::ByReference)
+    }
+
+    fn insert(
+        &mut self,
+        p: Parsed,
+        label_ids: Vec<String>,
+        now_ms: i64,
+        threading: Threading,
+    ) -> String {
         let id = self.new_id(p.internal_date);
-        let thread_id = self.thread_for(&p).unwrap_or_else(|| id.clone());
+        let thread_id = self.thread_for(&p, threading).unwrap_or_else(|| id.clone());
         self.messages.insert(
             id.clone(),
             StoredMessage {
@@ -355,7 +394,7 @@ impl Mailbox {
         }
     }
 
-    fn thread_for(&self, p: &Parsed) -> Option<String> {
+    fn thread_for(&self, p: &Parsed, threading: Threading) -> Option<String> {
         let by_reference = p.references.iter().rev().find_map(|r| {
             self.messages
                 .values()
@@ -364,7 +403,7 @@ impl Mailbox {
         if let Some(parent) = by_reference {
             return Some(parent.thread_id.clone());
         }
-        if !p.reply_subject || p.base_subject.is_empty() {
+        if threading == Threading::ByReference || !p.reply_subject || p.base_subject.is_empty() {
             return None;
         }
         self.messages
@@ -373,6 +412,15 @@ impl Mailbox {
             .max_by_key(|m| sort_key(m))
             .map(|m| m.thread_id.clone())
     }
+}
+
+/// Which threading rule a new message gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Threading {
+    /// References with a matching subject, else a `Re:` subject's newest namesake.
+    Incoming,
+    /// References with a matching subject only.
+    ByReference,
 }
 
 fn sort_key(m: &StoredMessage) -> (i64, &str) {

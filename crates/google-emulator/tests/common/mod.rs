@@ -38,46 +38,7 @@ impl Fixture {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
-        let authorized = http
-            .get(emulator.auth_url())
-            .query(&[
-                ("client_id", DEFAULT_CLIENT_ID),
-                ("redirect_uri", REDIRECT),
-                ("response_type", "code"),
-                ("scope", "https://mail.google.com/"),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(authorized.status(), StatusCode::FOUND);
-        let location =
-            reqwest::Url::parse(authorized.headers()[LOCATION].to_str().unwrap()).unwrap();
-        let code = location
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .unwrap()
-            .1
-            .into_owned();
-        let token = http
-            .post(emulator.token_url())
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-                ("client_id", DEFAULT_CLIENT_ID),
-                ("client_secret", DEFAULT_CLIENT_SECRET),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let token: Value = serde_json::from_slice(&token).unwrap();
+        let token = token_response(&http, &emulator, &http, &emulator.token_url()).await;
         let token = token["access_token"].as_str().unwrap().to_owned();
         Self {
             emulator,
@@ -164,4 +125,62 @@ pub fn assert_envelope(body: &Value, code: u16, status: &str, domain: &str, reas
         body["error"]["errors"][0]["message"], body["error"]["message"],
         "{body}"
     );
+}
+
+/// The token endpoint's JSON for a fresh code flow: authorize (auto-approve) with `browser`
+/// on the plain-HTTP page, redeem the code with `client` at `token_url` (HTTP or HTTPS).
+pub async fn token_response(
+    browser: &reqwest::Client,
+    emulator: &Emulator,
+    client: &reqwest::Client,
+    token_url: &str,
+) -> Value {
+    token_response_at(browser, &emulator.auth_url(), client, token_url).await
+}
+
+/// [`token_response`] by URLs alone (an emulator in another process).
+pub async fn token_response_at(
+    browser: &reqwest::Client,
+    auth_url: &str,
+    client: &reqwest::Client,
+    token_url: &str,
+) -> Value {
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
+    let authorized = browser
+        .get(auth_url)
+        .query(&[
+            ("client_id", DEFAULT_CLIENT_ID),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", "https://mail.google.com/"),
+            ("access_type", "offline"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authorized.status(), StatusCode::FOUND);
+    let location = reqwest::Url::parse(authorized.headers()[LOCATION].to_str().unwrap()).unwrap();
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let response = client
+        .post(token_url)
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_id", DEFAULT_CLIENT_ID),
+            ("client_secret", DEFAULT_CLIENT_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
 }
