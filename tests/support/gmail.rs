@@ -76,30 +76,9 @@ impl GmailRig {
         }
     }
 
+    /// What `google-emulator --print-config` prints: HTTPS endpoints and the test CA.
     fn config_text(emu: &Emulator) -> String {
-        format!(
-            r#"[oauth]
-client_id = "{id}"
-client_secret = "{secret}"
-auth_url = "{auth}"
-token_url = "{token}"
-revocation_url = "{revoke}"
-
-[gmail]
-api_url = "{api}"
-
-[smtp]
-host = "127.0.0.1"
-port = 465
-security = "tls"
-"#,
-            id = google_emulator::oauth::DEFAULT_CLIENT_ID,
-            secret = google_emulator::oauth::DEFAULT_CLIENT_SECRET,
-            auth = emu.auth_url(),
-            token = emu.token_url(),
-            revoke = emu.revoke_url(),
-            api = emu.gmail_url(),
-        )
+        emu.helpr_config_toml()
     }
 
     /// The account address the emulator signs in.
