@@ -241,3 +241,65 @@ impl GmailRig {
             .collect()
     }
 }
+
+impl GmailRig {
+    /// The refresh token stored (sealed) in the vault, read in this process.
+    pub fn stored_refresh_token(&self) -> Option<String> {
+        let vault = helpr_vault::Vault::open(&self.scratch.data()).expect("vault opens");
+        let tenant = vault.default_tenant().unwrap().id;
+        let inbox = vault.gmail_accounts(tenant).unwrap()[0].inbox_id;
+        vault
+            .gmail_refresh_token(tenant, inbox)
+            .unwrap()
+            .map(|t| String::from_utf8(t.to_vec()).unwrap())
+    }
+
+    /// An HTTPS client trusting the emulator's test CA.
+    fn https(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .add_root_certificate(
+                reqwest::Certificate::from_pem(self.emu.ca_pem().as_bytes()).unwrap(),
+            )
+            .build()
+            .unwrap()
+    }
+
+    /// A refresh grant with `token` at the emulator: the HTTP status and the `error` field.
+    pub fn try_refresh(&self, token: &str) -> (u16, String) {
+        let http = self.https();
+        self.rt.block_on(async {
+            let resp = http
+                .post(self.emu.https_token_url())
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", token),
+                    ("client_id", google_emulator::oauth::DEFAULT_CLIENT_ID),
+                    (
+                        "client_secret",
+                        google_emulator::oauth::DEFAULT_CLIENT_SECRET,
+                    ),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let bytes = resp.bytes().await.unwrap_or_default();
+            let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            (status, body["error"].as_str().unwrap_or("").to_owned())
+        })
+    }
+
+    /// Revokes `token` at the emulator, as the user would from their Google account page.
+    pub fn revoke_out_of_band(&self, token: &str) {
+        let http = self.https();
+        let status = self.rt.block_on(async {
+            http.post(self.emu.https_revoke_url())
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert_eq!(status.as_u16(), 200);
+    }
+}
