@@ -27,8 +27,9 @@ use tokio::sync::{mpsc, Semaphore};
 
 /// Messages fetched at once (the quota, not this, sets the pace).
 pub const DEFAULT_CONCURRENCY: usize = 16;
-/// Messages per store transaction during a full sync.
-const FULL_BATCH: usize = 64;
+/// Messages per store transaction during a full sync: about half a second of fetching at
+/// Gmail's quota, so a stopped sync keeps nearly all it fetched.
+const FULL_BATCH: usize = 25;
 
 /// A message as fetched: ids, labels (Gmail ids mapped to names; `UNREAD` kept) and bytes.
 #[derive(Clone)]
