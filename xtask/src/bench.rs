@@ -6,6 +6,9 @@
 //!   pipeline vs ammonia alone, on a seeded sample Maildir (issue 3).
 //! - `search [--messages N] [--seed S] [--rounds R]`: import throughput, search latency and
 //!   index size vs notmuch and mu (issue 4; [`search`]).
+//! - `sync [--messages N] [--seed S]`: a full Gmail sync against the emulator at Google's
+//!   quota, as a fraction of the quota-bound rate, and new-message-to-searchable latency
+//!   (issue 5). It runs inside a throw-away keychain session (the vault needs one).
 
 mod helpr;
 mod measure;
@@ -42,6 +45,14 @@ pub enum Bench {
     },
     /// Import, search latency and index size: helpr vs notmuch and mu, 30 like-for-like queries.
     Search(search::Args),
+    /// Full Gmail sync at Google's quota (fraction of the quota-bound rate); arrival → searchable.
+    Sync {
+        /// Synthetic messages in the emulator's mailbox.
+        #[arg(long, default_value_t = 5000)]
+        messages: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
 }
 
 fn bench_dir() -> PathBuf {
@@ -56,7 +67,27 @@ pub fn run(args: &Args) -> Result<()> {
             rounds,
         } => pipeline(*messages, *seed, *rounds),
         Bench::Search(search_args) => search::run(search_args),
+        Bench::Sync { messages, seed } => sync(*messages, *seed),
     }
+}
+
+fn sync(messages: usize, seed: u64) -> Result<()> {
+    crate::deps::ensure_packages(&[crate::deps::KEYCHAIN_PACKAGES])?;
+    let bench = workspace::build_bench_release()?;
+    let json = bench_dir().join("sync.json");
+    let task: Vec<std::ffi::OsString> = vec![
+        "run".into(),
+        "--".into(),
+        bench.into(),
+        "sync".into(),
+        "--messages".into(),
+        messages.to_string().into(),
+        "--seed".into(),
+        seed.to_string().into(),
+        "--json".into(),
+        json.into(),
+    ];
+    crate::keychain::run(&task, crate::keychain::Display::Inherit)
 }
 
 /// `cargo run --release -p helpr-bench -- SUBCOMMAND` (arguments follow).

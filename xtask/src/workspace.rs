@@ -80,6 +80,11 @@ pub fn build_cli_release() -> Result<PathBuf> {
     build_bin(CLI_PACKAGE, CLI_BIN, &["--release"])
 }
 
+/// Builds `helpr-bench` in release mode and returns the path of the executable.
+pub fn build_bench_release() -> Result<PathBuf> {
+    build_bin("helpr-bench", "helpr-bench", &["--release"])
+}
+
 /// Builds the desktop app (debug, embedded UI) and returns the path of the executable.
 /// `ui/dist` must exist: the Tauri crate embeds it at compile time.
 pub fn build_desktop() -> Result<PathBuf> {

@@ -5,9 +5,12 @@
 //! - [`pipeline`]: parse, sanitize and the whole mail pipeline vs ammonia alone.
 //! - [`search`]: in-process search latency (helpr-core) and the encrypted directory vs
 //!   tantivy's plain one on the same index.
+//! - [`sync`]: a full Gmail sync against the emulator at Google's quota, as a fraction of the
+//!   quota-bound rate, and new-message-to-searchable latency.
 
 mod pipeline;
 mod search;
+mod sync;
 
 use clap::{Parser, Subcommand};
 
@@ -24,11 +27,14 @@ enum Bench {
     Pipeline(pipeline::Args),
     /// In-process search latency on an imported vault, encrypted vs plain directory.
     Search(search::Args),
+    /// Full Gmail sync against the emulator at Google's quota; arrival-to-searchable latency.
+    Sync(sync::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().bench {
         Bench::Pipeline(args) => pipeline::run(&args),
         Bench::Search(args) => search::run(&args),
+        Bench::Sync(args) => sync::run(&args),
     }
 }
