@@ -1,5 +1,7 @@
-//! `cargo xtask demo`: build helpr, generate a sample mailbox, import it into a fresh vault and
-//! show it — in the desktop app when there is a display, with `helpr list` otherwise.
+//! `cargo xtask demo`: build helpr, generate a sample mailbox, import it into a fresh vault,
+//! connect and sync a Gmail account served by the google-emulator (no Google account; see
+//! `demo_gmail.rs`; `--no-gmail` skips it), and show it all — in the desktop app when there is
+//! a display, with `helpr list` and `helpr status` otherwise.
 //!
 //! The vault needs a keychain. When the caller's session bus offers a Secret Service, the demo
 //! uses it (and keeps the vault, so it can be explored afterwards); otherwise it runs inside a
@@ -32,6 +34,9 @@ pub struct Args {
     /// Show the vault with `helpr list` even when a display is available.
     #[arg(long)]
     pub cli: bool,
+    /// Skip the emulated Gmail account.
+    #[arg(long)]
+    pub no_gmail: bool,
 }
 
 /// What the demo runs once a keychain is available (also the hidden `in-session demo` arguments).
@@ -47,6 +52,9 @@ pub struct SessionArgs {
     pub data_dir: PathBuf,
     #[arg(long)]
     pub maildir: PathBuf,
+    /// A helpr Gmail config (the running emulator's) to connect and sync.
+    #[arg(long)]
+    pub gmail_config: Option<PathBuf>,
 }
 
 impl SessionArgs {
@@ -62,6 +70,9 @@ impl SessionArgs {
             "--maildir".into(),
             self.maildir.clone().into(),
         ]);
+        if let Some(config) = &self.gmail_config {
+            args.extend(["--gmail-config".into(), config.clone().into()]);
+        }
         args
     }
 }
@@ -100,11 +111,22 @@ pub fn run(args: &Args) -> Result<()> {
         .prefix("helpr-demo-")
         .tempdir()
         .context("could not create the demo directory")?;
+    let mut emulator = None;
+    if !args.no_gmail {
+        steps.run(
+            "google-emulator: a Gmail account with generated mail",
+            || {
+                emulator = Some(crate::demo_gmail::start(scratch.path(), 200, args.seed)?);
+                Ok(())
+            },
+        )?;
+    }
     let programs = SessionArgs {
         helpr,
         desktop,
         data_dir: scratch.path().join("data"),
         maildir: scratch.path().join("maildir"),
+        gmail_config: emulator.as_ref().map(|e| e.config.clone()),
     };
     steps.run(
         &format!(
@@ -155,6 +177,11 @@ fn run_programs(args: &SessionArgs) -> Result<()> {
     };
     process::run(helpr().arg("init"))?;
     process::run(helpr().arg("import").arg(&args.maildir))?;
+    if let Some(config) = &args.gmail_config {
+        crate::demo_gmail::connect(&args.helpr, &args.data_dir, config)?;
+        process::run(helpr().arg("sync"))?;
+        process::run(helpr().arg("status"))?;
+    }
     match &args.desktop {
         Some(desktop) => {
             println!("\nOpening the desktop app; close its window to end the demo.");
@@ -236,6 +263,7 @@ mod tests {
             desktop: Some("/t/helpr desktop".into()),
             data_dir: "/tmp/d".into(),
             maildir: "/tmp/m".into(),
+            gmail_config: Some("/tmp/g.toml".into()),
         };
         let mut argv = vec![OsString::from("in-session")];
         argv.extend(original.to_task_args());
@@ -247,5 +275,6 @@ mod tests {
         assert_eq!(parsed.desktop, original.desktop);
         assert_eq!(parsed.data_dir, original.data_dir);
         assert_eq!(parsed.maildir, original.maildir);
+        assert_eq!(parsed.gmail_config, original.gmail_config);
     }
 }

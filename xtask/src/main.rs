@@ -7,6 +7,7 @@
 mod bench;
 mod corpus;
 mod demo;
+mod demo_gmail;
 mod deps;
 mod keychain;
 mod process;

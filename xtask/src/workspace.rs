@@ -80,6 +80,11 @@ pub fn build_cli_release() -> Result<PathBuf> {
     build_bin(CLI_PACKAGE, CLI_BIN, &["--release"])
 }
 
+/// Builds the `google-emulator` binary (debug) and returns the path of the executable.
+pub fn build_emulator() -> Result<PathBuf> {
+    build_bin("google-emulator", "google-emulator", &[])
+}
+
 /// Builds `helpr-bench` in release mode and returns the path of the executable.
 pub fn build_bench_release() -> Result<PathBuf> {
     build_bin("helpr-bench", "helpr-bench", &["--release"])

@@ -399,11 +399,13 @@ impl SyncEngine {
             batch.checkpoint = Some(checkpoint);
             summary.count(self.apply(batch).await?);
             summary.history_id = checkpoint;
-            self.store.progress(Progress {
-                phase: Phase::Incremental,
-                done,
-                total: done,
-            });
+            if done > 0 {
+                self.store.progress(Progress {
+                    phase: Phase::Incremental,
+                    done,
+                    total: done,
+                });
+            }
             match page.next_page_token {
                 Some(t) => token = Some(t),
                 None => return Ok(summary),
