@@ -146,3 +146,36 @@ fn a_server_that_keeps_failing_is_reported_and_nothing_is_lost() {
     assert_eq!(rig.vault(), rig.mailbox(&ids));
     assert_eq!(rig.status()["last_error"], serde_json::Value::Null);
 }
+
+/// Polls `probe` every 100 ms until it holds, for at most 60 s (a bound, not a measurement).
+fn eventually(what: &str, mut probe: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !probe() {
+        assert!(std::time::Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn sync_watch_keeps_following_the_mailbox() {
+    let rig = rig();
+    let ids = rig.seed(20, 17);
+    let mut watch = rig
+        .scratch
+        .command(&["sync", "--watch", "--interval", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually("the first sync", || rig.status()["last_sync_at"].is_i64());
+    rig.emu.add_message(
+        message("<watched@example.com>", "Watched arrival", "wombatcheese", None),
+        &["INBOX", "UNREAD"],
+    );
+    eventually("the new message is searchable", || {
+        rig.scratch.search("wombatcheese", &[])["total"] == 1
+    });
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+    assert_eq!(rig.vault().len(), ids.len() + 1);
+}
