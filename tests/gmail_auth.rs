@@ -119,3 +119,58 @@ fn disconnect_revokes_deletes_the_token_and_stops_sync() {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no Gmail account"));
 }
+
+#[test]
+fn bad_connect_input_is_a_clear_error_and_stores_nothing() {
+    let rig = GmailRig::new(OAuthConfig::default());
+    let fails_with = |args: &[&str], needle: &str| {
+        let out = rig.scratch.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    };
+    let missing = rig.scratch.tmp().join("missing.toml");
+    fails_with(
+        &[
+            "connect",
+            "gmail",
+            "--no-browser",
+            "--config",
+            missing.to_str().unwrap(),
+        ],
+        "cannot read",
+    );
+    let good = std::fs::read_to_string(&rig.config).unwrap();
+    for (name, text, needle) in [
+        (
+            "typo.toml",
+            good.replace("api_url", "apiurl"),
+            "not valid TOML",
+        ),
+        (
+            "plain.toml",
+            good.replace("https://127.0.0.1", "http://example.com"),
+            "must use https",
+        ),
+        (
+            "port.toml",
+            good.replace("security = \"tls\"", "security = \"ssl\""),
+            "not valid TOML",
+        ),
+    ] {
+        let path = rig.scratch.tmp().join(name);
+        std::fs::write(&path, text).unwrap();
+        fails_with(
+            &[
+                "connect",
+                "gmail",
+                "--no-browser",
+                "--config",
+                path.to_str().unwrap(),
+            ],
+            needle,
+        );
+    }
+    fails_with(&["connect", "gmail", "--no-browser"], "--client-id");
+    assert_eq!(rig.scratch.json(&["status"]), serde_json::json!([]));
+}

@@ -103,24 +103,21 @@ impl GmailApi {
 
     /// A message with its RFC 5322 bytes (`format=raw`).
     pub async fn get_raw(&self, id: &str) -> Result<Message, ApiError> {
-        let path = format!("/messages/{}", path_segment(id));
-        self.get(
-            "messages.get",
-            cost::MESSAGES_GET,
-            &path,
-            &[("format", "raw".into())],
-        )
-        .await
+        self.get_message(id, "raw").await
     }
 
     /// A message's ids and labels only (`format=minimal`).
     pub async fn get_minimal(&self, id: &str) -> Result<Message, ApiError> {
+        self.get_message(id, "minimal").await
+    }
+
+    async fn get_message(&self, id: &str, format: &str) -> Result<Message, ApiError> {
         let path = format!("/messages/{}", path_segment(id));
         self.get(
             "messages.get",
             cost::MESSAGES_GET,
             &path,
-            &[("format", "minimal".into())],
+            &[("format", format.into())],
         )
         .await
     }

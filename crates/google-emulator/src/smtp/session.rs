@@ -296,14 +296,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
         Some(self.refuse_password().await)
     }
 
-    async fn mail(&mut self, arg: &str) -> std::io::Result<()> {
+    /// Why a mail transaction cannot start yet: no TLS where it is required, or no AUTH.
+    fn unauthenticated(&self) -> Option<&'static str> {
         if self.needs_starttls() {
-            return self
-                .reply("530 5.7.0 Must issue a STARTTLS command first")
-                .await;
+            Some("530 5.7.0 Must issue a STARTTLS command first")
+        } else if !self.authed {
+            Some("530 5.7.0 Authentication Required")
+        } else {
+            None
         }
-        if !self.authed {
-            return self.reply("530 5.7.0 Authentication Required").await;
+    }
+
+    async fn mail(&mut self, arg: &str) -> std::io::Result<()> {
+        if let Some(refusal) = self.unauthenticated() {
+            return self.reply(refusal).await;
         }
         if self.mail_from.is_some() {
             return self.reply("503 5.5.1 Nested MAIL command.").await;
@@ -328,13 +334,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<'_, S> {
     }
 
     async fn rcpt(&mut self, arg: &str) -> std::io::Result<()> {
-        if self.needs_starttls() {
-            return self
-                .reply("530 5.7.0 Must issue a STARTTLS command first")
-                .await;
-        }
-        if !self.authed {
-            return self.reply("530 5.7.0 Authentication Required").await;
+        if let Some(refusal) = self.unauthenticated() {
+            return self.reply(refusal).await;
         }
         if self.mail_from.is_none() {
             return self.reply("503 5.5.1 need MAIL before RCPT").await;
