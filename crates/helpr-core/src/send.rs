@@ -21,8 +21,8 @@ use helpr_gmail::send::reply::{Parent, ReplyHeaders};
 use helpr_gmail::{SendError, Sender};
 use helpr_mail::{parse, KeptHeaders, RawMessage};
 use helpr_vault::{AccountState, GmailAccount, InsertOutcome};
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use serde::Serialize;
 
@@ -215,7 +215,11 @@ fn build(
     } else {
         let mut parts = MultiPart::mixed().singlepart(text);
         for (name, ct, data) in attachments {
-            parts = parts.singlepart(Attachment::new(name).body(data, ct));
+            // Base64 keeps the bytes exact: 7bit would send a text file's bare LFs, which
+            // servers turn into CRLFs.
+            let body = Body::new_with_encoding(data, ContentTransferEncoding::Base64)
+                .map_err(|_| CoreError::Internal("attachment encoding".into()))?;
+            parts = parts.singlepart(Attachment::new(name).body(body, ct));
         }
         b.multipart(parts)
     }
@@ -340,10 +344,15 @@ impl Helpr {
         outgoing: Outgoing,
         gmail_thread_id: Option<String>,
     ) -> Result<SentView, CoreError> {
+        // What the server stores: the bytes, then the CRLF of the `\r\n.\r\n` that ends
+        // DATA (lettre always writes it; RFC 5321 counts it as the last line's end). Parsing
+        // exactly that makes the local copy's body equal to Gmail's.
+        let mut bytes = outgoing.raw;
+        bytes.extend_from_slice(b"\r\n");
         let raw = RawMessage {
             origin: "sent".into(),
-            source_bytes: outgoing.raw.len() as u64,
-            bytes: outgoing.raw,
+            source_bytes: bytes.len() as u64,
+            bytes,
             seen: Some(true),
             internal_date: None,
         };
