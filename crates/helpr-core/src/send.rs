@@ -298,21 +298,20 @@ impl Helpr {
             })
     }
 
-    /// The account named by `from`, or the first one not disconnected.
+    /// The account named by `from`; else the first connected one, else the first needing a
+    /// reconnect (so the error says so).
     async fn sending_account(&self, from: Option<&str>) -> Result<GmailAccount, CoreError> {
-        match from {
-            Some(address) => self.account(address.trim()).await,
-            None => self
-                .accounts()
-                .await?
-                .into_iter()
-                .find(|a| a.state != AccountState::Disconnected)
-                .ok_or_else(|| {
-                    CoreError::InvalidInput(
-                        "no Gmail account is connected; run `helpr connect gmail` first".into(),
-                    )
-                }),
+        if let Some(address) = from {
+            return self.account(address.trim()).await;
         }
+        let mut accounts = self.accounts().await?;
+        accounts.retain(|a| a.state != AccountState::Disconnected);
+        accounts.sort_by_key(|a| a.state != AccountState::Connected);
+        accounts.into_iter().next().ok_or_else(|| {
+            CoreError::InvalidInput(
+                "no Gmail account is connected; run `helpr connect gmail` first".into(),
+            )
+        })
     }
 
     /// The parent's threading headers and Gmail thread id.
