@@ -48,7 +48,11 @@ fn check_partial(rig: &GmailRig, ids: &[String]) -> usize {
     let vault = rig.vault();
     let mailbox = rig.mailbox(ids);
     for (id, content) in &vault {
-        assert_eq!(mailbox.get(id), Some(content), "message {id} differs after a kill");
+        assert_eq!(
+            mailbox.get(id),
+            Some(content),
+            "message {id} differs after a kill"
+        );
     }
     vault.len()
 }
@@ -72,9 +76,16 @@ fn kill_9_during_sync_loses_and_duplicates_nothing() {
         }
         stored = now;
     }
-    assert!(midway >= 3, "only {midway} kills landed mid-way ({stored} stored)");
+    assert!(
+        midway >= 3,
+        "only {midway} kills landed mid-way ({stored} stored)"
+    );
     let status = rig.status();
-    assert_eq!(status["history_id"], serde_json::Value::Null, "full sync not done yet");
+    assert_eq!(
+        status["history_id"],
+        serde_json::Value::Null,
+        "full sync not done yet"
+    );
     rig.sync_ok();
     assert_eq!(rig.vault(), rig.mailbox(&ids));
 

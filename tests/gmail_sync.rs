@@ -151,7 +151,10 @@ fn a_server_that_keeps_failing_is_reported_and_nothing_is_lost() {
 fn eventually(what: &str, mut probe: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !probe() {
-        assert!(std::time::Instant::now() < deadline, "never happened: {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -169,7 +172,12 @@ fn sync_watch_keeps_following_the_mailbox() {
         .unwrap();
     eventually("the first sync", || rig.status()["last_sync_at"].is_i64());
     rig.emu.add_message(
-        message("<watched@example.com>", "Watched arrival", "wombatcheese", None),
+        message(
+            "<watched@example.com>",
+            "Watched arrival",
+            "wombatcheese",
+            None,
+        ),
         &["INBOX", "UNREAD"],
     );
     eventually("the new message is searchable", || {

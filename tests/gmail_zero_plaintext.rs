@@ -27,7 +27,9 @@ fn gmail_tokens_addresses_and_synced_mail_never_reach_the_disk_in_the_clear() {
          Message-ID: <c{tag}@example.org>\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\n{body}\r\n"
     );
     let label_id = rig.create_label(&label);
-    let id = rig.emu.add_message(raw.into_bytes(), &["INBOX", "UNREAD", &label_id]);
+    let id = rig
+        .emu
+        .add_message(raw.into_bytes(), &["INBOX", "UNREAD", &label_id]);
     let doomed = rig.emu.add_message(
         helpr_tests::message("<doomed@x>", &format!("Doomed{tag}"), "gone soon", None),
         &["INBOX"],
@@ -37,14 +39,19 @@ fn gmail_tokens_addresses_and_synced_mail_never_reach_the_disk_in_the_clear() {
         let hits = rig.scratch.search(word, &[]);
         assert_eq!(hits["total"], 1, "{word} is not searchable: {hits}");
     }
-    assert_eq!(rig.scratch.search(&format!("label:{label}"), &[])["total"], 1);
+    assert_eq!(
+        rig.scratch.search(&format!("label:{label}"), &[])["total"],
+        1
+    );
     // A label change and a deletion go through the vault and the index as well.
     assert!(rig.emu.modify_message(&id, &["STARRED"], &["UNREAD"]));
     assert!(rig.emu.delete_message(&doomed));
     rig.sync_ok();
     assert_eq!(rig.scratch.search(&format!("Doomed{tag}"), &[])["total"], 0);
 
-    let token = rig.stored_refresh_token().expect("the refresh token is stored");
+    let token = rig
+        .stored_refresh_token()
+        .expect("the refresh token is stored");
     assert!(token.len() >= 16);
     let secrets = [
         ("subject", subject),

@@ -26,6 +26,15 @@ pub struct Content {
     pub unread: bool,
 }
 
+/// Which of the emulator's SMTP listeners a configuration names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Smtp {
+    /// Implicit TLS (465-style): `helpr_config_toml()` as the emulator writes it.
+    ImplicitTls,
+    /// Plain text then STARTTLS (587-style).
+    StartTls,
+}
+
 pub struct GmailRig {
     /// User labels created through [`GmailRig::create_label`]: id → name.
     labels: std::sync::Mutex<BTreeMap<String, String>>,
@@ -239,6 +248,62 @@ impl GmailRig {
                 )
             })
             .collect()
+    }
+
+    /// Rewrites the configuration file (before [`GmailRig::connect`]) as the emulator's own
+    /// `helpr_config_toml()`: HTTPS endpoints, its CA as `tls.extra_ca_pem`, and its SMTP
+    /// listener — the implicit-TLS one, or the STARTTLS one with `security = "starttls"`.
+    pub fn use_emulator_config(&self, smtp: Smtp) {
+        let text = self.emu.helpr_config_toml();
+        let text = match smtp {
+            Smtp::ImplicitTls => text,
+            Smtp::StartTls => {
+                let tls = format!("port = {}\n", self.emu.smtp_tls_addr().port());
+                let starttls = format!("port = {}\n", self.emu.smtp_starttls_addr().port());
+                assert!(text.contains(&tls), "{text}");
+                text.replace(&tls, &starttls)
+                    .replace("security = \"tls\"", "security = \"starttls\"")
+            }
+        };
+        std::fs::write(&self.config, text).unwrap();
+    }
+
+    /// `helpr send ARGS… --json`.
+    pub fn send(&self, args: &[&str]) -> Output {
+        let mut all = vec!["send"];
+        all.extend_from_slice(args);
+        all.push("--json");
+        self.scratch.run(&all)
+    }
+
+    /// `helpr send ARGS… --json`, asserted successful; the sent view `{id, thread_id,
+    /// message_id}`.
+    pub fn send_ok(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.send(args);
+        assert!(
+            out.status.success(),
+            "send failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// How many live messages the Gmail inbox holds, and the local id of `gmail_id`, read
+    /// from the vault in this process.
+    pub fn vault_lookup(&self, gmail_id: &str) -> (u64, Option<i64>) {
+        let vault = helpr_vault::Vault::open(&self.scratch.data()).expect("vault opens");
+        let tenant = vault.default_tenant().unwrap().id;
+        let inbox = vault.gmail_accounts(tenant).unwrap()[0].inbox_id;
+        let scope = helpr_vault::Scope {
+            tenant,
+            inboxes: vec![inbox],
+        };
+        (
+            vault.count_messages(&scope).unwrap(),
+            vault.message_by_gmail_id(inbox, gmail_id).unwrap(),
+        )
     }
 }
 

@@ -121,6 +121,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send mail from a connected Gmail account; the body from --body, --body-file or stdin.
+    Send(commands::send::Args),
     /// Health of every Gmail inbox: state, last sync, progress, last error.
     Status {
         #[arg(long)]
@@ -153,6 +155,7 @@ impl Command {
             | Command::Sync { json, .. }
             | Command::Status { json }
             | Command::Disconnect { json, .. } => *json,
+            Command::Send(args) => args.json,
             Command::Connect { command } => command.json(),
             Command::Keys { command } => command.json(),
             Command::Index { command } => command.json(),
@@ -226,6 +229,7 @@ async fn dispatch(dir: &std::path::Path, command: Command) -> Result<(), CoreErr
         Command::Sanitize { file } => commands::sanitize::run(file.as_deref()).await,
         Command::Keys { command } => commands::keys::run(&dir, command).await,
         Command::Connect { command } => commands::connect::run(&dir, command).await,
+        Command::Send(args) => commands::send::run(&dir, args).await,
         Command::Status { json } => commands::status::run(&dir, json).await,
         Command::Disconnect { address, json } => {
             commands::disconnect::run(&dir, &address, json).await

@@ -141,12 +141,12 @@ impl Helpr {
         Ok(address)
     }
 
-    async fn accounts(&self) -> Result<Vec<GmailAccount>, CoreError> {
+    pub(crate) async fn accounts(&self) -> Result<Vec<GmailAccount>, CoreError> {
         self.with_vault(|h| Ok(h.vault.gmail_accounts(h.tenant)?))
             .await
     }
 
-    async fn account(&self, address: &str) -> Result<GmailAccount, CoreError> {
+    pub(crate) async fn account(&self, address: &str) -> Result<GmailAccount, CoreError> {
         self.accounts()
             .await?
             .into_iter()
@@ -185,12 +185,11 @@ impl Helpr {
         .await
     }
 
-    /// The token source and API of a connected account.
-    async fn gmail_api(
+    /// The configuration and token source of a connected account (sync and send).
+    pub(crate) async fn token_source(
         &self,
         account: &GmailAccount,
-        options: &SyncOptions,
-    ) -> Result<GmailApi, CoreError> {
+    ) -> Result<(GmailConfig, Arc<TokenSource>), CoreError> {
         match account.state {
             AccountState::Connected => {}
             AccountState::ReconnectNeeded => {
@@ -200,7 +199,7 @@ impl Helpr {
             }
             AccountState::Disconnected => {
                 return Err(CoreError::InvalidInput(
-                    "the account is disconnected; run `helpr connect gmail` to sync it".into(),
+                    "the account is disconnected; run `helpr connect gmail` to use it".into(),
                 ))
             }
         }
@@ -220,6 +219,16 @@ impl Helpr {
             refresh,
             Arc::new(store::VaultTokens::new(self.clone(), inbox)),
         ));
+        Ok((config, tokens))
+    }
+
+    /// The token source and API of a connected account.
+    async fn gmail_api(
+        &self,
+        account: &GmailAccount,
+        options: &SyncOptions,
+    ) -> Result<GmailApi, CoreError> {
+        let (config, tokens) = self.token_source(account).await?;
         GmailApi::new(
             &config.gmail.api_url,
             config.tls.extra_ca_pem.as_deref(),

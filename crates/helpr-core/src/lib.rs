@@ -13,6 +13,8 @@
 //! - [`rebuild`]: recreating the index from the vault, resumable.
 //! - [`indexing`]: keeping the index in step with the vault (queue replay at start, reconcile).
 //! - [`gmail`]: Gmail accounts: connect, sync into the vault and index, health, disconnect.
+//! - [`send`]: sending from a Gmail account (SMTP XOAUTH2), replies threaded, the sent copy
+//!   stored and searchable at once.
 //! - [`index_stats`]: index statistics and the index half of `doctor`.
 
 mod delete;
@@ -24,6 +26,7 @@ pub mod indexing;
 pub mod keys;
 pub mod rebuild;
 pub mod search;
+pub mod send;
 mod views;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +42,7 @@ pub use indexing::IndexRepair;
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
 pub use rebuild::{RebuildControl, RebuildProgress, RebuildReport};
 pub use search::{SearchOptions, SearchPage, SearchSort, MAX_SEARCH_LIMIT};
+pub use send::{OutgoingAttachment, SendRequest, SentView};
 pub use views::{AttachmentInfo, MessageSummary, MessageView};
 
 /// Sanitizes HTML exactly as the import/sync pipeline does (no vault needed).

@@ -8,6 +8,8 @@
 //! - [`limiter`]: the per-user quota window and backoff with jitter.
 //! - [`api`]: the Gmail REST calls sync makes, with 401/429/403/5xx handling.
 //! - [`sync`]: full and incremental sync into a [`sync::SyncStore`].
+//! - [`send`]: mail submission over SMTP with XOAUTH2 (refresh and retry once), and the
+//!   reply threading headers.
 //! - [`push`]: Pub/Sub push verification, for the team server.
 
 pub mod api;
@@ -16,6 +18,7 @@ mod http;
 pub mod limiter;
 pub mod oauth;
 pub mod push;
+pub mod send;
 pub mod sync;
 pub mod token;
 
@@ -26,5 +29,6 @@ pub use push::{
     BodyError, Clock, JwksError, Notification, Outcome, PushConfig, PushError, PushVerifier,
     SystemClock,
 };
+pub use send::{SendError, Sender, Submitted};
 pub use sync::{SyncEngine, SyncError, SyncStore};
 pub use token::{TokenSource, TokenStore};

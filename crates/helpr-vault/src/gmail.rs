@@ -367,6 +367,25 @@ impl Vault {
         })
     }
 
+    /// The Gmail thread id of message `id`'s thread (within `scope`), if it has one: what a
+    /// reply sent from helpr names so the local copy joins the same thread.
+    pub fn gmail_thread_of(&self, scope: &crate::Scope, id: i64) -> Result<Option<String>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                &format!(
+                    "SELECT t.gmail_thread_id FROM messages m JOIN threads t ON t.id = m.thread_id
+                     WHERE m.id = ?1 AND m.tenant_id = ?2 AND m.inbox_id IN {}
+                     AND m.deleted_at IS NULL",
+                    scope.inbox_sql()
+                ),
+                params![id, scope.tenant],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+        })
+    }
+
     /// The local id of the message with Gmail id `gmail_id`, and its Gmail thread id.
     pub fn message_by_gmail_id(&self, inbox: i64, gmail_id: &str) -> Result<Option<i64>> {
         self.read(|c| {

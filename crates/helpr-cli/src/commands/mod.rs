@@ -11,6 +11,7 @@ pub mod keys;
 pub mod list;
 pub mod sanitize;
 pub mod search;
+pub mod send;
 pub mod show;
 pub mod status;
 pub mod sync;
