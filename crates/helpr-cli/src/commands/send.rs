@@ -58,6 +58,12 @@ fn body(args: &Args) -> Result<String, CoreError> {
 }
 
 pub async fn run(dir: &Path, args: Args) -> Result<(), CoreError> {
+    // Before waiting for a body on stdin: a send without a recipient can only fail.
+    if args.to.is_empty() {
+        return Err(CoreError::InvalidInput(
+            "give at least one recipient (--to)".into(),
+        ));
+    }
     let request = SendRequest {
         body: body(&args)?,
         from: args.from,
