@@ -36,6 +36,7 @@ use helpr_vault::{Scope, Vault};
 
 pub use error::{CoreError, ErrorPayload};
 pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats};
+pub use helpr_vault::AccountState;
 pub use import::{ImportProgress, ImportReport, RejectedItem};
 pub use index_stats::{DoctorView, IndexHealth, IndexStatsView};
 pub use indexing::IndexRepair;

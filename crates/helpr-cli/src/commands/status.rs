@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use helpr_core::{CoreError, Helpr};
+use helpr_core::{AccountState, CoreError, Helpr};
 
 use crate::output;
 
@@ -22,9 +22,14 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), CoreError> {
             .last_sync_at
             .map(output::date)
             .unwrap_or_else(|| "never".into());
+        let account = match h.account {
+            AccountState::Connected => "connected",
+            AccountState::ReconnectNeeded => "RECONNECT NEEDED (run `helpr connect gmail`)",
+            AccountState::Disconnected => "disconnected",
+        };
         println!(
-            "{}: {:?}, {}; {} messages; last sync {last}; progress {}/{}; {} rejected",
-            h.address, h.account, h.state, h.messages, h.done, h.total, h.rejected
+            "{}: {account}, {}; {} messages; last sync {last}; progress {}/{}; {} rejected",
+            h.address, h.state, h.messages, h.done, h.total, h.rejected
         );
         if let Some(e) = h.last_error {
             println!("  last error: {e}");
