@@ -106,6 +106,7 @@ fn session_env(scratch: &Path, display: Display<'_>) -> Result<Vec<(String, Opti
         fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
     }
     create_private_dir(&runtime)?;
+    write_keyring_service(&home.join(".local/share"))?;
 
     let mut vars: Vec<(String, Option<OsString>)> = vec![
         ("CARGO_HOME".into(), Some(cargo_home.clone().into())),
@@ -155,6 +156,23 @@ fn session_env(scratch: &Path, display: Display<'_>) -> Result<Vec<(String, Opti
         }
     }
     Ok(vars)
+}
+
+/// The bus activates `org.freedesktop.secrets` from `$XDG_DATA_HOME/dbus-1/services` before the
+/// system's file. Debian's starts gnome-keyring *locked*, so a daemon restarted by the bus (after
+/// gnome-keyring crashed: it does, rarely, on a glib assertion under many short-lived clients)
+/// would wait forever on an unlock prompt no one can answer, and hang the suite. This one starts
+/// it unlocked with the session's password, so it reopens the same keyring file, items and all.
+fn write_keyring_service(data_home: &Path) -> Result<()> {
+    let dir = data_home.join("dbus-1").join("services");
+    fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let service = format!(
+        "[D-BUS Service]\nName=org.freedesktop.secrets\n\
+         Exec=/bin/sh -c \"printf %s {KEYRING_PASSWORD} | exec gnome-keyring-daemon --unlock \
+         --foreground --components=secrets\"\n"
+    );
+    fs::write(dir.join("org.freedesktop.secrets.service"), service)
+        .context("could not write the session's Secret Service activation file")
 }
 
 /// `PATH` with `dir` in front unless it is already on it.
@@ -287,6 +305,22 @@ fn probe_secret_service() -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bus_restarts_gnome_keyring_unlocked() {
+        let dir = tempfile::tempdir().unwrap();
+        write_keyring_service(dir.path()).unwrap();
+        let file = fs::read_to_string(
+            dir.path()
+                .join("dbus-1/services/org.freedesktop.secrets.service"),
+        )
+        .unwrap();
+        assert!(file.starts_with("[D-BUS Service]\nName=org.freedesktop.secrets\n"));
+        assert!(file.contains(&format!(
+            "printf %s {KEYRING_PASSWORD} | exec gnome-keyring-daemon --unlock"
+        )));
+        assert!(file.contains("--foreground --components=secrets"));
+    }
 
     #[test]
     fn reads_the_daemon_environment() {
