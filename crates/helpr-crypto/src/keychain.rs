@@ -53,9 +53,32 @@ pub fn make_and_store_kek(vault_id: &Uuid) -> Result<Kek, KeychainError> {
     Ok(kek)
 }
 
-/// Loads the vault's KEK; any failure is a reason to stay locked.
+/// True for a Secret Service that went away in the middle of answering (the bus's `NoReply`:
+/// the daemon exited or crashed). The bus starts it again on the next call, so one retry of a
+/// read is worth it; anything else is final.
+fn vanished_mid_call(e: &keyring::Error) -> bool {
+    match e {
+        keyring::Error::PlatformFailure(inner) => {
+            let text = inner.to_string();
+            text.contains("disconnected from message bus without replying")
+                || text.contains("org.freedesktop.DBus.Error.NoReply")
+        }
+        _ => false,
+    }
+}
+
+/// Loads the vault's KEK; any failure is a reason to stay locked. A keychain service that
+/// vanished mid-call is asked once more (a read, so retrying changes nothing).
 pub fn load_kek(vault_id: &Uuid) -> Result<Kek, KeychainError> {
-    let secret = zeroize::Zeroizing::new(entry(vault_id)?.get_secret().map_err(map_err)?);
+    let entry = entry(vault_id)?;
+    let secret = match entry.get_secret() {
+        Err(e) if vanished_mid_call(&e) => {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            entry.get_secret()
+        }
+        other => other,
+    };
+    let secret = zeroize::Zeroizing::new(secret.map_err(map_err)?);
     if secret.len() != KEY_LEN {
         return Err(KeychainError::Malformed);
     }
@@ -67,5 +90,31 @@ pub fn delete_kek(vault_id: &Uuid) -> Result<(), KeychainError> {
     match entry(vault_id)?.delete_credential() {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(e) => Err(map_err(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform(text: &str) -> keyring::Error {
+        keyring::Error::PlatformFailure(text.to_owned().into())
+    }
+
+    #[test]
+    fn only_a_service_that_vanished_mid_call_is_retried() {
+        assert!(vanished_mid_call(&platform(
+            "DBus error: Message recipient disconnected from message bus without replying"
+        )));
+        assert!(vanished_mid_call(&platform(
+            "org.freedesktop.DBus.Error.NoReply"
+        )));
+        assert!(!vanished_mid_call(&platform(
+            "DBus error: The name org.freedesktop.secrets was not provided by any .service files"
+        )));
+        assert!(!vanished_mid_call(&keyring::Error::NoEntry));
+        assert!(!vanished_mid_call(&keyring::Error::NoStorageAccess(
+            "locked".to_owned().into()
+        )));
     }
 }
