@@ -369,22 +369,11 @@ fn bad_input_is_refused_before_anything_is_sent() {
 
 #[test]
 fn the_body_can_come_from_stdin_or_a_file() {
-    use std::io::Write as _;
     let rig = rig(Smtp::ImplicitTls);
-    let mut child = rig
-        .scratch
-        .command(&["send", "--to", "bob@example.org", "--subject", "Piped"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"numbat from stdin\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = rig.scratch.run_with_stdin(
+        &["send", "--to", "bob@example.org", "--subject", "Piped"],
+        b"numbat from stdin\n",
+    );
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("sent: message "), "{text}");

@@ -230,20 +230,7 @@ fn sanitize_command_uses_the_pipeline_sanitizer_without_a_vault() {
     );
     let out = s.ok(&["sanitize", dirty.to_str().unwrap()]);
     assert_eq!(out.trim(), r#"<div style="color: red">ok</div>"#);
-    let mut child = s
-        .command(&["sanitize", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"<b>bold</b><script>x</script>")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = s.run_with_stdin(&["sanitize", "-"], b"<b>bold</b><script>x</script>");
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "<b>bold</b>");
     let bad = s.write_mail("bad.html", b"\xff\xfe<b>");
     let out = s.run(&["sanitize", bad.to_str().unwrap()]);
