@@ -13,10 +13,11 @@
 //!   `npm --prefix ui run dev` and `cargo run -p helpr-desktop`
 //! - production-mode (UI embedded from `ui/dist`, as the E2E test needs):
 //!   `npm --prefix ui ci && npm --prefix ui run build &&
-//!    cargo build -p helpr-desktop --features tauri/custom-protocol`
+//!    cargo build -p helpr-desktop --features custom-protocol`
 //!   Tauri 2 switches from `devUrl` to the embedded `frontendDist` exactly when the `tauri` crate's
-//!   `custom-protocol` feature is on (its build script then turns `cfg(dev)` off); an app-level
-//!   `custom-protocol` feature is not needed.
+//!   `custom-protocol` feature is on (its build script then turns `cfg(dev)` off). This package's
+//!   own `custom-protocol` feature turns it on, so that `cargo xtask test` can select it in one
+//!   `--workspace` build (`--features helpr-desktop/custom-protocol`).
 
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
