@@ -5,27 +5,22 @@
 //! malformed query shows the `invalid_input` banner with its column and keeps the list; and a
 //! vault whose keychain entry is gone opens the window anyway with a `vault_locked` error banner.
 //!
-//! These tests build nothing. Build the app first, with the UI embedded (production mode; a plain
-//! `cargo build` makes the app load the Vite dev server at `devUrl` instead):
+//! These tests build nothing. `cargo xtask test` builds the app from this checkout (UI embedded,
+//! feature `custom-protocol`), hands its path over in `HELPR_DESKTOP_BIN` and runs them on a
+//! virtual display inside a throw-away keychain session. By hand:
 //!
 //! ```sh
-//! export CARGO_TARGET_DIR=/root/.cache/helpr/target   # optional; any target dir works
 //! npm --prefix ui ci && npm --prefix ui run build
-//! cargo build -p helpr-desktop --features tauri/custom-protocol
-//! ```
-//!
-//! Then run them under a display and a D-Bus session with an unlocked keyring (a throwaway HOME
-//! keeps the keyring empty; keep CARGO_HOME/RUSTUP_HOME pointing at the real toolchain):
-//!
-//! ```sh
+//! cargo build -p helpr-desktop --features custom-protocol
 //! Xvfb :99 &
 //! dbus-run-session -- bash -c 'export CARGO_HOME=$HOME/.cargo RUSTUP_HOME=$HOME/.rustup HOME=$(mktemp -d);
 //!   echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null;
-//!   DISPLAY=:99 cargo test -p helpr-tests --features desktop-e2e --test desktop_e2e'
+//!   DISPLAY=:99 HELPR_DESKTOP_BIN=$PWD/target/debug/helpr-desktop \
+//!   cargo test -p helpr-tests --features desktop-e2e --test desktop_e2e'
 //! ```
 //!
-//! Needs: the app at `$HELPR_DESKTOP_BIN`, else `<target>/debug/helpr-desktop` (`<target>` is
-//! `$CARGO_TARGET_DIR`, else the target dir these tests were built in); `tauri-driver` on `PATH`
+//! Needs: the app at `$HELPR_DESKTOP_BIN` (unset or missing fails every test, saying how to run
+//! them; nothing else is looked for); `tauri-driver` on `PATH`
 //! or in `~/.cargo/bin` (`cargo install tauri-driver --locked`) with WebKitWebDriver on `PATH`
 //! (Debian package `webkit2gtk-driver`); `DISPLAY` set. Anything missing fails the tests with a
 //! message saying what to do; nothing is skipped. Screenshots go to `<target>/e2e/`
@@ -371,7 +366,7 @@ async fn read_canary(client: &Client, canary: &Canary, screenshot: &Path) -> Res
             return Err(error).context(format!(
                 "no message-row with subject {:?} within {LIST_DEADLINE:?}. If the page is \
                  blank, the app may be a dev build (rebuild with --features \
-                 tauri/custom-protocol). Page: {page}",
+                 custom-protocol). Page: {page}",
                 canary.subject
             ));
         }

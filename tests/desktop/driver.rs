@@ -37,22 +37,17 @@ pub fn target_dir() -> Result<PathBuf> {
         .context("profile directory has no parent")
 }
 
-/// The built desktop app: `$HELPR_DESKTOP_BIN`, else `<target>/debug/helpr-desktop`.
+/// The desktop app under test: `$HELPR_DESKTOP_BIN`, which `cargo xtask test` sets to the app it
+/// has just built from this checkout (with the UI embedded). No fallback: a stale app an earlier
+/// build left in the target dir must never stand in for it.
 pub fn desktop_binary() -> Result<PathBuf> {
-    let path = match std::env::var_os("HELPR_DESKTOP_BIN").filter(|p| !p.is_empty()) {
-        Some(path) => PathBuf::from(path),
-        None => target_dir()?.join("debug").join("helpr-desktop"),
-    };
-    if !path.is_file() {
-        bail!(
-            "desktop app not found at {}. Build it first (UI embedded):\n  \
-             npm --prefix ui ci && npm --prefix ui run build && \
-             cargo build -p helpr-desktop --features tauri/custom-protocol\n\
-             or point HELPR_DESKTOP_BIN at a built app",
-            path.display()
-        );
-    }
-    Ok(path)
+    helpr_tests::handed_over_binary(
+        "HELPR_DESKTOP_BIN",
+        "helpr-desktop",
+        "npm --prefix ui ci && npm --prefix ui run build && \
+         cargo build -p helpr-desktop --features custom-protocol",
+    )
+    .map_err(anyhow::Error::msg)
 }
 
 /// `tauri-driver` from `$PATH`, else `~/.cargo/bin/tauri-driver`.

@@ -15,20 +15,37 @@ pub mod sample_mail;
 
 pub use sample_mail::{rfc2822, utc, write_sample_maildir, SAMPLE_QUERIES};
 
-/// The `helpr` binary built beside this test executable (`target/<profile>/helpr`).
+/// The variable through which the gate hands over the `helpr` under test.
+pub const HELPR_BIN: &str = "HELPR_BIN";
+
+/// The `helpr` binary under test: the path in `$HELPR_BIN`, which `cargo xtask test` sets to the
+/// binary it has just built from this checkout. There is no fallback: a binary found anywhere
+/// else could be a stale one an earlier build left behind. Panics, saying how to run the tests,
+/// when the variable is unset or names no executable.
 pub fn helpr_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let bin = profile_dir.join(format!("helpr{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build -p helpr-cli` (cargo test --workspace does)",
-        bin.display()
+    handed_over_binary(HELPR_BIN, "helpr", "cargo build -p helpr-cli")
+        .unwrap_or_else(|message| panic!("{message}"))
+}
+
+/// Resolves a binary the gate hands over in `$var`: it must be set and name an existing file.
+/// The error says how to run the tests so that it is (`cargo xtask test`), or how to `build`
+/// the binary by hand and set the variable.
+pub fn handed_over_binary(var: &str, bin: &str, build: &str) -> Result<PathBuf, String> {
+    let how = format!(
+        "run the tests with `cargo xtask test` (it builds `{bin}` from this checkout and sets \
+         {var}), or build it yourself (`{build}`) and set {var}=<target dir>/debug/{bin}"
     );
-    bin
+    let Some(path) = std::env::var_os(var).filter(|value| !value.is_empty()) else {
+        return Err(format!("{var} is not set: {how}"));
+    };
+    let path = PathBuf::from(path);
+    if !path.is_file() {
+        return Err(format!(
+            "{var} is {}, which is not a file: {how}",
+            path.display()
+        ));
+    }
+    Ok(path)
 }
 
 /// A scratch vault location: a data dir and a private temp dir for the process.
