@@ -1,4 +1,5 @@
-//! `cargo xtask demo`: build helpr, generate a sample mailbox, import it into a fresh vault,
+//! `cargo xtask demo`: build helpr, the desktop app and the emulator (one workspace build, the
+//! same the gate makes), generate a sample mailbox, import it into a fresh vault,
 //! connect and sync a Gmail account served by the google-emulator (no Google account; see
 //! `demo_gmail.rs`; `--no-gmail` skips it), and show it all — in the desktop app when there is
 //! a display, with `helpr list` and `helpr status` otherwise.
@@ -18,7 +19,8 @@ use anyhow::{Context, Result};
 use crate::keychain::{self, Display};
 use crate::sample_mail::{self, Options};
 use crate::steps::Steps;
-use crate::{deps, process, workspace};
+use crate::workspace::{self, Targets};
+use crate::{deps, process};
 
 /// The Secret Service's well-known D-Bus name.
 const SECRET_SERVICE: &str = "org.freedesktop.secrets";
@@ -80,32 +82,35 @@ impl SessionArgs {
 pub fn run(args: &Args) -> Result<()> {
     let with_desktop = !args.cli && has_display();
     let mut steps = Steps::new("demo", false);
-    steps.run("prerequisites: system packages, node", || {
+    steps.run("prerequisites: system packages, node, npm ci", || {
         deps::ensure_packages(&[deps::DESKTOP_PACKAGES, deps::KEYCHAIN_PACKAGES])?;
-        if with_desktop {
-            deps::ensure_node()?;
-            deps::npm_install()?;
-        }
-        Ok(())
+        deps::ensure_node()?;
+        deps::npm_install()
     })?;
-
-    let mut helpr = PathBuf::new();
-    steps.run("build helpr", || {
-        helpr = workspace::build_cli()?;
-        Ok(())
+    // The desktop crate embeds `ui/dist`, and the one workspace build below compiles it even
+    // when there is no display to open it on: that build is the very one `cargo xtask test`
+    // makes of the binaries, so running the demo first leaves nothing for the gate to rebuild.
+    steps.run("ui: npm run build", || {
+        process::run(deps::npm().args(["run", "build"]))
     })?;
-    let mut desktop = None;
-    if with_desktop {
-        steps.run("ui: npm run build", || {
-            process::run(deps::npm().args(["run", "build"]))
-        })?;
-        steps.run("build the desktop app", || {
-            desktop = Some(workspace::build_desktop()?);
+    let mut built = None;
+    steps.run(
+        "build helpr, the desktop app and google-emulator (cargo build --workspace --bins)",
+        || {
+            built = Some(workspace::build_workspace(Targets::Bins)?);
             Ok(())
-        })?;
-    } else if !args.cli {
-        println!("note: no DISPLAY or WAYLAND_DISPLAY, so no desktop app; the demo ends with `helpr list`");
-    }
+        },
+    )?;
+    let built = built.context("the build step made no binaries")?;
+    let helpr = built.get(workspace::CLI_BIN)?;
+    let desktop = if with_desktop {
+        Some(built.get(workspace::DESKTOP_BIN)?)
+    } else {
+        if !args.cli {
+            println!("note: no DISPLAY or WAYLAND_DISPLAY, so no desktop app; the demo ends with `helpr list`");
+        }
+        None
+    };
 
     let scratch = tempfile::Builder::new()
         .prefix("helpr-demo-")
@@ -116,7 +121,13 @@ pub fn run(args: &Args) -> Result<()> {
         steps.run(
             "google-emulator: a Gmail account with generated mail",
             || {
-                emulator = Some(crate::demo_gmail::start(scratch.path(), 200, args.seed)?);
+                let exe = built.get(workspace::EMULATOR_BIN)?;
+                emulator = Some(crate::demo_gmail::start(
+                    &exe,
+                    scratch.path(),
+                    200,
+                    args.seed,
+                )?);
                 Ok(())
             },
         )?;

@@ -11,8 +11,6 @@ use std::process::{Child, Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
-use crate::workspace;
-
 /// A running emulator; killed on drop.
 pub struct RunningEmulator {
     child: Child,
@@ -26,10 +24,9 @@ impl Drop for RunningEmulator {
     }
 }
 
-/// Builds and starts the emulator with `messages` generated messages; writes its helpr
+/// Starts the emulator binary `exe` with `messages` generated messages; writes its helpr
 /// config to `dir/gmail.toml`.
-pub fn start(dir: &Path, messages: usize, seed: u64) -> Result<RunningEmulator> {
-    let exe = workspace::build_emulator()?;
+pub fn start(exe: &Path, dir: &Path, messages: usize, seed: u64) -> Result<RunningEmulator> {
     let mut child = Command::new(exe)
         .args([
             "--generate",

@@ -36,8 +36,8 @@ pub struct InSessionArgs {
 /// What to do once the keychain is up.
 #[derive(Debug, clap::Subcommand)]
 pub enum Task {
-    /// The test steps that need the keychain.
-    Test,
+    /// The test steps that need the keychain, against the binaries the gate built.
+    Test(test::UnderTest),
     /// The demo's `helpr` runs.
     Demo(demo::SessionArgs),
     /// Any command (`cargo xtask session -- CMD…`).
@@ -205,7 +205,7 @@ pub fn run_in_session(args: InSessionArgs) -> Result<()> {
     wait_for_secret_service();
     probe_secret_service()?;
     match args.task {
-        Task::Test => test::run_in_session(),
+        Task::Test(under_test) => test::run_in_session(&under_test),
         Task::Demo(demo_args) => demo::run_in_session(&demo_args),
         Task::Run { command } => session::run_command(&command),
     }

@@ -1,19 +1,26 @@
 //! `cargo xtask test`: the one gate (STYLE.md §7), the same on a laptop and in CI (`.ci/run`).
 //!
 //! Order matters: the UI is built before clippy because the Tauri crate embeds `ui/dist` at
-//! compile time, and the desktop app is built before the E2E drives it. The tests run inside one
-//! throw-away keychain session (see `keychain.rs`) on a virtual display started here, so the
-//! keychain tests hit a real Secret Service and the E2E a real window.
+//! compile time. Then one `cargo build --workspace --all-targets` builds every binary the tests
+//! run (`helpr`, the desktop app, `google-emulator`) and every test from this checkout, and the
+//! gate hands the binaries' paths to the tests (`HELPR_BIN`, `HELPR_DESKTOP_BIN`): a test never
+//! looks for a binary an earlier build may have left behind. Clippy, the build and the test runs
+//! all select `--workspace` with [`workspace::WORKSPACE_FEATURES`], so no crate is compiled
+//! twice under different features. The tests run inside one throw-away keychain session (see
+//! `keychain.rs`) on a virtual display started here, so the keychain tests hit a real Secret
+//! Service and the E2E a real window.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::keychain::{self, Display};
 use crate::steps::Steps;
+use crate::workspace::{self, Targets};
 use crate::xvfb::VirtualDisplay;
-use crate::{deps, process, workspace};
+use crate::{deps, process};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -53,48 +60,94 @@ pub fn run(args: &Args) -> Result<()> {
     steps.run(
         "cargo clippy --workspace --all-targets -- -D warnings",
         || {
-            process::run(workspace::cargo().args([
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]))
+            process::run(
+                workspace::cargo()
+                    .arg("clippy")
+                    .args(workspace::WORKSPACE_SELECTION)
+                    .args(["--all-targets", "--", "-D", "warnings"]),
+            )
         },
     )?;
+    let mut built = None;
     steps.run(
-        &format!(
-            "desktop build: {} --features {}",
-            workspace::DESKTOP_PACKAGE,
-            workspace::DESKTOP_FEATURES
-        ),
-        || workspace::build_desktop().map(drop),
+        "build: every binary and test from this checkout (cargo build --workspace --all-targets)",
+        || {
+            let binaries = workspace::build_workspace(Targets::All)?;
+            built = Some(UnderTest {
+                helpr: binaries.get(workspace::CLI_BIN)?,
+                desktop: binaries.get(workspace::DESKTOP_BIN)?,
+            });
+            Ok(())
+        },
     )?;
     steps.run(
         "tests and desktop E2E (keychain session, virtual display)",
         || {
+            let under_test = built.as_ref().context("the build step made no binaries")?;
             let display = VirtualDisplay::start()?;
-            keychain::run(&[OsString::from("test")], Display::X11(display.display()))
+            keychain::run(&under_test.to_task_args(), Display::X11(display.display()))
         },
     )?;
     steps.finish()
 }
 
-/// Inside the keychain session: the workspace tests, then the desktop E2E. Both always run.
-pub fn run_in_session() -> Result<()> {
+/// The binaries the tests run, built by the gate from this checkout and handed to the tests
+/// in `HELPR_BIN` and `HELPR_DESKTOP_BIN` (tests/support `helpr_bin`, the E2E's driver).
+#[derive(Debug, clap::Args)]
+pub struct UnderTest {
+    /// The `helpr` CLI.
+    #[arg(long)]
+    pub helpr: PathBuf,
+    /// The desktop app, with the UI embedded.
+    #[arg(long)]
+    pub desktop: PathBuf,
+}
+
+impl UnderTest {
+    /// `test --helpr … --desktop …`: the session task that runs the tests against these.
+    fn to_task_args(&self) -> Vec<OsString> {
+        vec![
+            "test".into(),
+            "--helpr".into(),
+            self.helpr.clone().into(),
+            "--desktop".into(),
+            self.desktop.clone().into(),
+        ]
+    }
+
+    /// Hands the binaries to the tests `cmd` runs.
+    fn hand_over<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
+        cmd.env("HELPR_BIN", &self.helpr)
+            .env("HELPR_DESKTOP_BIN", &self.desktop)
+    }
+}
+
+/// Inside the keychain session: the workspace tests, then the desktop E2E (one test at a time:
+/// they share one display and one WebDriver port). Both always run, and both use the build the
+/// gate made: the same package selection and features, so cargo compiles nothing here.
+pub fn run_in_session(under_test: &UnderTest) -> Result<()> {
     let runner = Runner::detect();
     let mut steps = Steps::new("test: in session", true);
     steps.run(&format!("workspace tests ({})", runner.name()), || {
-        process::run(&mut runner.workspace_tests())
+        process::run(under_test.hand_over(&mut runner.tests(Part::Workspace)))
     })?;
     steps.run("desktop E2E", || {
-        // Rebuild (a no-op when fresh) so the binary under test is the embedded-UI build even if
-        // the workspace run above relinked it with other features.
-        let desktop = workspace::build_desktop()?;
-        process::run(runner.desktop_e2e().env("HELPR_DESKTOP_BIN", desktop))
+        process::run(under_test.hand_over(&mut runner.tests(Part::DesktopE2e)))
     })?;
     steps.finish()
+}
+
+/// The E2E tests' names all start with this (tests/desktop_e2e.rs); `cargo test` selects and
+/// skips them by it.
+const E2E_PREFIX: &str = "desktop_app_";
+
+/// Which tests one run covers.
+#[derive(Clone, Copy)]
+enum Part {
+    /// Everything but the desktop E2E.
+    Workspace,
+    /// The desktop E2E alone, one test at a time.
+    DesktopE2e,
 }
 
 /// cargo-nextest when installed, `cargo test` otherwise.
@@ -120,37 +173,34 @@ impl Runner {
         }
     }
 
-    fn workspace_tests(&self) -> Command {
+    /// The run of `part`, over the gate's workspace selection (the same features as its build).
+    fn tests(&self, part: Part) -> Command {
         let mut cmd = workspace::cargo();
         match self {
-            Self::Nextest => cmd.args(["nextest", "run", "--workspace", "--no-fail-fast"]),
-            Self::CargoTest => cmd.args(["test", "--workspace", "--no-fail-fast"]),
-        };
-        cmd
-    }
-
-    /// One test at a time: the E2E tests share one display and one WebDriver port.
-    fn desktop_e2e(&self) -> Command {
-        let mut cmd = workspace::cargo();
-        let selection = [
-            "-p",
-            "helpr-tests",
-            "--features",
-            "desktop-e2e",
-            "--test",
-            "desktop_e2e",
-            "--no-fail-fast",
-        ];
-        match self {
-            Self::Nextest => cmd
-                .args(["nextest", "run"])
-                .args(selection)
-                .args(["--test-threads", "1"]),
-            Self::CargoTest => cmd
-                .arg("test")
-                .args(selection)
-                .args(["--", "--test-threads=1"]),
-        };
+            Self::Nextest => {
+                cmd.args(["nextest", "run"])
+                    .args(workspace::WORKSPACE_SELECTION)
+                    .arg("--no-fail-fast");
+                match part {
+                    Part::Workspace => cmd.args(["-E", "not binary_id(helpr-tests::desktop_e2e)"]),
+                    Part::DesktopE2e => cmd.args([
+                        "-E",
+                        "binary_id(helpr-tests::desktop_e2e)",
+                        "--test-threads",
+                        "1",
+                    ]),
+                };
+            }
+            Self::CargoTest => {
+                cmd.arg("test")
+                    .args(workspace::WORKSPACE_SELECTION)
+                    .args(["--no-fail-fast", "--"]);
+                match part {
+                    Part::Workspace => cmd.args(["--skip", E2E_PREFIX]),
+                    Part::DesktopE2e => cmd.args([E2E_PREFIX, "--test-threads=1"]),
+                };
+            }
+        }
         cmd
     }
 }

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use crate::process;
 
@@ -14,14 +14,21 @@ use crate::process;
 pub const CLI_PACKAGE: &str = "helpr-cli";
 pub const CLI_BIN: &str = "helpr";
 
-/// The Tauri shell: package and target name.
-pub const DESKTOP_PACKAGE: &str = "helpr-desktop";
+/// The Tauri shell's binary target.
 pub const DESKTOP_BIN: &str = "helpr-desktop";
 
-/// Cargo features for a desktop build that serves the embedded `ui/dist` (what `tauri build`
-/// turns on) instead of pointing the webview at the Vite dev server. Used by `test` (the E2E runs
-/// this build) and `demo`. Change it here only.
-pub const DESKTOP_FEATURES: &str = "tauri/custom-protocol";
+/// The emulator's binary target.
+pub const EMULATOR_BIN: &str = "google-emulator";
+
+/// The one feature set of every workspace build the gate and the demo make (clippy, the build,
+/// the tests): the desktop app serves the embedded `ui/dist` (what `tauri build` turns on) rather
+/// than the Vite dev server, and the desktop E2E's WebDriver client is compiled. One set for every
+/// call means cargo builds each crate once; a call with other features (or `-p` instead of
+/// `--workspace`) resolves the dependencies' features anew and rebuilds whatever they reach.
+pub const WORKSPACE_FEATURES: &str = "helpr-desktop/custom-protocol,helpr-tests/desktop-e2e";
+
+/// `--workspace --features WORKSPACE_FEATURES`, the selection every gate and demo cargo call uses.
+pub const WORKSPACE_SELECTION: [&str; 3] = ["--workspace", "--features", WORKSPACE_FEATURES];
 
 /// The workspace root (this crate lives in `<root>/xtask`).
 pub fn root() -> PathBuf {
@@ -70,82 +77,117 @@ fn absolute(path: PathBuf) -> Result<PathBuf> {
     }
 }
 
-/// Builds the `helpr` CLI (debug) and returns the path of the executable.
-pub fn build_cli() -> Result<PathBuf> {
-    build_bin(CLI_PACKAGE, CLI_BIN, &[])
+/// The debug binaries a workspace build made, by target name.
+pub struct Binaries(Vec<(String, PathBuf)>);
+
+impl Binaries {
+    /// The executable of binary target `bin`; an error if the build made none.
+    pub fn get(&self, bin: &str) -> Result<PathBuf> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == bin)
+            .map(|(_, path)| path.clone())
+            .with_context(|| format!("the workspace build reported no executable for `{bin}`"))
+    }
+}
+
+/// What a workspace build compiles besides the libraries.
+#[derive(Clone, Copy)]
+pub enum Targets {
+    /// Every binary (the demo).
+    Bins,
+    /// Every binary, test, example and bench (the gate: the tests then compile nothing).
+    All,
+}
+
+/// `cargo build --workspace --features WORKSPACE_FEATURES --bins|--all-targets` (debug, the
+/// profile the tests use): every binary from this checkout, returned by name as cargo reports
+/// them. `ui/dist` must exist: the desktop crate embeds it at compile time.
+pub fn build_workspace(targets: Targets) -> Result<Binaries> {
+    let mut cmd = cargo();
+    cmd.arg("build")
+        .args(WORKSPACE_SELECTION)
+        .arg(match targets {
+            Targets::Bins => "--bins",
+            Targets::All => "--all-targets",
+        });
+    let messages = build_messages(&mut cmd)?;
+    Ok(Binaries(executables_from_messages(&messages)))
 }
 
 /// Builds the `helpr` CLI in release mode (for benchmarks) and returns the path of the executable.
 pub fn build_cli_release() -> Result<PathBuf> {
-    build_bin(CLI_PACKAGE, CLI_BIN, &["--release"])
-}
-
-/// Builds the `google-emulator` binary (debug) and returns the path of the executable.
-pub fn build_emulator() -> Result<PathBuf> {
-    build_bin("google-emulator", "google-emulator", &[])
+    build_release_bin(CLI_PACKAGE, CLI_BIN)
 }
 
 /// Builds `helpr-bench` in release mode and returns the path of the executable.
 pub fn build_bench_release() -> Result<PathBuf> {
-    build_bin("helpr-bench", "helpr-bench", &["--release"])
+    build_release_bin("helpr-bench", "helpr-bench")
 }
 
-/// Builds the desktop app (debug, embedded UI) and returns the path of the executable.
-/// `ui/dist` must exist: the Tauri crate embeds it at compile time.
-pub fn build_desktop() -> Result<PathBuf> {
-    build_bin(
-        DESKTOP_PACKAGE,
-        DESKTOP_BIN,
-        &["--features", DESKTOP_FEATURES],
-    )
-}
-
-/// `cargo build -p PACKAGE --bin BIN EXTRA…`, asking cargo where it put the executable.
-fn build_bin(package: &str, bin: &str, extra: &[&str]) -> Result<PathBuf> {
+/// `cargo build --release -p PACKAGE --bin BIN`, asking cargo where it put the executable.
+fn build_release_bin(package: &str, bin: &str) -> Result<PathBuf> {
     let mut cmd = cargo();
-    cmd.args(["build", "-p", package, "--bin", bin])
-        .args(extra)
-        .arg("--message-format=json-render-diagnostics")
+    cmd.args(["build", "--release", "-p", package, "--bin", bin]);
+    let messages = build_messages(&mut cmd)?;
+    Binaries(executables_from_messages(&messages)).get(bin)
+}
+
+/// Runs a `cargo build` with JSON messages on stdout (diagnostics rendered on stderr) and
+/// returns the messages.
+fn build_messages(cmd: &mut Command) -> Result<String> {
+    cmd.arg("--message-format=json-render-diagnostics")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    let line = process::describe(&cmd);
+    let line = process::describe(cmd);
     println!("$ {line}");
     let out = cmd
         .output()
         .with_context(|| format!("could not start `{line}`"))?;
     process::check(&line, out.status)?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    match executable_from_messages(&stdout, bin) {
-        Some(path) => Ok(path),
-        None => bail!("`{line}` succeeded but reported no executable for `{bin}`"),
-    }
+    String::from_utf8(out.stdout).with_context(|| format!("`{line}` printed non-UTF-8 messages"))
 }
 
-/// The `executable` of the last `compiler-artifact` message for target `bin`.
-fn executable_from_messages(messages: &str, bin: &str) -> Option<PathBuf> {
+/// `(target name, executable)` of every binary target among cargo's `compiler-artifact`
+/// messages (test harnesses are left out: their target kind is not `bin`).
+fn executables_from_messages(messages: &str) -> Vec<(String, PathBuf)> {
     messages
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == bin)
-        .filter_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-        .next_back()
+        .filter(|msg| {
+            msg["reason"] == "compiler-artifact"
+                && msg["profile"]["test"] == false
+                && msg["target"]["kind"]
+                    .as_array()
+                    .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
+        })
+        .filter_map(|msg| {
+            let name = msg["target"]["name"].as_str()?.to_owned();
+            let exe = msg["executable"].as_str()?;
+            Some((name, PathBuf::from(exe)))
+        })
+        .collect()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn finds_the_executable_among_cargo_messages() {
-        let messages = r#"{"reason":"compiler-artifact","target":{"name":"serde","kind":["lib"]},"executable":null}
-{"reason":"compiler-artifact","target":{"name":"helpr","kind":["bin"]},"executable":"/t/debug/helpr"}
+    fn finds_the_binaries_among_cargo_messages() {
+        let messages = r#"{"reason":"compiler-artifact","target":{"name":"serde","kind":["lib"]},"profile":{"test":false},"executable":null}
+{"reason":"compiler-artifact","target":{"name":"helpr","kind":["bin"]},"profile":{"test":false},"executable":"/t/debug/helpr"}
+{"reason":"compiler-artifact","target":{"name":"helpr","kind":["bin"]},"profile":{"test":true},"executable":"/t/debug/deps/helpr-0a1b"}
+{"reason":"compiler-artifact","target":{"name":"search_cli","kind":["test"]},"profile":{"test":true},"executable":"/t/debug/deps/search_cli-2c3d"}
 {"reason":"build-finished","success":true}"#;
+        let binaries = Binaries(executables_from_messages(messages));
         assert_eq!(
-            executable_from_messages(messages, "helpr"),
-            Some(PathBuf::from("/t/debug/helpr"))
+            binaries.get("helpr").unwrap(),
+            PathBuf::from("/t/debug/helpr")
         );
-        assert_eq!(executable_from_messages(messages, "helpr-desktop"), None);
+        let missing = binaries.get("helpr-desktop").unwrap_err().to_string();
+        assert!(missing.contains("helpr-desktop"), "{missing}");
+        assert!(binaries.get("search_cli").is_err());
     }
 
     #[test]
