@@ -151,11 +151,18 @@ impl Vault {
                 db.display()
             )));
         }
-        let kek = keychain::load_kek(&info.vault_id)?;
+        let kek = {
+            let _phase = tracing::debug_span!(target: "helpr::phase", "keychain").entered();
+            keychain::load_kek(&info.vault_id)?
+        };
         let keys = Arc::new(KeyStore::new(kek));
         let sqlcipher_key = Arc::new(keys.derive_sqlcipher_key());
 
-        verify_key_untouched(&db, &sqlcipher_key)?;
+        {
+            let _phase = tracing::debug_span!(target: "helpr::phase", "key_check").entered();
+            verify_key_untouched(&db, &sqlcipher_key)?;
+        }
+        let _phase = tracing::debug_span!(target: "helpr::phase", "sqlcipher_open").entered();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut writer = Connection::open_with_flags(&db, flags)?;
         prepare(&writer, &sqlcipher_key)?;
