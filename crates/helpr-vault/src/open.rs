@@ -53,6 +53,13 @@ fn prepare(conn: &Connection, key: &SqlcipherKey) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// SQLite's process-wide initialisation, which the first connection would otherwise run: an
+/// in-memory connection, opened and closed, touches no file.
+fn initialize_sqlite() {
+    let _phase = tracing::debug_span!(target: "helpr::phase", "sqlite_init").entered();
+    drop(Connection::open_in_memory());
+}
+
 /// Checks that `key` opens `db` without touching any file: an `immutable` read-only
 /// connection never creates `-wal`/`-shm` files and never checkpoints, so a wrong key leaves the
 /// data dir byte-identical (a normal connection would checkpoint a leftover WAL on close).
@@ -151,10 +158,17 @@ impl Vault {
                 db.display()
             )));
         }
+        // SQLite's one-time set-up (SQLCipher's crypto provider: OpenSSL's configuration, error
+        // strings and algorithm tables, ~2 ms) needs no key, so it runs while the keychain
+        // answers. It touches no file, so a locked vault still leaves everything as it was.
+        let warm_up = std::thread::spawn(initialize_sqlite);
         let kek = {
             let _phase = tracing::debug_span!(target: "helpr::phase", "keychain").entered();
-            keychain::load_kek(&info.vault_id)?
+            keychain::load_kek(&info.vault_id)
         };
+        // Nothing to report from it: had it failed, the first connection below fails the same way.
+        let _ = warm_up.join();
+        let kek = kek?;
         let keys = Arc::new(KeyStore::new(kek));
         let sqlcipher_key = Arc::new(keys.derive_sqlcipher_key());
 

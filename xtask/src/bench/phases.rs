@@ -13,12 +13,14 @@ use super::measure::percentile;
 pub const PHASE_LOG: &str = "helpr::phase=debug";
 
 /// The phases in the order a search passes them, with how deep each sits (for the table).
-/// `open` covers keychain … index_queue_replay, `search` covers index_open … vault_resolve.
-pub const ORDER: [(&str, usize); 13] = [
+/// `open` covers keychain … index_queue_replay (`sqlite_init` runs beside `keychain`, on a
+/// thread of its own), `search` covers index_open … vault_resolve.
+pub const ORDER: [(&str, usize); 14] = [
     ("main", 0),
     ("cli_setup", 1),
     ("open", 1),
     ("keychain", 2),
+    ("sqlite_init", 2),
     ("key_check", 2),
     ("sqlcipher_open", 2),
     ("index_queue_replay", 2),
@@ -83,9 +85,11 @@ pub fn parse(stderr: &str) -> Vec<(String, f64)> {
     stderr
         .lines()
         .filter_map(|line| {
-            let (path, times) = line.split_once(": helpr::phase: close ")?;
-            // `main:open` for a span inside another: the last name is the phase's own.
-            let name = path.rsplit(':').next()?.trim();
+            let (prefix, times) = line.split_once(": helpr::phase: close ")?;
+            // `<time> DEBUG main:open`: the span's path is the last word (the time has colons
+            // too), and of a span inside another, the last name is the phase's own.
+            let path = prefix.split_whitespace().next_back()?;
+            let name = path.rsplit(':').next()?;
             let mut total = 0.0;
             for part in times.split_whitespace() {
                 let (key, value) = part.split_once('=')?;
@@ -117,12 +121,13 @@ fn duration_ms(text: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// What helpr prints on stderr with `HELPR_LOG=helpr::phase=debug` (not a terminal).
     const STDERR: &str = "\
-main:cli_setup: helpr::phase: close time.busy=422µs time.idle=1.21µs
-keychain: helpr::phase: close time.busy=6.94ms time.idle=4.97µs
-main:open: helpr::phase: close time.busy=41.9µs time.idle=10.7ms
+2026-12-06T00:07:32.210128Z DEBUG main:cli_setup: helpr::phase: close time.busy=422µs time.idle=1.21µs
+2026-12-06T00:07:32.212706Z DEBUG keychain: helpr::phase: close time.busy=6.94ms time.idle=4.97µs
+2026-12-06T00:07:32.215781Z DEBUG main:open: helpr::phase: close time.busy=41.9µs time.idle=10.7ms
 helpr: a warning that is not a phase
-main: helpr::phase: close time.busy=15.6ms time.idle=2.20µs
+2026-12-06T00:07:32.218543Z DEBUG main: helpr::phase: close time.busy=15.6ms time.idle=2.20µs
 ";
 
     #[test]
