@@ -57,7 +57,27 @@ fn prepare(conn: &Connection, key: &SqlcipherKey) -> rusqlite::Result<()> {
 /// in-memory connection, opened and closed, touches no file.
 fn initialize_sqlite() {
     let _phase = tracing::debug_span!(target: "helpr::phase", "sqlite_init").entered();
+    openssl_without_error_strings();
     drop(Connection::open_in_memory());
+}
+
+/// SQLCipher's crypto provider is the system's OpenSSL (libcrypto), and its activation loads
+/// OpenSSL's table of error strings (~0.3 ms): text only for OpenSSL's own error log, which
+/// helpr silences (`cipher_log_level = NONE`) and never shows. OpenSSL sets each part up once
+/// per process, as the first caller asks, so asking first for no strings skips the table.
+/// Every algorithm, the configuration and the error codes stay as they were.
+fn openssl_without_error_strings() {
+    /// `OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS` (openssl/crypto.h).
+    const NO_LOAD_CRYPTO_STRINGS: u64 = 0x0000_0001;
+    extern "C" {
+        fn OPENSSL_init_crypto(opts: u64, settings: *const std::ffi::c_void) -> std::ffi::c_int;
+    }
+    // SAFETY: OPENSSL_init_crypto is thread-safe and takes a null settings pointer; it is the
+    // libcrypto that SQLCipher's bundled build links. A failure changes nothing (SQLCipher's
+    // own initialisation then runs as before).
+    unsafe {
+        OPENSSL_init_crypto(NO_LOAD_CRYPTO_STRINGS, std::ptr::null());
+    }
 }
 
 /// Checks that `key` opens `db` without touching any file: an `immutable` read-only
