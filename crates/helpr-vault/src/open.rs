@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use crate::error::{Result, VaultError};
 use crate::layout::{self, VaultInfo};
 use crate::readers::Readers;
-use crate::{migrations, tenants};
+use crate::{migrations, sqlite_setup, tenants};
 
 /// An unlocked vault. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct Vault {
@@ -51,33 +51,6 @@ fn prepare(conn: &Connection, key: &SqlcipherKey) -> rusqlite::Result<()> {
         "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 10000;",
     )?;
     Ok(())
-}
-
-/// SQLite's process-wide initialisation, which the first connection would otherwise run: an
-/// in-memory connection, opened and closed, touches no file.
-fn initialize_sqlite() {
-    let _phase = tracing::debug_span!(target: "helpr::phase", "sqlite_init").entered();
-    openssl_without_error_strings();
-    drop(Connection::open_in_memory());
-}
-
-/// SQLCipher's crypto provider is the system's OpenSSL (libcrypto), and its activation loads
-/// OpenSSL's table of error strings (~0.3 ms): text only for OpenSSL's own error log, which
-/// helpr silences (`cipher_log_level = NONE`) and never shows. OpenSSL sets each part up once
-/// per process, as the first caller asks, so asking first for no strings skips the table.
-/// Every algorithm, the configuration and the error codes stay as they were.
-fn openssl_without_error_strings() {
-    /// `OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS` (openssl/crypto.h).
-    const NO_LOAD_CRYPTO_STRINGS: u64 = 0x0000_0001;
-    extern "C" {
-        fn OPENSSL_init_crypto(opts: u64, settings: *const std::ffi::c_void) -> std::ffi::c_int;
-    }
-    // SAFETY: OPENSSL_init_crypto is thread-safe and takes a null settings pointer; it is the
-    // libcrypto that SQLCipher's bundled build links. A failure changes nothing (SQLCipher's
-    // own initialisation then runs as before).
-    unsafe {
-        OPENSSL_init_crypto(NO_LOAD_CRYPTO_STRINGS, std::ptr::null());
-    }
 }
 
 /// Checks that `key` opens `db` without touching any file: an `immutable` read-only
@@ -178,16 +151,13 @@ impl Vault {
                 db.display()
             )));
         }
-        // SQLite's one-time set-up (SQLCipher's crypto provider: OpenSSL's configuration, error
-        // strings and algorithm tables, ~2 ms) needs no key, so it runs while the keychain
-        // answers. It touches no file, so a locked vault still leaves everything as it was.
-        let warm_up = std::thread::spawn(initialize_sqlite);
+        // SQLite's one-time set-up needs no key, so it runs while the keychain answers.
+        sqlite_setup::start();
         let kek = {
             let _phase = tracing::debug_span!(target: "helpr::phase", "keychain").entered();
             keychain::load_kek(&info.vault_id)
         };
-        // Nothing to report from it: had it failed, the first connection below fails the same way.
-        let _ = warm_up.join();
+        sqlite_setup::wait();
         let kek = kek?;
         let keys = Arc::new(KeyStore::new(kek));
         let sqlcipher_key = Arc::new(keys.derive_sqlcipher_key());
