@@ -14,6 +14,7 @@ mod helpr;
 mod measure;
 mod mu;
 mod notmuch;
+mod phases;
 mod report;
 mod search;
 

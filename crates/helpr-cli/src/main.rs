@@ -19,6 +19,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use helpr_core::{CoreError, Helpr};
 
+use crate::output::phase;
+
 #[derive(Parser)]
 #[command(
     name = "helpr",
@@ -255,8 +257,15 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("HELPR_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
+        // Closing spans report their time: `HELPR_LOG=helpr::phase=debug` shows where a command
+        // spends it (see `output::phase`).
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, never into a file or a pipe.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    let _main = phase!("main").entered();
+    let setup = phase!("cli_setup").entered();
     let cli = Cli::parse();
     let json = cli.command.json();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -270,6 +279,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    drop(setup);
     let (e, reported) = match runtime.block_on(run(cli)) {
         Ok(()) => return ExitCode::SUCCESS,
         Err(Failure::Core(e)) => (e, false),

@@ -1,4 +1,5 @@
-//! Output helpers shared by the subcommands: JSON printing, dates, progress bars.
+//! Output helpers shared by the subcommands: JSON printing, dates, progress bars, and the
+//! phase spans that time a command.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -40,3 +41,15 @@ pub fn clip(s: &str, n: usize) -> String {
         out
     }
 }
+
+/// A span that times one phase of a command. Phases are debug spans with the target
+/// `helpr::phase` (helpr-vault and helpr-core time theirs the same way), so they cost nothing
+/// unless asked for: with `HELPR_LOG=helpr::phase=debug` each prints `NAME: close
+/// time.busy=… time.idle=…` to stderr as it ends (`cargo xtask bench search` reads them).
+/// No field is recorded: a phase never carries content, addresses or keys.
+macro_rules! phase {
+    ($name:literal) => {
+        tracing::debug_span!(target: "helpr::phase", $name)
+    };
+}
+pub(crate) use phase;

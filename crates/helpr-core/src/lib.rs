@@ -101,7 +101,11 @@ impl Helpr {
             vault: Arc::new(vault),
             tenant,
         };
-        helpr.repair_index_on_start();
+        {
+            let _phase =
+                tracing::debug_span!(target: "helpr::phase", "index_queue_replay").entered();
+            helpr.repair_index_on_start();
+        }
         Ok(helpr)
     }
 

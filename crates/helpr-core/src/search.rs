@@ -66,7 +66,12 @@ impl Helpr {
         }
         let scope = self.scope()?;
         let inboxes: Vec<u64> = scope.inboxes.iter().map(|&i| i as u64).collect();
-        let hits = self.index.get()?.search(&helpr_index::SearchRequest {
+        let index = {
+            let _phase = tracing::debug_span!(target: "helpr::phase", "index_open").entered();
+            self.index.get()?
+        };
+        let query_phase = tracing::debug_span!(target: "helpr::phase", "index_query").entered();
+        let hits = index.search(&helpr_index::SearchRequest {
             query,
             tenant: scope.tenant as u64,
             inboxes: &inboxes,
@@ -77,6 +82,8 @@ impl Helpr {
             limit: options.limit as usize,
             offset: options.offset as usize,
         })?;
+        drop(query_phase);
+        let _phase = tracing::debug_span!(target: "helpr::phase", "vault_resolve").entered();
         let ids: Vec<i64> = hits.message_ids.iter().map(|&id| id as i64).collect();
         let summaries = self.vault.summaries(&scope, &ids)?;
         Ok(SearchPage {

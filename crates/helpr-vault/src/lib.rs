@@ -13,6 +13,8 @@
 //!   [`gmail_sync`]: one sync batch and its checkpoint in one transaction.
 //! - [`keys`]: key versions, O(1) rotation, resumable retirement.
 //! - [`doctor`]: integrity and counts.
+//! - `sqlite_setup`: SQLite's process-wide set-up (OpenSSL options), started while the keychain
+//!   answers.
 
 pub mod attachments;
 mod cached;
@@ -31,6 +33,7 @@ pub mod migrations;
 pub mod open;
 mod readers;
 mod scope;
+mod sqlite_setup;
 mod tenants;
 
 pub use attachments::{NewAttachment, StoredAttachment};

@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use crate::error::{Result, VaultError};
 use crate::layout::{self, VaultInfo};
 use crate::readers::Readers;
-use crate::{migrations, tenants};
+use crate::{migrations, sqlite_setup, tenants};
 
 /// An unlocked vault. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct Vault {
@@ -151,11 +151,22 @@ impl Vault {
                 db.display()
             )));
         }
-        let kek = keychain::load_kek(&info.vault_id)?;
+        // SQLite's one-time set-up needs no key, so it runs while the keychain answers.
+        sqlite_setup::start();
+        let kek = {
+            let _phase = tracing::debug_span!(target: "helpr::phase", "keychain").entered();
+            keychain::load_kek(&info.vault_id)
+        };
+        sqlite_setup::wait();
+        let kek = kek?;
         let keys = Arc::new(KeyStore::new(kek));
         let sqlcipher_key = Arc::new(keys.derive_sqlcipher_key());
 
-        verify_key_untouched(&db, &sqlcipher_key)?;
+        {
+            let _phase = tracing::debug_span!(target: "helpr::phase", "key_check").entered();
+            verify_key_untouched(&db, &sqlcipher_key)?;
+        }
+        let _phase = tracing::debug_span!(target: "helpr::phase", "sqlcipher_open").entered();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut writer = Connection::open_with_flags(&db, flags)?;
         prepare(&writer, &sqlcipher_key)?;

@@ -60,7 +60,26 @@ impl Helpr {
     /// One `helpr search --limit LIMIT --json -- QUERY`, timed from spawn to exit. Returns the
     /// time and the `total` it reported; checks the shape of what it printed.
     pub fn cli_search(&self, query: &str, limit: usize) -> Result<(Duration, u64)> {
+        self.search_process(query, limit, &[])
+            .map(|(took, total, _)| (took, total))
+    }
+
+    /// The same search with its phases logged (see `phases.rs`): the time, and stderr with
+    /// one line per phase.
+    pub fn cli_search_phases(&self, query: &str, limit: usize) -> Result<(Duration, String)> {
+        let (took, _, stderr) =
+            self.search_process(query, limit, &[("HELPR_LOG", super::phases::PHASE_LOG)])?;
+        Ok((took, stderr))
+    }
+
+    fn search_process(
+        &self,
+        query: &str,
+        limit: usize,
+        env: &[(&str, &str)],
+    ) -> Result<(Duration, u64, String)> {
         let mut cmd = self.command();
+        cmd.envs(env.iter().copied());
         cmd.args([
             "search",
             "--limit",
@@ -89,7 +108,11 @@ impl Helpr {
                 "`helpr search {query}` printed a hit without id, date, from or subject"
             );
         }
-        Ok((took, total))
+        Ok((
+            took,
+            total,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
     }
 }
 

@@ -6,6 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::measure::percentile;
+use super::phases::{self, Phases};
 use super::search::{LIMIT, QUERIES};
 
 /// Per query, in [`QUERIES`] order.
@@ -40,6 +41,8 @@ pub struct Figures {
     /// The JSON object `helpr-bench search` wrote.
     pub helpr_bench: Option<Value>,
     pub helpr_error: Option<String>,
+    /// The phases of `helpr search` processes, from runs apart from the timed ones.
+    pub helpr_phases: Option<Phases>,
     pub queries: Vec<QueryFigures>,
     /// 1-minute load averages when the timings began and ended (the end includes the
     /// benchmark's own work).
@@ -254,6 +257,9 @@ impl Figures {
             ],
             &per_query,
         );
+        if let Some(phases) = &self.helpr_phases {
+            print_phases(phases);
+        }
         if let Some(error) = &self.helpr_error {
             println!("\nhelpr was not fully measured: {error}");
         }
@@ -318,6 +324,10 @@ impl Figures {
         put(
             "encrypted_vs_plain_query_ratio",
             json!(self.bench_number("encrypted_vs_plain_query_ratio")),
+        );
+        put(
+            "helpr_cli_phases_p50_ms",
+            json!(self.helpr_phases.as_ref().map(Phases::p50s)),
         );
         put("helpr_index_bytes", json!(self.helpr_index_bytes));
         put("notmuch_index_bytes", json!(self.notmuch_index_bytes));
@@ -395,6 +405,29 @@ fn show(value: Option<f64>, decimals: usize) -> String {
         grouped.push(*c);
     }
     grouped + fraction
+}
+
+/// Where a `helpr search` process spends its time: p50 per phase (nested phases indented), and
+/// what lies outside `main`.
+fn print_phases(phases: &Phases) {
+    let mut rows: Vec<Vec<String>> = vec![vec![
+        "whole process (wall)".to_owned(),
+        show(phases.wall_p50(), 2),
+    ]];
+    rows.push(vec![
+        phases::OUTSIDE_MAIN.to_owned(),
+        show(phases.p50(phases::OUTSIDE_MAIN), 2),
+    ]);
+    for (name, depth) in phases::ORDER {
+        rows.push(vec![
+            format!("{}{name}", "  ".repeat(depth)),
+            show(phases.p50(name), 2),
+        ]);
+    }
+    println!(
+        "\nhelpr search as a process, where the time goes (p50 in ms, runs with phases logged)"
+    );
+    print_table(&["phase", "p50 (ms)"], &rows);
 }
 
 /// A plain-text table, columns as wide as their widest cell.

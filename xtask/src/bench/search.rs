@@ -6,7 +6,8 @@
 //! --in-session`; the inner half does everything else, so there is one code path whether or not
 //! helpr is measured. Order: corpus (cached under `target/bench`), page cache warmed, notmuch and
 //! mu imports, notmuch searches (in-process through `notmuch2`, then as processes), then helpr:
-//! release build, import, `helpr search` processes, `helpr-bench search` in-process. A failing
+//! release build, import, `helpr search` processes (timed, then again with their phases logged:
+//! `phases.rs`), `helpr-bench search` in-process. A failing
 //! helpr step still prints and writes the baselines before the run fails.
 //!
 //! The 30 queries are [`QUERIES`]: each in helpr's syntax and in notmuch's, meaning the same.
@@ -23,6 +24,7 @@ use super::helpr::{self, Helpr};
 use super::measure::{self, ms};
 use super::mu::Mu;
 use super::notmuch::Notmuch;
+use super::phases::Phases;
 use super::report::Figures;
 use crate::keychain::{self, Display};
 use crate::steps::Steps;
@@ -384,6 +386,18 @@ fn measure_helpr(
                     q.helpr_cli_ms = samples;
                     q.helpr_hits = total;
                 }
+                Ok(())
+            })
+        })?;
+        steps.run("helpr search, processes: where the time goes", || {
+            noting(&mut cause, || {
+                let mut phases = Phases::default();
+                time_queries(args.rounds, |_, query| {
+                    let (took, stderr) = helpr.cli_search_phases(query.helpr, LIMIT)?;
+                    phases.add(ms(took), &stderr);
+                    Ok(took)
+                })?;
+                figures.helpr_phases = Some(phases);
                 Ok(())
             })
         })?;

@@ -5,8 +5,9 @@
 use std::path::Path;
 
 use helpr_core::{CoreError, Helpr, SearchOptions, SearchSort};
+use tracing::Instrument;
 
-use crate::output;
+use crate::output::{self, phase};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum SortArg {
@@ -26,7 +27,7 @@ pub struct Args {
 
 pub async fn run(dir: &Path, args: Args) -> Result<(), CoreError> {
     let query = args.query;
-    let helpr = Helpr::open(dir).await?;
+    let helpr = Helpr::open(dir).instrument(phase!("open")).await?;
     let options = SearchOptions {
         limit: args.limit,
         offset: args.offset,
@@ -35,7 +36,13 @@ pub async fn run(dir: &Path, args: Args) -> Result<(), CoreError> {
             SortArg::Relevance => SearchSort::Relevance,
         },
     };
-    let page = helpr.search(query, options).await?;
+    let page = helpr
+        .search(query, options)
+        .instrument(phase!("search"))
+        .await?;
+    // Closing the vault (its connections, the WAL) is part of what a search costs.
+    phase!("close").in_scope(|| drop(helpr));
+    let _print = phase!("print").entered();
     if args.json {
         output::print_json(&page);
         return Ok(());
