@@ -63,6 +63,8 @@ mod gmail_tests;
 #[cfg(test)]
 mod index_feed_tests;
 #[cfg(test)]
+mod read_path_tests;
+#[cfg(test)]
 mod tamper_tests;
 #[cfg(test)]
 mod test_support;
