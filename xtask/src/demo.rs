@@ -88,8 +88,9 @@ pub fn run(args: &Args) -> Result<()> {
         deps::npm_install()
     })?;
     // The desktop crate embeds `ui/dist`, and the one workspace build below compiles it even
-    // when there is no display to open it on: that build is the very one `cargo xtask test`
-    // makes of the binaries, so running the demo first leaves nothing for the gate to rebuild.
+    // when there is no display to open it on. It selects what `cargo xtask test` selects, so
+    // the gate after a demo reuses it, but for the 17 crates tests' features reach (tokio's
+    // `test-util`, from a dev-dependency, and what is built on tokio).
     steps.run("ui: npm run build", || {
         process::run(deps::npm().args(["run", "build"]))
     })?;
