@@ -153,3 +153,48 @@ fn init_refuses_to_overwrite() {
     assert!(before == snapshot(&s.data()));
     assert!(s.ok(&["list"]).contains("Locked subject"));
 }
+
+/// The test session's bus socket, from its `unix:path=…` address (dbus-run-session's kind).
+fn session_bus_socket() -> std::path::PathBuf {
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .expect("DBUS_SESSION_BUS_ADDRESS: run the suite through `cargo xtask test`");
+    let path = address
+        .split(';')
+        .find_map(|a| a.strip_prefix("unix:path="))
+        .map(|rest| rest.split(',').next().unwrap_or(rest).to_owned())
+        .unwrap_or_else(|| panic!("the test session bus is not a unix:path address: {address}"));
+    std::path::PathBuf::from(path)
+}
+
+/// With no bus address in the environment, helpr finds the per-user bus at
+/// `$XDG_RUNTIME_DIR/bus` (as the distribution's libdbus does; helpr links its own), and with no
+/// socket there it still fails closed.
+#[test]
+fn the_keychain_is_found_on_the_runtime_bus_when_no_address_is_set() {
+    let s = vault_with_mail();
+    let runtime = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(session_bus_socket(), runtime.path().join("bus")).unwrap();
+    let out = s
+        .command(&["list"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "list on the runtime bus failed: {stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Locked subject"));
+
+    let empty = tempfile::tempdir().unwrap();
+    let empty_dir = empty.path().to_str().unwrap();
+    assert_locked_everywhere(
+        &s,
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", ""),
+            ("XDG_RUNTIME_DIR", empty_dir),
+        ],
+        "no bus address and no runtime bus",
+    );
+}

@@ -33,6 +33,11 @@ use tracing_subscriber::EnvFilter;
 use crate::vault::Vault;
 
 fn main() {
+    // SAFETY: the first statement of `main`; no other thread exists yet.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        helpr_core::session_bus::use_runtime_bus_if_unset()
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),

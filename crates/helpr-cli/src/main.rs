@@ -251,6 +251,11 @@ fn restore_default_sigpipe() {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: the first statement of `main`; no other thread exists yet.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        helpr_core::session_bus::use_runtime_bus_if_unset()
+    };
     restore_default_sigpipe();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -36,6 +36,8 @@ use helpr_vault::{Scope, Vault};
 
 pub use error::{CoreError, ErrorPayload};
 pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats};
+#[cfg(target_os = "linux")]
+pub use helpr_crypto::session_bus;
 pub use helpr_vault::AccountState;
 pub use import::{ImportProgress, ImportReport, RejectedItem};
 pub use index_stats::{DoctorView, IndexHealth, IndexStatsView};

@@ -6,6 +6,8 @@
 //! - [`envelope`]: the sealed-record format and its AAD (DESIGN §2).
 //! - [`index_cipher`]: AES-256-GCM over chunks of search-index files (helpr-index).
 //! - [`keystore`]: tenant DEKs by id (tenant, version), wrapped by the KEK, used to seal/open.
+//! - `session_bus` (Linux): finds the per-user D-Bus bus for the keychain when the environment
+//!   names none, as the distribution's libdbus would (helpr links its own).
 //!
 //! Callers hold tenant ids and key versions, never key bytes: no key type implements
 //! `Debug`/`Display`/`Serialize` over its bytes.
@@ -16,6 +18,8 @@ pub mod index_cipher;
 pub mod kek;
 pub mod keychain;
 pub mod keystore;
+#[cfg(target_os = "linux")]
+pub mod session_bus;
 
 pub use envelope::{RecordRef, SEALED_FORMAT_V1};
 pub use error::{CryptoError, KeychainError};
