@@ -256,6 +256,20 @@ type SummaryRow = (i64, i64, i64, i64, Vec<u8>, Vec<u8>, Vec<u8>, bool, bool);
 const SUMMARY_COLUMNS: &str =
     "id, inbox_id, thread_id, date, sender, subject, snippet, unread, has_attachments";
 
+/// The live summaries of `ids` within `scope`, read from the covering index
+/// `messages_summary` alone, without touching the table's pages (sealed bodies, ~1 page a row).
+/// `+` keeps SQLite from an inbox index: without statistics it would guess an inbox holds ~10
+/// rows and scan the whole inbox instead of looking the ids up (15 ms vs well under 1 ms at
+/// 100,000 messages).
+pub(crate) fn summaries_sql(scope: &Scope, ids: &[i64]) -> String {
+    format!(
+        "SELECT {SUMMARY_COLUMNS} FROM messages INDEXED BY messages_summary
+         WHERE id IN {} AND +tenant_id = ?1 AND +inbox_id IN {} AND deleted_at IS NULL",
+        id_list_sql(ids),
+        scope.inbox_sql()
+    )
+}
+
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
     SummaryRow::try_from(r)
 }
@@ -323,15 +337,7 @@ impl Vault {
             return Ok(Vec::new());
         }
         let mut rows: HashMap<i64, SummaryRow> = self.read(|c| {
-            // `+` keeps SQLite from using an inbox index here: without statistics it would
-            // guess an inbox holds ~10 rows and scan the whole inbox instead of looking the
-            // ids up by rowid (measured: 15 ms vs well under 1 ms at 100,000 messages).
-            let mut stmt = c.prepare(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM messages
-                 WHERE id IN {} AND +tenant_id = ?1 AND +inbox_id IN {} AND deleted_at IS NULL",
-                id_list_sql(ids),
-                scope.inbox_sql()
-            ))?;
+            let mut stmt = c.prepare(&summaries_sql(scope, ids))?;
             let rows = stmt.query_map([scope.tenant], summary_row)?;
             rows.map(|r| r.map(|row| (row.0, row)))
                 .collect::<rusqlite::Result<_>>()

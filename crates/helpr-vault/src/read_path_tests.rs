@@ -5,7 +5,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::test_support::TestVault;
-use crate::VaultError;
+use crate::{NewMessage, VaultError};
 
 #[test]
 fn a_read_cannot_write_and_the_writer_writes_after_it() {
@@ -57,4 +57,49 @@ fn a_read_during_a_write_transaction_is_served_without_waiting_for_it() {
         assert_eq!(reader.join().unwrap().unwrap(), 1);
         writer.join().unwrap().unwrap();
     });
+}
+
+/// A page of summaries is read from the covering index `messages_summary` alone: the plan never
+/// visits the table, whose rows hold the sealed bodies (about a page each).
+#[test]
+fn summaries_are_read_from_the_covering_index_only() {
+    let t = TestVault::new();
+    let ids = t.insert(&[t.message(1), t.message(2), t.message(3)]);
+    let sql = crate::messages::summaries_sql(&t.scope, &ids);
+    let plan: Vec<String> = t
+        .vault
+        .read(|c| {
+            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = stmt.query_map([t.scope.tenant], |r| r.get::<_, String>(3))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap();
+    assert_eq!(
+        plan,
+        ["SEARCH messages USING COVERING INDEX messages_summary (id=?)"],
+        "{sql}"
+    );
+}
+
+/// The index follows the table: a message marked read, or deleted, shows so in its summary.
+#[test]
+fn summaries_follow_changes_to_their_messages() {
+    let t = TestVault::new();
+    let unread = |i| NewMessage {
+        unread: true,
+        ..t.message(i)
+    };
+    let ids = t.insert(&[unread(1), unread(2)]);
+    assert!(t.vault.summaries(&t.scope, &ids).unwrap().iter().all(|s| s.unread));
+    t.vault
+        .write(|tx| {
+            tx.execute("UPDATE messages SET unread = 0 WHERE id = ?1", [ids[0]])?;
+            tx.execute("UPDATE messages SET deleted_at = 1 WHERE id = ?1", [ids[1]])?;
+            Ok::<_, VaultError>(())
+        })
+        .unwrap();
+    let after = t.vault.summaries(&t.scope, &ids).unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].id, ids[0]);
+    assert!(!after[0].unread);
 }

@@ -1,14 +1,17 @@
 //! SQLite's process-wide set-up, started early on a thread of its own.
 //!
 //! The first SQLite connection of a process initialises SQLite, and through it SQLCipher's
-//! crypto provider, the system's OpenSSL (libcrypto): its configuration, providers and algorithm
-//! tables, ~1.5 ms of every command's start. None of it needs a key or touches a file, so
+//! crypto provider, OpenSSL's libcrypto (Debian's, linked statically: loading the shared one cost
+//! ~1 ms more): its providers and algorithm tables, ~1.3 ms of every command's start. None of it needs a key or touches a file, so
 //! [`crate::Vault::open`] [`start`]s it before asking the keychain and [`wait`]s for it after.
 //! (Starting it earlier, with the process, gained nothing measurable: on two cores the set-up's
 //! allocations and the main thread's page faults contend for the same address space.)
 //!
-//! Two OpenSSL defaults are turned off, by asking for their opposite before SQLCipher's own
+//! Three OpenSSL defaults are turned off, by asking for their opposite before SQLCipher's own
 //! initialisation (OpenSSL sets each part up once per process, as its first caller asks):
+//! - reading the system's `openssl.cnf` (~0.2 ms): it configures TLS defaults and optional
+//!   providers, none of which SQLCipher's fixed cipher suite (AES-256-CBC, HMAC-SHA512 over each
+//!   page, a raw key) uses; helpr's TLS is rustls and never reads it either;
 //! - its table of error strings (~0.3 ms), text only for OpenSSL's own error log, which helpr
 //!   silences (`cipher_log_level = NONE`) and never shows;
 //! - its `atexit` handler, which frees every table as the process exits (memory the exit
@@ -47,9 +50,9 @@ fn set_up() {
     drop(Connection::open_in_memory());
 }
 
-/// `OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS` and `OPENSSL_INIT_NO_ATEXIT` (openssl/crypto.h,
-/// OpenSSL 1.1.1b and later).
-const NO_ERROR_STRINGS_NO_ATEXIT: u64 = 0x0000_0001 | 0x0008_0000;
+/// `OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS`, `OPENSSL_INIT_NO_LOAD_CONFIG` and
+/// `OPENSSL_INIT_NO_ATEXIT` (openssl/crypto.h, OpenSSL 1.1.1b and later).
+const OPENSSL_INIT_OPTIONS: u64 = 0x0000_0001 | 0x0000_0080 | 0x0008_0000;
 
 fn openssl_options() {
     extern "C" {
@@ -59,7 +62,7 @@ fn openssl_options() {
     // libcrypto that SQLCipher's bundled build links. A failure changes nothing: SQLCipher's own
     // initialisation then runs with OpenSSL's defaults, as before.
     unsafe {
-        OPENSSL_init_crypto(NO_ERROR_STRINGS_NO_ATEXIT, std::ptr::null());
+        OPENSSL_init_crypto(OPENSSL_INIT_OPTIONS, std::ptr::null());
     }
 }
 
