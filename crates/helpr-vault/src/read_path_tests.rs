@@ -90,7 +90,12 @@ fn summaries_follow_changes_to_their_messages() {
         ..t.message(i)
     };
     let ids = t.insert(&[unread(1), unread(2)]);
-    assert!(t.vault.summaries(&t.scope, &ids).unwrap().iter().all(|s| s.unread));
+    assert!(t
+        .vault
+        .summaries(&t.scope, &ids)
+        .unwrap()
+        .iter()
+        .all(|s| s.unread));
     t.vault
         .write(|tx| {
             tx.execute("UPDATE messages SET unread = 0 WHERE id = ?1", [ids[0]])?;
