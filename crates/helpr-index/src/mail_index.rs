@@ -209,14 +209,19 @@ impl MailIndex {
         let parsed = query::parse(req.query)?;
         let q = query::compile(&self.schema, &parsed, req.tenant, req.inboxes);
         let searcher = self.searcher()?;
-        if req.limit == 0 {
+        // Paging is bounded by what the index holds: a collector keeps `offset + limit` hits,
+        // so an offset past every document (`--offset 4294967295`) must not become that
+        // allocation. Such a page is empty and only counts.
+        let docs = searcher.num_docs() as usize;
+        let limit = req.limit.min(docs.saturating_sub(req.offset));
+        if limit == 0 {
             let total = searcher.search(&q, &Count)? as u64;
             return Ok(SearchHits {
                 total,
                 message_ids: Vec::new(),
             });
         }
-        let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
+        let top = TopDocs::with_limit(limit).and_offset(req.offset);
         let (total, addresses): (usize, Vec<DocAddress>) = match req.sort {
             Sort::Date => {
                 let by_date = top.order_by((

@@ -91,6 +91,35 @@ fn date_order_pages_and_relevance() {
     }
     assert_eq!(paged, expected);
 
+    // An offset past every document is an empty page that still counts, for both orders,
+    // without asking for room for `offset + limit` hits (4294967295 aborted the process).
+    for sort in [Sort::Date, Sort::Relevance] {
+        for offset in [60, 500_000_000, u32::MAX as usize, usize::MAX - 1] {
+            let hits = index
+                .search(&SearchRequest {
+                    limit: 50,
+                    offset,
+                    sort,
+                    ..request("refund", &[1])
+                })
+                .unwrap();
+            assert_eq!(
+                (hits.total, hits.message_ids.len()),
+                (60, 0),
+                "offset {offset}"
+            );
+        }
+    }
+    // The last page is cut at the end.
+    let tail = index
+        .search(&SearchRequest {
+            limit: 50,
+            offset: 55,
+            ..request("refund", &[1])
+        })
+        .unwrap();
+    assert_eq!(tail.message_ids, expected[55..]);
+
     // Relevance: the messages that say "refund" three times come first.
     let best = index
         .search(&SearchRequest {

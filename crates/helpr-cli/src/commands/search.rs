@@ -59,16 +59,60 @@ pub async fn run(dir: &Path, args: Args) -> Result<(), CoreError> {
             println!("        {}", output::clip(&m.snippet, 96));
         }
     }
-    let shown = page.hits.len() as u64;
-    match page.total {
-        0 => println!("no messages match"),
-        t if shown < t => println!(
-            "{}–{} of {t} messages (more with --offset {})",
-            args.offset as u64 + 1.min(shown),
-            args.offset as u64 + shown,
-            args.offset as u64 + shown
-        ),
-        t => println!("{t} messages"),
-    }
+    println!(
+        "{}",
+        footer(page.total, args.offset as u64, page.hits.len() as u64)
+    );
     Ok(())
+}
+
+/// The line under a page of hits: which hits these are, and where the next page starts, named
+/// only when there is one (a script that follows it stops).
+fn footer(total: u64, offset: u64, shown: u64) -> String {
+    match (total, shown) {
+        (0, _) => "no messages match".to_owned(),
+        (t, 0) if offset >= t => format!("{t} messages; none past --offset {offset}"),
+        (t, 0) => format!("{t} messages (--limit 0 counts only)"),
+        (t, n) if offset == 0 && n == t => format!("{t} messages"),
+        (t, n) if offset + n < t => format!(
+            "{}–{} of {t} messages (more with --offset {})",
+            offset + 1,
+            offset + n,
+            offset + n
+        ),
+        (t, n) => format!(
+            "{}–{} of {t} messages (the last page)",
+            offset + 1,
+            offset + n
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::footer;
+
+    #[test]
+    fn the_footer_offers_a_next_page_only_when_there_is_one() {
+        assert_eq!(
+            footer(220, 0, 50),
+            "1–50 of 220 messages (more with --offset 50)"
+        );
+        assert_eq!(
+            footer(220, 150, 50),
+            "151–200 of 220 messages (more with --offset 200)"
+        );
+        assert_eq!(
+            footer(220, 170, 50),
+            "171–220 of 220 messages (the last page)"
+        );
+        assert_eq!(footer(220, 0, 220), "220 messages");
+        assert_eq!(footer(220, 0, 0), "220 messages (--limit 0 counts only)");
+        assert_eq!(
+            footer(220, 4_294_967_295, 0),
+            "220 messages; none past --offset 4294967295"
+        );
+        assert_eq!(footer(0, 0, 0), "no messages match");
+        assert_eq!(footer(0, 90, 0), "no messages match");
+    }
 }
