@@ -167,8 +167,9 @@ impl Messages {
 
 /// Reads and parses every message under `mime`; a panic anywhere is counted, never fatal.
 fn read_messages(mime: &Path) -> Result<Messages> {
-    let (units, _) = helpr_mail::plan(&[mime.to_path_buf()])
-        .with_context(|| format!("listing {}", mime.display()))?;
+    let units = helpr_mail::plan(&[mime.to_path_buf()])
+        .with_context(|| format!("listing {}", mime.display()))?
+        .units;
     let mut out = Messages::default();
     for unit in &units {
         out.files += 1;

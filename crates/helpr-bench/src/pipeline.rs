@@ -61,8 +61,9 @@ fn measure(
 }
 
 fn load(dir: &std::path::Path) -> anyhow::Result<Vec<Vec<u8>>> {
-    let (units, _) = helpr_mail::plan(&[dir.to_path_buf()])
-        .with_context(|| format!("reading {}", dir.display()))?;
+    let units = helpr_mail::plan(&[dir.to_path_buf()])
+        .with_context(|| format!("reading {}", dir.display()))?
+        .units;
     let mut out = Vec::new();
     for unit in &units {
         for m in unit.messages() {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use helpr_index::{MailDoc, MailIndex, MailWriter};
-use helpr_mail::{parse, plan, ParsedMail, RawMessage, Rejection};
+use helpr_mail::{parse, plan, ParsedMail, Plan, RawMessage, Rejection, Skipped};
 use helpr_vault::{InsertOutcome, NewAttachment, NewMessage};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -51,6 +51,9 @@ pub struct ImportReport {
     pub duplicate: u64,
     pub rejected: u64,
     pub rejections: Vec<RejectedItem>,
+    /// Entries of the folders given that were not read, each with its reason (links leaving
+    /// the folder or looping back, dangling links, pipes, sockets, devices).
+    pub skipped: Vec<Skipped>,
     /// Set when the search index could not take the new messages (they are stored, and are
     /// indexed at the next start).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -225,10 +228,16 @@ impl Helpr {
                 "nothing to import: give a file or folder".into(),
             ));
         }
-        let (units, bytes_total) =
-            plan(paths).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        let Plan {
+            units,
+            bytes: bytes_total,
+            skipped,
+        } = plan(paths).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
         let inbox = self.vault.local_inbox(self.tenant)?.id;
-        let mut report = ImportReport::default();
+        let mut report = ImportReport {
+            skipped,
+            ..Default::default()
+        };
         let mut state = ImportProgress {
             bytes_total,
             ..Default::default()

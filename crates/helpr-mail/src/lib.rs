@@ -1,12 +1,15 @@
 //! helpr-mail: mail formats and the message pipeline; knows no storage.
 //!
-//! - [`source`]: where raw messages come from (`.eml` files, folders of them, Maildir, mbox).
+//! - [`source`]: where raw messages come from (`.eml` files, folders of them, Maildir, mbox),
+//!   walked without leaving the folders given or looping.
+//! - [`mbox`]: splitting an mbox, whichever variant (mboxo/mboxrd, mboxcl/mboxcl2) wrote it.
 //! - [`parse`]: MIME parsing with mail-parser into a [`ParsedMail`], or a reason to reject.
 //! - [`quotes`]: quoted-history stripping (HTML and plain text) before storage.
 //! - [`sanitize`]: the one HTML sanitizer every stored body goes through.
 
 mod css;
 mod guard;
+pub mod mbox;
 pub mod parse;
 pub mod quotes;
 pub mod sanitize;
@@ -14,4 +17,4 @@ pub mod source;
 
 pub use parse::{parse, Attachment, KeptHeaders, Mailbox, ParsedMail, Rejection};
 pub use sanitize::{sanitize, sanitize_html, Sanitized, CID_REFERENCE, REMOTE_PLACEHOLDER};
-pub use source::{plan, RawMessage, SourceError, Unit};
+pub use source::{plan, Plan, RawMessage, Skipped, SourceError, Unit};
