@@ -290,7 +290,7 @@ fn main() -> ExitCode {
         Err(Failure::Core(e)) => (e, false),
         Err(Failure::Reported(e)) => (e, true),
     };
-    eprintln!("helpr: {e}");
+    eprintln!("helpr: {}", output::safe(&e.to_string()));
     let code = if matches!(e, CoreError::Locked(_)) {
         3
     } else {

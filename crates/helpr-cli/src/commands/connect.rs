@@ -145,7 +145,10 @@ pub async fn run(dir: &Path, command: ConnectCommand) -> Result<(), CoreError> {
     if args.json {
         crate::output::print_json(&serde_json::json!({ "connected": address }));
     } else {
-        println!("connected {address}; run `helpr sync` to fetch its mail");
+        println!(
+            "connected {}; run `helpr sync` to fetch its mail",
+            crate::output::safe(&address)
+        );
     }
     Ok(())
 }

@@ -11,7 +11,10 @@ pub async fn run(dir: &Path, address: &str, json: bool) -> Result<(), CoreError>
     if json {
         crate::output::print_json(&serde_json::json!({ "disconnected": address }));
     } else {
-        println!("disconnected {address}: access revoked, token deleted, sync stopped");
+        println!(
+            "disconnected {}: access revoked, token deleted, sync stopped",
+            crate::output::safe(address)
+        );
     }
     Ok(())
 }

@@ -54,7 +54,7 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), Failure> {
         );
         let i = &view.index;
         match (&i.error, &i.repair) {
-            (Some(e), _) => println!("search index:     {e}"),
+            (Some(e), _) => println!("search index:     {}", crate::output::safe(e)),
             (None, Some(r)) => println!(
                 "search index:     {} of {} messages ({} queued changes replayed, {} missing indexed, {} stale removed)",
                 i.docs, i.vault_messages, r.replayed, r.missing_indexed, r.stale_removed

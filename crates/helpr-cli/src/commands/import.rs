@@ -41,7 +41,21 @@ pub async fn run(dir: &Path, paths: Vec<PathBuf>, json: bool) -> Result<(), Core
         (report.imported + report.duplicate) as f64 / secs.max(1e-9)
     );
     for r in &report.rejections {
-        println!("  rejected {}: {}", r.source, r.reason);
+        println!(
+            "  rejected {}: {}",
+            output::safe(&r.source),
+            output::safe(&r.reason)
+        );
+    }
+    if !report.skipped.is_empty() {
+        println!("skipped {} entries:", report.skipped.len());
+    }
+    for s in &report.skipped {
+        println!(
+            "  skipped {}: {}",
+            output::safe(&s.path),
+            output::safe(&s.reason)
+        );
     }
     Ok(())
 }

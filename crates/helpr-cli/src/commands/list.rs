@@ -21,7 +21,7 @@ pub async fn run(dir: &Path, json: bool, limit: Option<u32>) -> Result<(), CoreE
             m.id,
             output::date(m.date),
             output::clip(&m.from, 32),
-            m.subject
+            output::safe(&m.subject)
         );
     }
     if messages.is_empty() {

@@ -25,7 +25,7 @@ pub async fn run(file: Option<&Path>) -> Result<(), CoreError> {
         .map_err(|_| CoreError::InvalidInput(format!("{name} is not UTF-8 text")))?;
     let clean = helpr_core::sanitize_html(&html);
     let mut out = std::io::stdout().lock();
-    out.write_all(clean.as_bytes())
+    out.write_all(crate::output::safe_block(&clean).as_bytes())
         .and_then(|_| out.write_all(b"\n"))
         .map_err(|e| CoreError::Internal(format!("cannot write output: {e}")))
 }

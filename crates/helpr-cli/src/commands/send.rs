@@ -82,7 +82,11 @@ pub async fn run(dir: &Path, args: Args) -> Result<(), CoreError> {
     if args.json {
         crate::output::print_json(&sent);
     } else {
-        println!("sent: message {} {}", sent.id, sent.message_id);
+        println!(
+            "sent: message {} {}",
+            sent.id,
+            crate::output::safe(&sent.message_id)
+        );
     }
     Ok(())
 }

@@ -28,37 +28,40 @@ pub async fn run(dir: &Path, id: i64, view: View) -> Result<(), CoreError> {
             let html = m
                 .html
                 .ok_or_else(|| CoreError::NotFound(format!("message {id} has no HTML body")))?;
-            println!("{html}");
+            println!("{}", output::safe_block(&html));
             return Ok(());
         }
         View::RemoteImages => {
             for (i, url) in m.remote_images.iter().enumerate() {
-                println!("helpr-remote:{i}\t{url}");
+                println!("helpr-remote:{i}\t{}", output::safe(url));
             }
             return Ok(());
         }
         View::Text => {}
     }
     println!("Date:    {}", output::date(m.date));
-    println!("From:    {}", m.from);
+    println!("From:    {}", output::safe(&m.from));
     if !m.to.is_empty() {
-        println!("To:      {}", m.to.join(", "));
+        println!("To:      {}", output::safe(&m.to.join(", ")));
     }
     if !m.cc.is_empty() {
-        println!("Cc:      {}", m.cc.join(", "));
+        println!("Cc:      {}", output::safe(&m.cc.join(", ")));
     }
-    println!("Subject: {}", m.subject);
+    println!("Subject: {}", output::safe(&m.subject));
     if !m.labels.is_empty() {
-        println!("Labels:  {}", m.labels.join(", "));
+        println!("Labels:  {}", output::safe(&m.labels.join(", ")));
     }
     for a in &m.attachments {
         println!(
             "Attachment {}: {} ({}, {} bytes)",
-            a.id, a.name, a.content_type, a.size
+            a.id,
+            output::safe(&a.name),
+            output::safe(&a.content_type),
+            a.size
         );
     }
     println!();
-    println!("{}", m.text);
+    println!("{}", output::safe_block(&m.text));
     if let Some(html) = &m.html {
         println!(
             "\n[HTML body: {} bytes, sanitized; `helpr show {id} --html` prints it]",

@@ -29,10 +29,15 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), CoreError> {
         };
         println!(
             "{}: {account}, {}; {} messages; last sync {last}; progress {}/{}; {} rejected",
-            h.address, h.state, h.messages, h.done, h.total, h.rejected
+            output::safe(&h.address),
+            h.state,
+            h.messages,
+            h.done,
+            h.total,
+            h.rejected
         );
         if let Some(e) = h.last_error {
-            println!("  last error: {e}");
+            println!("  last error: {}", output::safe(&e));
         }
     }
     Ok(())

@@ -55,11 +55,21 @@ fn report(outcomes: &[SyncOutcome], json: bool) -> Result<(), Failure> {
         match (&o.summary, &o.error) {
             (Some(s), _) if !json => println!(
                 "{}: {:?} sync, {} new, {} updated, {} deleted, {} rejected (history {})",
-                o.address, s.mode, s.added, s.updated, s.deleted, s.rejected, s.history_id
+                output::safe(&o.address),
+                s.mode,
+                s.added,
+                s.updated,
+                s.deleted,
+                s.rejected,
+                s.history_id
             ),
             (_, Some(e)) => {
                 if !json {
-                    eprintln!("helpr: {}: {}", o.address, e.message);
+                    eprintln!(
+                        "helpr: {}: {}",
+                        output::safe(&o.address),
+                        output::safe(&e.message)
+                    );
                 }
                 failed = Some(e.clone());
             }
