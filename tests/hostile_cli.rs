@@ -273,3 +273,36 @@ From: A <a@example.com>\nSubject: quoted\nMessage-ID: <rd@example.com>\n\n>From 
     let text = s.json(&["show", &id])["text"].as_str().unwrap().to_owned();
     assert_eq!(text, "From the start\nand the end\n");
 }
+
+#[test]
+fn deeply_nested_html_is_imported_with_its_nesting_capped() {
+    let s = Scratch::new();
+    s.init();
+    let n = 50_000;
+    let html = format!(
+        "{}the customer's words{}",
+        "<blockquote type=cite><div>".repeat(n),
+        "</div></blockquote>".repeat(n)
+    );
+    let raw = format!(
+        "From: Deep <deep@example.com>\r\nTo: team@example.com\r\nSubject: nested\r\n\
+Message-ID: <deep@example.com>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n\
+MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
+    );
+    let path = s.write_mail("deep.eml", raw.as_bytes());
+    let report = s.json(&["import", path.to_str().unwrap()]);
+    assert_eq!(report["imported"], 1, "{report}");
+    let id = s.json(&["list"])[0]["id"].as_i64().unwrap().to_string();
+    let stored = s.ok(&["show", &id, "--html"]);
+    assert!(
+        stored.contains("the customer's words"),
+        "{}",
+        &stored[..200]
+    );
+    let depth = stored.matches("<blockquote").count() + stored.matches("<div").count();
+    assert!(depth <= 512, "{depth} elements kept, the cap is 512");
+    assert!(
+        depth >= 500,
+        "the cap dropped more than what lay past it: {depth}"
+    );
+}

@@ -6,10 +6,15 @@
 //! - [`parse`]: MIME parsing with mail-parser into a [`ParsedMail`], or a reason to reject.
 //! - [`quotes`]: quoted-history stripping (HTML and plain text) before storage.
 //! - [`sanitize`]: the one HTML sanitizer every stored body goes through.
+//! - `nesting`: the element-depth cap (512, as browsers) applied in a linear pass before the
+//!   quote scan and the sanitizer, whose tree builder is quadratic in the depth;
+//!   `html_lex`: the tag-level lexing both linear passes share.
 
 mod css;
 mod guard;
+mod html_lex;
 pub mod mbox;
+mod nesting;
 pub mod parse;
 pub mod quotes;
 pub mod sanitize;

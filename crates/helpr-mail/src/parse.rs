@@ -204,8 +204,10 @@ fn parse_headers_ok(raw: &[u8]) -> Result<ParsedMail, Rejection> {
         .is_some_and(|p| matches!(p.body, PartType::Html(_)));
     // Quoted history is cut before sanitizing, so the stripped part is never stored.
     let stripped_html = if has_html {
-        msg.body_html(0)
-            .map(|h| crate::quotes::strip_html_quotes(&h))
+        msg.body_html(0).map(|h| {
+            let capped = crate::nesting::cap_depth(&h, crate::nesting::MAX_DEPTH);
+            crate::quotes::strip_html_quotes(&capped)
+        })
     } else {
         None
     };

@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use crate::css::filter_style;
+use crate::nesting::{cap_depth, MAX_DEPTH};
 
 /// The placeholder scheme for a blocked remote image: `helpr-remote:<index>`.
 pub const REMOTE_PLACEHOLDER: &str = "helpr-remote:";
@@ -126,7 +127,9 @@ fn builder() -> &'static ammonia::Builder<'static> {
 /// Sanitizes `html` and returns it with the remote image URLs it referred to.
 pub fn sanitize(html: &str) -> Sanitized {
     REMOTE.with(|r| r.borrow_mut().clear());
-    let html = builder().clean(html).to_string();
+    // Nesting is capped first: the tree builder's cost grows with the square of the depth.
+    let html = cap_depth(html, MAX_DEPTH);
+    let html = builder().clean(&html).to_string();
     let remote_images = REMOTE.with(|r| std::mem::take(&mut *r.borrow_mut()));
     Sanitized {
         html,

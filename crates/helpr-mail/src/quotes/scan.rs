@@ -8,7 +8,11 @@
 //! that matter here; what is still open when the input ends, ends there. Text inside `title`,
 //! `textarea` and raw-text elements is not visible text and is skipped.
 
-use memchr::{memchr, memmem};
+use memchr::memchr;
+
+use crate::html_lex::{
+    attributes, comment_end, is_space, raw_text_end, Name, MAX_MATCH_DEPTH, RAW_TEXT, VOID,
+};
 
 use super::analysis::{Mark, MarkKind, Node};
 use super::patterns;
@@ -29,77 +33,11 @@ pub(super) struct Scan {
     closed: Vec<Closed>,
 }
 
-/// Tag names compared in lowercase; longer names keep their first bytes (only custom elements
-/// are that long, and sharing a prefix merely changes which one an end tag closes).
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Name {
-    len: u8,
-    bytes: [u8; 22],
-}
-
-impl Name {
-    fn new(raw: &[u8]) -> Self {
-        let mut bytes = [0; 22];
-        let len = raw.len().min(bytes.len());
-        for (b, r) in bytes.iter_mut().zip(raw) {
-            *b = r.to_ascii_lowercase();
-        }
-        Name {
-            len: len as u8,
-            bytes,
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
-    }
-}
-
 struct Open {
     name: Name,
     start: usize,
     /// The marks this element carries, as a range of `Scan::marks`.
     marks: (usize, usize),
-}
-
-/// How deep below the top of the open-element stack an end tag looks for its element; bounds
-/// the work on stray end tags in pathological input.
-const MAX_MATCH_DEPTH: usize = 256;
-
-const VOID: &[&[u8]] = &[
-    b"area",
-    b"base",
-    b"basefont",
-    b"bgsound",
-    b"br",
-    b"col",
-    b"embed",
-    b"frame",
-    b"hr",
-    b"img",
-    b"input",
-    b"keygen",
-    b"link",
-    b"meta",
-    b"param",
-    b"source",
-    b"track",
-    b"wbr",
-];
-/// Elements whose content is not markup, up to their end tag.
-const RAW_TEXT: &[&[u8]] = &[
-    b"script",
-    b"style",
-    b"xmp",
-    b"iframe",
-    b"noembed",
-    b"noframes",
-    b"textarea",
-    b"title",
-];
-
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
 /// The attribute values a start tag carries that the marks depend on, as byte ranges.
@@ -168,29 +106,6 @@ fn finish(mut out: Scan, end: usize) -> Scan {
     out
 }
 
-/// Where a comment whose content starts at `from` ends (past `-->`, `--!>`, or an abrupt `>`).
-fn comment_end(b: &[u8], from: usize) -> usize {
-    if b.get(from) == Some(&b'>') {
-        return from + 1;
-    }
-    if b[from.min(b.len())..].starts_with(b"->") {
-        return from + 2;
-    }
-    let mut at = from;
-    while let Some(i) = memmem::find(&b[at.min(b.len())..], b"--") {
-        let dash = at + i;
-        let rest = &b[dash + 2..];
-        if rest.starts_with(b">") {
-            return dash + 3;
-        }
-        if rest.starts_with(b"!>") {
-            return dash + 4;
-        }
-        at = dash + 1;
-    }
-    b.len()
-}
-
 /// Parses the start tag at `lt`; returns where parsing continues, `None` at end of input.
 fn start_tag(html: &str, lt: usize, out: &mut Scan, stack: &mut Vec<Open>) -> Option<usize> {
     let b = html.as_bytes();
@@ -198,7 +113,22 @@ fn start_tag(html: &str, lt: usize, out: &mut Scan, stack: &mut Vec<Open>) -> Op
         .find(|&i| is_space(b[i]) || b[i] == b'/' || b[i] == b'>')
         .unwrap_or(b.len());
     let name = Name::new(&b[lt + 1..name_end]);
-    let (attrs, end) = attributes(b, name_end)?;
+    let mut attrs = Attrs::default();
+    let end = attributes(b, name_end, |name, value| {
+        // The first of duplicate attributes wins, as in the HTML tokenizer.
+        let slot = if name.eq_ignore_ascii_case(b"class") {
+            &mut attrs.class
+        } else if name.eq_ignore_ascii_case(b"id") {
+            &mut attrs.id
+        } else if name.eq_ignore_ascii_case(b"type") {
+            &mut attrs.kind
+        } else if name.eq_ignore_ascii_case(b"style") {
+            &mut attrs.style
+        } else {
+            return;
+        };
+        slot.get_or_insert(value);
+    })?;
 
     let marks_from = out.marks.len();
     push_marks(html, lt, name, &attrs, &mut out.marks);
@@ -220,63 +150,6 @@ fn start_tag(html: &str, lt: usize, out: &mut Scan, stack: &mut Vec<Open>) -> Op
         marks,
     });
     Some(end)
-}
-
-/// Reads attributes from `at` to the closing `>`; `None` at end of input.
-fn attributes(b: &[u8], mut at: usize) -> Option<(Attrs, usize)> {
-    let mut attrs = Attrs::default();
-    loop {
-        while at < b.len() && (is_space(b[at]) || b[at] == b'/') {
-            at += 1;
-        }
-        if *b.get(at)? == b'>' {
-            return Some((attrs, at + 1));
-        }
-        let name_start = at;
-        at += 1; // the first character may be anything, even "="
-        while at < b.len() && !is_space(b[at]) && !matches!(b[at], b'/' | b'>' | b'=') {
-            at += 1;
-        }
-        let name = &b[name_start..at];
-        while at < b.len() && is_space(b[at]) {
-            at += 1;
-        }
-        if b.get(at) != Some(&b'=') {
-            continue;
-        }
-        at += 1;
-        while at < b.len() && is_space(b[at]) {
-            at += 1;
-        }
-        let value = match *b.get(at)? {
-            q @ (b'"' | b'\'') => {
-                let close = at + 1 + memchr(q, &b[at + 1..])?;
-                let v = (at + 1, close);
-                at = close + 1;
-                v
-            }
-            _ => {
-                let start = at;
-                while at < b.len() && !is_space(b[at]) && b[at] != b'>' {
-                    at += 1;
-                }
-                (start, at)
-            }
-        };
-        // The first of duplicate attributes wins, as in the HTML tokenizer.
-        let slot = if name.eq_ignore_ascii_case(b"class") {
-            &mut attrs.class
-        } else if name.eq_ignore_ascii_case(b"id") {
-            &mut attrs.id
-        } else if name.eq_ignore_ascii_case(b"type") {
-            &mut attrs.kind
-        } else if name.eq_ignore_ascii_case(b"style") {
-            &mut attrs.style
-        } else {
-            continue;
-        };
-        slot.get_or_insert(value);
-    }
 }
 
 /// Records the marks a start tag carries.
@@ -319,26 +192,6 @@ fn push_marks(html: &str, start: usize, name: Name, attrs: &Attrs, marks: &mut V
     if matches!(value(attrs.id), "divRplyFwdMsg" | "appendonsend") {
         mark(MarkKind::Outlook);
     }
-}
-
-/// Where the raw-text element `tag` whose content starts at `from` ends (past its end tag).
-fn raw_text_end(b: &[u8], from: usize, tag: &[u8]) -> usize {
-    let mut at = from;
-    while let Some(i) = memmem::find(&b[at..], b"</") {
-        let name_at = at + i + 2;
-        let name_end = name_at + tag.len();
-        let ends_name = b
-            .get(name_end)
-            .is_none_or(|&c| is_space(c) || c == b'/' || c == b'>');
-        if b.get(name_at..name_end)
-            .is_some_and(|n| n.eq_ignore_ascii_case(tag))
-            && ends_name
-        {
-            return memchr(b'>', &b[name_end..]).map_or(b.len(), |j| name_end + j + 1);
-        }
-        at = name_at;
-    }
-    b.len()
 }
 
 /// Handles the `</…` at `lt`; returns where parsing continues, `None` at end of input.
