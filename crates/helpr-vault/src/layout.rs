@@ -27,6 +27,13 @@ pub fn db_path(dir: &Path) -> PathBuf {
 }
 
 /// Whether anything of a vault is in `dir` already.
+/// SQLite's write-ahead log beside the database file `db`.
+pub fn wal_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
 pub fn exists(dir: &Path) -> bool {
     info_path(dir).exists() || db_path(dir).exists()
 }

@@ -53,10 +53,31 @@ fn prepare(conn: &Connection, key: &SqlcipherKey) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Checks that `key` opens `db` without touching any file: an `immutable` read-only
-/// connection never creates `-wal`/`-shm` files and never checkpoints, so a wrong key leaves the
-/// data dir byte-identical (a normal connection would checkpoint a leftover WAL on close).
+/// Checks that `key` opens `db` before anything may write to the vault, reading the database as
+/// the writer will see it, so a wrong key changes no data file:
+/// - with no write-ahead log beside it, through an `immutable` read-only connection, which
+///   creates no `-wal`/`-shm` file and never checkpoints;
+/// - with a log (a process was killed, or a full disk stopped the last checkpoint), through a
+///   read-only connection that reads the log too: the main file alone is then an older state,
+///   possibly half-checkpointed, whose header can name more pages than the file holds (SQLite
+///   calls that "malformed"). A read-only connection never checkpoints or truncates the log; it
+///   may create or refresh `-shm`, SQLite's shared-memory index of the log, which holds no data.
 fn verify_key_untouched(db: &Path, key: &SqlcipherKey) -> Result<()> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let has_log = std::fs::metadata(layout::wal_path(db)).is_ok_and(|m| m.len() > 0);
+    let conn = if has_log {
+        Connection::open_with_flags(db, flags)?
+    } else {
+        Connection::open_with_flags(immutable_uri(db), flags)?
+    };
+    prepare(&conn, key)?;
+    verify_key(&conn)
+}
+
+/// `file:<db>?immutable=1`, the path escaped for a URI.
+fn immutable_uri(db: &Path) -> String {
     let path = db.to_string_lossy();
     let mut uri = String::from("file:");
     for c in path.chars() {
@@ -68,12 +89,7 @@ fn verify_key_untouched(db: &Path, key: &SqlcipherKey) -> Result<()> {
         }
     }
     uri.push_str("?immutable=1");
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(uri, flags)?;
-    prepare(&conn, key)?;
-    verify_key(&conn)
+    uri
 }
 
 /// The first read after `PRAGMA key` tells whether the key opens the file. The header's
