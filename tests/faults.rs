@@ -116,3 +116,119 @@ fn a_vault_filled_to_the_last_byte_opens_again_with_every_committed_message() {
     let account = format!("vault-{}", id["vault_id"].as_str().unwrap());
     let _ = keyring::Entry::new("helpr", &account).and_then(|e| e.delete_credential());
 }
+
+/// Starts `helpr import dir` and kills it (SIGKILL) once the vault's write-ahead log holds more
+/// than `bytes`: committed batches that live only in the log, none yet in the search index.
+fn kill_import_when_the_log_holds(s: &Scratch, dir: &Path, bytes: u64) {
+    let mut child = s
+        .command(&["import", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let wal = s.data().join("vault.db-wal");
+    loop {
+        let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        if size > bytes {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the import ended ({status}) before its log held {bytes} bytes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_vault_that_lost_part_of_its_log_says_so_and_keeps_the_evidence() {
+    let s = Scratch::new();
+    s.init();
+    let first = s.mail().join("first");
+    write_sample_maildir(&first, 200, 11);
+    s.ok(&["import", first.to_str().unwrap()]);
+    let later = s.mail().join("later");
+    write_sample_maildir(&later, 4000, 12);
+    kill_import_when_the_log_holds(&s, &later, 2 << 20);
+
+    // The killed import's files as they are, and the same with the log cut to a quarter: the
+    // damage a crash of the disk or a careless copy does.
+    let damaged = s.root.path().join("damaged");
+    std::fs::create_dir(&damaged).unwrap();
+    for name in ["vault.db", "vault.db-wal", "vault.json"] {
+        std::fs::copy(s.data().join(name), damaged.join(name)).unwrap();
+    }
+    let log = std::fs::OpenOptions::new()
+        .write(true)
+        .open(damaged.join("vault.db-wal"))
+        .unwrap();
+    let length = log.metadata().unwrap().len();
+    log.set_len(length / 4).unwrap();
+    drop(log);
+
+    // The next command replays the killed import's queue into the index: it now holds every
+    // committed message.
+    let indexed = s.json(&["index", "stats"])["docs"].as_u64().unwrap();
+    assert!(indexed > 200, "{indexed} indexed");
+    // The vault falls back to the damaged files (the index stays).
+    for name in ["vault.db", "vault.db-wal"] {
+        std::fs::copy(damaged.join(name), s.data().join(name)).unwrap();
+    }
+    let _ = std::fs::remove_file(s.data().join("vault.db-shm"));
+    let kept = s.json(&["list"]).as_array().unwrap().len() as u64;
+    assert!(
+        kept < indexed,
+        "the cut log lost nothing ({kept} of {indexed})"
+    );
+
+    let (code, error) = s.json_err(&["doctor"]);
+    assert_ne!(code, 0);
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("the vault is missing"), "{error}");
+    let doctor = s.run(&["doctor", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    assert_eq!(report["healthy"], false, "{report}");
+    assert_eq!(
+        report["index"]["repair"]["lost"],
+        indexed - kept,
+        "{report}"
+    );
+    assert_eq!(report["index"]["repair"]["stale_removed"], 0, "{report}");
+    // The evidence stays: running doctor again finds the same loss.
+    let again = s.run(&["doctor", "--json"]);
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again["index"]["docs"], indexed, "{again}");
+    assert_eq!(again["index"]["repair"]["lost"], indexed - kept, "{again}");
+
+    // New mail takes ids above every lost one, and the import says what happened.
+    let max_lost = indexed; // ids were handed out from 1 without gaps
+    let new = s.mail().join("new");
+    write_sample_maildir(&new, 3, 13);
+    let out = s.run(&["import", new.to_str().unwrap(), "--json"]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the vault is missing"),
+        "the import did not warn"
+    );
+    let ids: Vec<i64> = s
+        .json(&["list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    let newest = ids.iter().copied().filter(|&id| id > kept as i64);
+    assert!(newest.clone().all(|id| id > max_lost as i64), "{ids:?}");
+    assert_eq!(newest.count(), 3);
+
+    // Accepting the loss is explicit: a rebuild indexes what the vault holds.
+    s.ok(&["index", "rebuild"]);
+    assert_doctor_healthy_after_rebuild(&s, kept + 3);
+}
+
+fn assert_doctor_healthy_after_rebuild(s: &Scratch, messages: u64) {
+    let report = s.json(&["doctor"]);
+    assert_eq!(report["healthy"], true, "{report}");
+    assert_eq!(report["index"]["docs"], messages, "{report}");
+}

@@ -82,7 +82,7 @@ fn rebuild_gives_exactly_the_results_of_incremental_indexing() {
     assert_eq!(
         report,
         json!({"complete": true, "indexed": total, "resumed_after": 0,
-               "repair": {"replayed": 0, "missing_indexed": 0, "stale_removed": 0}}),
+               "repair": {"replayed": 0, "missing_indexed": 0, "stale_removed": 0, "lost": 0}}),
     );
     // The index was really replaced (so "identical" below is not a no-op)…
     assert_ne!(index_file_names(&s), names_before);
@@ -163,7 +163,7 @@ fn doctor_reconciles_an_index_restored_from_an_older_backup() {
     assert_eq!(d["healthy"], true, "{d}");
     assert_eq!(
         d["index"]["repair"],
-        json!({"replayed": 0, "missing_indexed": 50, "stale_removed": 5}),
+        json!({"replayed": 0, "missing_indexed": 50, "stale_removed": 5, "lost": 0}),
         "{d}"
     );
     assert_eq!(d["index"]["docs"], 245, "{d}");
@@ -311,7 +311,7 @@ async fn writes_during_a_stopped_rebuild_are_in_the_resumed_one() {
     assert_eq!(
         report,
         json!({"complete": true, "indexed": 718 - 255, "resumed_after": 255,
-               "repair": {"replayed": 0, "missing_indexed": 0, "stale_removed": 1}}),
+               "repair": {"replayed": 0, "missing_indexed": 0, "stale_removed": 1, "lost": 0}}),
         "the deleted message the partial rebuild held is removed after the swap"
     );
     assert_eq!(s.results(&queries()), expected);

@@ -257,6 +257,9 @@ impl Helpr {
                 .filter(|a| a.state != AccountState::Disconnected)
                 .collect(),
         };
+        if !accounts.is_empty() {
+            self.with_vault(|h| h.guard_lost_ids()).await?;
+        }
         let mut outcomes = Vec::new();
         for account in accounts {
             let (result, stats) = match self.gmail_api(&account, &options).await {

@@ -233,6 +233,7 @@ impl Helpr {
             bytes: bytes_total,
             skipped,
         } = plan(paths).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        self.guard_lost_ids()?;
         let inbox = self.vault.local_inbox(self.tenant)?.id;
         let mut report = ImportReport {
             skipped,

@@ -232,8 +232,20 @@ pub struct IndexRepair {
     pub replayed: u64,
     /// Messages in the vault that the index lacked, now indexed.
     pub missing_indexed: u64,
-    /// Index entries with no message in the vault, now removed.
+    /// Index entries with no message in the vault, now removed: messages deleted since the
+    /// index was written (an index restored from a backup, a rebuild resumed after deletes).
     pub stale_removed: u64,
+    /// Index entries above the highest id the vault ever handed out: messages the vault has
+    /// lost (a damaged write-ahead log, a vault restored from an older backup). They are kept
+    /// as the evidence, and new messages take ids above them.
+    pub lost: u64,
+}
+
+/// What to say when the vault has lost messages its search index saw.
+pub fn lost_messages_warning(lost: u64) -> String {
+    format!(
+        "the vault is missing {lost} messages that it had stored and the search index saw          (its write-ahead log may have been damaged or truncated, or vault.db restored from an          older copy); nothing was removed: restore vault.db and vault.db-wal from a backup if          you have one, or run `helpr index rebuild` to accept the loss"
+    )
 }
 
 impl Helpr {
@@ -314,6 +326,35 @@ impl Helpr {
         Ok(out)
     }
 
+    /// Before a long write (import, sync): if the search index holds ids above the highest
+    /// the vault ever handed out, the vault has lost messages. New ones must not take those ids
+    /// (they would overwrite the index's evidence), and the person running the import hears
+    /// about it now rather than at the next `doctor`.
+    pub(crate) fn guard_lost_ids(&self) -> Result<(), CoreError> {
+        let Ok(index) = self.index.get() else {
+            return Ok(()); // no index to compare with: it is rebuilt from the vault
+        };
+        let high_water = self.vault.message_id_high_water()?;
+        let in_index: BTreeSet<i64> = index
+            .message_ids()?
+            .into_iter()
+            .map(|id| id as i64)
+            .collect();
+        let found: Vec<i64> = in_index.range(high_water + 1..).copied().collect();
+        self.vault.record_lost_messages(&found)?;
+        // Found now or before, and not yet accepted by a rebuild (the index still holds them).
+        let lost = self
+            .vault
+            .lost_message_ids()?
+            .into_iter()
+            .filter(|id| in_index.contains(id))
+            .count();
+        if lost > 0 {
+            tracing::error!(code = "data_loss", "{}", lost_messages_warning(lost as u64));
+        }
+        Ok(())
+    }
+
     /// The repair run when a vault opens. The index is derived data: if it cannot be repaired
     /// now (damaged, or another process is writing) the vault still opens, searches report
     /// the error, and the queue keeps what is owed.
@@ -344,7 +385,19 @@ impl Helpr {
             .map(|id| id as i64)
             .collect();
         let missing: Vec<i64> = in_vault.difference(&in_index).copied().collect();
-        let stale: Vec<i64> = in_index.difference(&in_vault).copied().collect();
+        let high_water = self.vault.message_id_high_water()?;
+        let known_lost: BTreeSet<i64> = self.vault.lost_message_ids()?.into_iter().collect();
+        let (lost, stale): (Vec<i64>, Vec<i64>) = in_index
+            .difference(&in_vault)
+            .partition(|id| **id > high_water || known_lost.contains(id));
+        if !lost.is_empty() {
+            tracing::error!(
+                code = "data_loss",
+                "{}",
+                lost_messages_warning(lost.len() as u64)
+            );
+            self.vault.record_lost_messages(&lost)?;
+        }
         for chunk in missing.chunks(REPLAY_BATCH as usize) {
             apply_ids(&self.vault, &mut writer, chunk)?;
             writer.commit()?;
@@ -360,6 +413,7 @@ impl Helpr {
             replayed,
             missing_indexed: missing.len() as u64,
             stale_removed: stale.len() as u64,
+            lost: lost.len() as u64,
         })
     }
 }

@@ -41,7 +41,7 @@ pub use helpr_crypto::session_bus;
 pub use helpr_vault::AccountState;
 pub use import::{ImportProgress, ImportReport, RejectedItem};
 pub use index_stats::{DoctorView, IndexHealth, IndexStatsView};
-pub use indexing::IndexRepair;
+pub use indexing::{lost_messages_warning, IndexRepair};
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
 pub use rebuild::{RebuildControl, RebuildProgress, RebuildReport};
 pub use search::{SearchOptions, SearchPage, SearchSort, MAX_SEARCH_LIMIT};

@@ -234,6 +234,54 @@ impl Vault {
         })
     }
 
+    /// The highest message id this vault ever handed out (SQLite's AUTOINCREMENT counter; 0
+    /// before the first message). Deleting never lowers it, so a search-index entry above it
+    /// is a message the vault has lost (a damaged write-ahead log, a restored older vault), not
+    /// one that was deleted.
+    pub fn message_id_high_water(&self) -> Result<i64> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'messages'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// Records `ids` as lost (see [`Vault::message_id_high_water`]) and makes new messages
+    /// take ids above them, so none is given to a new message (the index keeps their entries
+    /// as the evidence of the loss). Ids recorded before stay recorded.
+    pub fn record_lost_messages(&self, ids: &[i64]) -> Result<()> {
+        let Some(&last) = ids.iter().max() else {
+            return Ok(());
+        };
+        let found_at = crate::now();
+        self.write(|tx| {
+            for id in ids {
+                tx.execute(
+                    "INSERT OR IGNORE INTO lost_messages (id, found_at) VALUES (?1, ?2)",
+                    [*id, found_at],
+                )?;
+            }
+            let updated = tx.execute(
+                "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'messages'",
+                [last],
+            )?;
+            if updated == 0 {
+                tx.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES ('messages', ?1)",
+                    [last],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Every id ever recorded as lost, ascending.
+    pub fn lost_message_ids(&self) -> Result<Vec<i64>> {
+        self.read(|c| rows(c, "SELECT id FROM lost_messages ORDER BY id", |r| r.get(0)))
+    }
+
     /// Up to `limit` queued ids, ascending.
     pub fn index_queue(&self, limit: u32) -> Result<Vec<i64>> {
         self.read(|c| {

@@ -9,7 +9,7 @@
 //! index's outbox, filled with every existing message so an older vault gets indexed on first open,
 //! and `messages_live`, the live message ids), v4 `gmail_accounts` (sealed configuration and
 //! refresh token), one message per Gmail id, and the full-sync start in `sync_state`; v5
-//! `messages_summary`, the covering index a page of summaries is read from.
+//! `messages_summary`, the covering index a page of summaries is read from; v6 `lost_messages`.
 
 use rusqlite::Connection;
 
@@ -191,6 +191,15 @@ CREATE INDEX messages_summary ON messages(
     id, tenant_id, inbox_id, deleted_at, thread_id, date, unread, has_attachments,
     sender, subject, snippet
 ) WHERE deleted_at IS NULL;
+"#,
+    // v6: ids of messages the vault lost (found in the search index above the highest id the
+    // vault had handed out: a damaged write-ahead log, an older vault.db restored). Only ids and
+    // when the loss was found; the counter is raised past them so no new message takes one.
+    r#"
+CREATE TABLE lost_messages (
+    id INTEGER PRIMARY KEY,
+    found_at INTEGER NOT NULL
+) STRICT;
 "#,
 ];
 

@@ -13,7 +13,14 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), Failure> {
     let view = helpr.doctor().await.map_err(Failure::Core)?;
     let healthy = view.healthy();
     let report = &view.vault;
-    let failure = || CoreError::Integrity("the vault or its search index failed its checks".into());
+    let lost = view.index.repair.as_ref().map_or(0, |r| r.lost);
+    let failure = || {
+        CoreError::Integrity(if lost > 0 {
+            helpr_core::lost_messages_warning(lost)
+        } else {
+            "the vault or its search index failed its checks".into()
+        })
+    };
     if json {
         let mut doc = serde_json::json!({
             "keychain": "ok",
@@ -56,8 +63,8 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), Failure> {
         match (&i.error, &i.repair) {
             (Some(e), _) => println!("search index:     {}", crate::output::safe(e)),
             (None, Some(r)) => println!(
-                "search index:     {} of {} messages ({} queued changes replayed, {} missing indexed, {} stale removed)",
-                i.docs, i.vault_messages, r.replayed, r.missing_indexed, r.stale_removed
+                "search index:     {} of {} messages ({} queued changes replayed, {} missing indexed, {} stale removed, {} lost by the vault)",
+                i.docs, i.vault_messages, r.replayed, r.missing_indexed, r.stale_removed, r.lost
             ),
             (None, None) => println!("search index:     {} of {} messages", i.docs, i.vault_messages),
         }
