@@ -232,3 +232,120 @@ fn assert_doctor_healthy_after_rebuild(s: &Scratch, messages: u64) {
     assert_eq!(report["healthy"], true, "{report}");
     assert_eq!(report["index"]["docs"], messages, "{report}");
 }
+
+/// Flips one byte of `file` at `offset`.
+fn flip_byte(file: &Path, offset: u64) {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(file)
+        .unwrap();
+    let mut byte = [0u8];
+    f.seek(SeekFrom::Start(offset)).unwrap();
+    f.read_exact(&mut byte).unwrap();
+    f.seek(SeekFrom::Start(offset)).unwrap();
+    f.write_all(&[byte[0] ^ 0x40]).unwrap();
+}
+
+fn sample(count: usize, seed: u64) -> Scratch {
+    let s = Scratch::new();
+    s.init();
+    let dir = s.mail().join("sample");
+    write_sample_maildir(&dir, count, seed);
+    s.ok(&["import", dir.to_str().unwrap()]);
+    s
+}
+
+#[test]
+fn doctor_reads_every_index_file_and_names_the_one_missing() {
+    let s = sample(120, 21);
+    let pos = std::fs::read_dir(s.index_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pos"))
+        .expect("a segment with positions");
+    std::fs::remove_file(&pos).unwrap();
+
+    let out = s.run(&["doctor", "--json"]);
+    assert!(
+        !out.status.success(),
+        "doctor passed an index missing a file"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["healthy"], false, "{report}");
+    let error = report["index"]["error"].as_str().unwrap_or_default();
+    let name = pos.file_name().unwrap().to_str().unwrap();
+    assert!(
+        error.contains(name) && error.contains("missing"),
+        "{report}"
+    );
+    assert!(error.contains("helpr index rebuild"), "{report}");
+    // The rebuild it points to repairs it.
+    s.ok(&["index", "rebuild"]);
+    s.assert_doctor_healthy();
+}
+
+#[test]
+fn a_damaged_first_page_is_not_reported_as_a_wrong_key() {
+    let s = sample(20, 22);
+    flip_byte(&s.data().join("vault.db"), 200);
+    for args in [&["list"][..], &["doctor"][..]] {
+        let (code, error) = s.json_err(args);
+        assert_eq!(code, 1, "{args:?}: {error}");
+        assert_eq!(error["code"], "integrity", "{args:?}: {error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains("damaged") && !message.contains("vault locked"),
+            "{error}"
+        );
+    }
+    // A wrong key still says so, and exits 3.
+    s.keychain_entry().set_secret(&[7u8; 32]).unwrap();
+    let (code, error) = s.json_err(&["list"]);
+    assert_eq!(
+        (code, error["code"].as_str()),
+        (3, Some("vault_locked")),
+        "{error}"
+    );
+}
+
+#[test]
+fn doctor_reports_every_check_on_a_vault_with_a_damaged_page() {
+    let s = sample(300, 23);
+    let db = s.data().join("vault.db");
+    // A page of message bodies near the end of the file.
+    let length = std::fs::metadata(&db).unwrap().len();
+    flip_byte(&db, length - 4096 * 3 + 100);
+    let out = s.run(&["doctor", "--json"]);
+    assert!(!out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no report ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(report["healthy"], false, "{report}");
+    let pages = report["report"]["cipher_integrity_errors"]
+        .as_array()
+        .unwrap();
+    assert!(
+        !pages.is_empty(),
+        "the damaged page went unnoticed: {report}"
+    );
+    for field in ["tenants", "inboxes", "key_versions", "schema_version"] {
+        assert!(
+            report["report"][field].is_number(),
+            "{field} missing: {report}"
+        );
+    }
+    let text = String::from_utf8_lossy(&s.run(&["doctor"]).stdout).into_owned();
+    for line in [
+        "keychain:",
+        "cipher integrity:",
+        "integrity:",
+        "counts:",
+        "search index:",
+    ] {
+        assert!(
+            text.contains(line),
+            "{line} missing from the text report:\n{text}"
+        );
+    }
+}

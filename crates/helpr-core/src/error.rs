@@ -59,6 +59,7 @@ impl From<VaultError> for CoreError {
             e @ VaultError::NotFound(_) => CoreError::NotFound(e.to_string()),
             VaultError::Invalid(m) => CoreError::InvalidInput(m),
             VaultError::Crypto(c) => CoreError::Integrity(c.to_string()),
+            e @ VaultError::Damaged(_) => CoreError::Integrity(e.to_string()),
             e => CoreError::Storage(e.to_string()),
         }
     }

@@ -77,12 +77,17 @@ impl Helpr {
     pub async fn doctor(&self) -> Result<DoctorView, CoreError> {
         self.with_vault(|h| {
             let vault = h.vault.doctor()?;
-            let vault_messages = h.vault.live_message_ids()?.len() as u64;
-            let index = match h
-                .reconcile_index()
-                .and_then(|repair| Ok((h.index.get()?.stats()?.docs, repair)))
-            {
-                Ok((docs, repair)) => IndexHealth {
+            // Every step may fail on a damaged file; the failure is the index's finding and the
+            // report goes on.
+            let checked = (|| {
+                let vault_messages = h.vault.live_message_ids()?.len() as u64;
+                let index = h.index.get()?;
+                index.verify()?;
+                let repair = h.reconcile_index()?;
+                Ok::<_, CoreError>((vault_messages, index.stats()?.docs, repair))
+            })();
+            let index = match checked {
+                Ok((vault_messages, docs, repair)) => IndexHealth {
                     docs,
                     vault_messages,
                     repair: Some(repair),
@@ -90,7 +95,7 @@ impl Helpr {
                 },
                 Err(e) => IndexHealth {
                     docs: 0,
-                    vault_messages,
+                    vault_messages: vault.messages,
                     repair: None,
                     error: Some(e.to_string()),
                 },

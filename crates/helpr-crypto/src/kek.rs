@@ -17,6 +17,8 @@ pub(crate) const INFO_SQLCIPHER: &[u8] = b"helpr/sqlcipher/v1";
 pub(crate) const INFO_INDEX: &[u8] = b"helpr/index/v1";
 pub(crate) const INFO_AUDIT: &[u8] = b"helpr/audit/v1";
 pub(crate) const INFO_FINGERPRINT: &[u8] = b"helpr/fingerprint/v1";
+/// The key check value kept in `vault.json`, see [`Kek::check_value`].
+pub(crate) const INFO_KEY_CHECK: &[u8] = b"helpr/key-check/v1";
 
 /// 32 random bytes kept in the OS keychain. Zeroized on drop; redacted `Debug`.
 pub struct Kek(SecretBox<[u8; KEY_LEN]>);
@@ -51,6 +53,13 @@ impl Kek {
         hk.expand(info, out.as_mut())
             .expect("32 bytes is a valid HKDF-SHA256 output length");
         out
+    }
+
+    /// A public value that tells whether a KEK is this vault's without touching the database
+    /// (hex of HKDF-SHA256 `helpr/key-check/v1`; reveals nothing about the other sub-keys). It
+    /// tells a wrong key apart from a damaged first page, which SQLCipher reports alike.
+    pub fn check_value(&self) -> String {
+        hex::encode(self.derive(INFO_KEY_CHECK).as_ref())
     }
 
     /// The SQLCipher raw key for this vault.

@@ -312,6 +312,45 @@ impl MailIndex {
         Ok(self.index.load_metas()?.payload)
     }
 
+    /// Reads every file of every live segment through the encrypted directory and checks
+    /// tantivy's checksum of each (what `doctor` runs): a missing, truncated or altered file
+    /// is `Damaged`, naming it, even one that only some searches read (positions, for phrases).
+    pub fn verify(&self) -> Result<()> {
+        use tantivy::index::SegmentComponent as C;
+        let metas = self.index.searchable_segment_metas()?;
+        for meta in &metas {
+            let mut parts = vec![
+                C::Postings,
+                C::Positions,
+                C::Terms,
+                C::Store,
+                C::FastFields,
+                C::FieldNorms,
+            ];
+            if meta.has_deletes() {
+                parts.push(C::Delete);
+            }
+            for part in parts {
+                let file = meta.relative_path(part);
+                if !self.index.directory().exists(&file).unwrap_or(false) {
+                    return Err(IndexError::Damaged(format!(
+                        "{} is missing",
+                        file.display()
+                    )));
+                }
+            }
+        }
+        let corrupted = self.index.validate_checksum()?;
+        if let Some(file) = corrupted.iter().next() {
+            return Err(IndexError::Damaged(format!(
+                "{} fails its checksum ({} files in all)",
+                file.display(),
+                corrupted.len()
+            )));
+        }
+        Ok(())
+    }
+
     pub fn stats(&self) -> Result<IndexStats> {
         let searcher = self.searcher()?;
         let mut deleted = 0u64;

@@ -15,6 +15,8 @@ pub struct DoctorReport {
     pub cipher_integrity_errors: Vec<String>,
     /// `PRAGMA integrity_check` lines other than `ok`; empty is good.
     pub integrity_errors: Vec<String>,
+    /// Checks that could not run at all (the file is too damaged to answer them).
+    pub check_errors: Vec<String>,
     pub tenants: u64,
     pub inboxes: u64,
     pub messages: u64,
@@ -27,6 +29,7 @@ impl DoctorReport {
     pub fn healthy(&self) -> bool {
         self.cipher_integrity_errors.is_empty()
             && self.integrity_errors.is_empty()
+            && self.check_errors.is_empty()
             && self.schema_version == self.schema_version_known
     }
 }
@@ -38,30 +41,61 @@ fn lines(conn: &rusqlite::Connection, pragma: &str) -> Result<Vec<String>> {
 }
 
 impl Vault {
+    /// Every check runs, whatever the others found: a check that cannot run on a damaged file
+    /// is itself a finding (`check_errors`, naming the check), never the end of the report.
     pub fn doctor(&self) -> Result<DoctorReport> {
         self.with_writer(|c| {
-            let count = |table: &str| -> Result<u64> {
-                Ok(
-                    c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
-                        r.get::<_, i64>(0)
-                    })? as u64,
-                )
+            let mut failed = Vec::new();
+            let mut check = |what: &str, result: Result<Vec<String>>| match result {
+                Ok(found) => found,
+                Err(e) => {
+                    failed.push(format!("{what} could not run: {e}"));
+                    Vec::new()
+                }
             };
+            let cipher_integrity_errors = check(
+                "the page check (cipher_integrity_check)",
+                lines(c, "PRAGMA cipher_integrity_check"),
+            );
+            let integrity_errors = check(
+                "the structure check (integrity_check)",
+                lines(c, "PRAGMA integrity_check")
+                    .map(|l| l.into_iter().filter(|l| l != "ok").collect()),
+            );
+            let mut count = |table: &str, filter: &str| -> u64 {
+                let sql = format!("SELECT count(*) FROM {table} {filter}");
+                match c.query_row(&sql, [], |r| r.get::<_, i64>(0)) {
+                    Ok(n) => n as u64,
+                    Err(e) => {
+                        failed.push(format!("counting {table} could not run: {e}"));
+                        0
+                    }
+                }
+            };
+            let (tenants, inboxes) = (count("tenants", ""), count("inboxes", ""));
+            let messages = count("messages", "WHERE deleted_at IS NULL");
+            let (attachments, labels) = (count("attachments", ""), count("labels", ""));
+            let key_versions = count("tenant_keys", "");
+            let schema_version = schema_version(c).unwrap_or_else(|e| {
+                failed.push(format!("reading the schema version could not run: {e}"));
+                -1
+            });
+            let cipher_version = c
+                .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+                .unwrap_or_else(|e| format!("unknown ({e})"));
             Ok(DoctorReport {
-                schema_version: schema_version(c)?,
+                schema_version,
                 schema_version_known: SCHEMA_VERSION,
-                cipher_version: c.query_row("PRAGMA cipher_version", [], |r| r.get(0))?,
-                cipher_integrity_errors: lines(c, "PRAGMA cipher_integrity_check")?,
-                integrity_errors: lines(c, "PRAGMA integrity_check")?
-                    .into_iter()
-                    .filter(|l| l != "ok")
-                    .collect(),
-                tenants: count("tenants")?,
-                inboxes: count("inboxes")?,
-                messages: count("messages WHERE deleted_at IS NULL")?,
-                attachments: count("attachments")?,
-                labels: count("labels")?,
-                key_versions: count("tenant_keys")?,
+                cipher_version,
+                cipher_integrity_errors,
+                integrity_errors,
+                check_errors: failed,
+                tenants,
+                inboxes,
+                messages,
+                attachments,
+                labels,
+                key_versions,
             })
         })
     }

@@ -26,6 +26,10 @@ pub enum VaultError {
     Io(#[from] std::io::Error),
     #[error("vault metadata: {0}")]
     Meta(String),
+    /// A file of the vault does not read back as it was written (not a wrong key: that is
+    /// `Locked`).
+    #[error("the vault is damaged: {0}")]
+    Damaged(String),
 }
 
 impl From<KeychainError> for VaultError {

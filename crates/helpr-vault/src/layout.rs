@@ -16,6 +16,10 @@ pub const DB_FILE: &str = "vault.db";
 pub struct VaultInfo {
     pub format: u32,
     pub vault_id: Uuid,
+    /// The KEK's check value ([`helpr_crypto::Kek::check_value`]); absent in vaults made
+    /// before it existed, added at their next unlock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_check: Option<String>,
 }
 
 pub fn info_path(dir: &Path) -> PathBuf {

@@ -62,7 +62,7 @@ fn prepare(conn: &Connection, key: &SqlcipherKey) -> rusqlite::Result<()> {
 ///   possibly half-checkpointed, whose header can name more pages than the file holds (SQLite
 ///   calls that "malformed"). A read-only connection never checkpoints or truncates the log; it
 ///   may create or refresh `-shm`, SQLite's shared-memory index of the log, which holds no data.
-fn verify_key_untouched(db: &Path, key: &SqlcipherKey) -> Result<()> {
+fn verify_key_untouched(db: &Path, key: &SqlcipherKey, key_known: bool) -> Result<()> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -73,7 +73,7 @@ fn verify_key_untouched(db: &Path, key: &SqlcipherKey) -> Result<()> {
         Connection::open_with_flags(immutable_uri(db), flags)?
     };
     prepare(&conn, key)?;
-    verify_key(&conn)
+    verify_key(&conn, key_known)
 }
 
 /// `file:<db>?immutable=1`, the path escaped for a URI.
@@ -94,20 +94,30 @@ fn immutable_uri(db: &Path) -> String {
 
 /// The first read after `PRAGMA key` tells whether the key opens the file. The header's
 /// `user_version` is on page 1, which SQLCipher decrypts and authenticates in full, and reading
-/// it loads no schema (a wrong key fails the same way on any page).
-fn verify_key(conn: &Connection) -> Result<()> {
+/// it loads no schema. SQLCipher reports a wrong key and a damaged page 1 alike; `key_known`
+/// (the key matched `vault.json`'s check value) tells them apart.
+fn verify_key(conn: &Connection, key_known: bool) -> Result<()> {
     match conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)) {
         Ok(_) => Ok(()),
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::NotADatabase =>
         {
-            Err(VaultError::Locked(
-                "the key in the OS keychain does not open this vault".into(),
-            ))
+            Err(if key_known {
+                VaultError::Damaged(
+                    "the first page of vault.db does not decrypt with the vault's own key \
+                     (the key in the OS keychain is right; the file is damaged): restore \
+                     vault.db from a backup"
+                        .into(),
+                )
+            } else {
+                VaultError::Locked(WRONG_KEY.into())
+            })
         }
         Err(e) => Err(e.into()),
     }
 }
+
+const WRONG_KEY: &str = "the key in the OS keychain does not open this vault";
 
 impl Vault {
     /// Creates a new vault in `dir` with one tenant and its first key, storing a fresh KEK in
@@ -119,11 +129,13 @@ impl Vault {
         if layout::exists(dir) {
             return Err(VaultError::AlreadyExists(dir.display().to_string()));
         }
-        let info = VaultInfo {
+        let mut info = VaultInfo {
             format: 1,
             vault_id: Uuid::new_v4(),
+            key_check: None,
         };
         let kek = keychain::make_and_store_kek(&info.vault_id)?;
+        info.key_check = Some(kek.check_value());
         let keys = Arc::new(KeyStore::new(kek));
         let created = (|| {
             std::fs::create_dir_all(dir)?;
@@ -159,7 +171,7 @@ impl Vault {
     /// Opens the vault in `dir`. Fails closed: a missing, locked or wrong keychain entry is
     /// `VaultError::Locked` and leaves every file untouched.
     pub fn open(dir: &Path) -> Result<Vault> {
-        let info = layout::read_info(dir)?;
+        let mut info = layout::read_info(dir)?;
         let db = layout::db_path(dir);
         if !db.exists() {
             return Err(VaultError::Meta(format!(
@@ -175,18 +187,24 @@ impl Vault {
         };
         sqlite_setup::wait();
         let kek = kek?;
+        let check = kek.check_value();
+        let key_known = match &info.key_check {
+            Some(stored) if *stored != check => return Err(VaultError::Locked(WRONG_KEY.into())),
+            Some(_) => true,
+            None => false,
+        };
         let keys = Arc::new(KeyStore::new(kek));
         let sqlcipher_key = Arc::new(keys.derive_sqlcipher_key());
 
         {
             let _phase = tracing::debug_span!(target: "helpr::phase", "key_check").entered();
-            verify_key_untouched(&db, &sqlcipher_key)?;
+            verify_key_untouched(&db, &sqlcipher_key, key_known)?;
         }
         let _phase = tracing::debug_span!(target: "helpr::phase", "sqlcipher_open").entered();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut writer = Connection::open_with_flags(&db, flags)?;
         prepare(&writer, &sqlcipher_key)?;
-        verify_key(&writer)?;
+        verify_key(&writer, key_known)?;
         writer.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
         // A page cache big enough for the indexes' hot pages: with SQLite's 2 MiB default an
         // import re-read (and SQLCipher re-decrypted) index pages it had just written.
@@ -199,6 +217,11 @@ impl Vault {
         writer.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut writer)?;
         Self::load_keys(&writer, &keys)?;
+        if info.key_check.is_none() {
+            // A vault from before the check value: the key just proved right, so record it.
+            info.key_check = Some(check);
+            layout::write_info(dir, &info)?;
+        }
 
         let readers = Readers::new(db.clone(), Arc::clone(&sqlcipher_key), prepare);
         Ok(Vault {

@@ -9,7 +9,14 @@ use helpr_core::{CoreError, Helpr};
 use crate::{output, Failure};
 
 pub async fn run(dir: &Path, json: bool) -> Result<(), Failure> {
-    let helpr = Helpr::open(dir).await.map_err(Failure::Core)?;
+    let helpr = match Helpr::open(dir).await {
+        Ok(helpr) => helpr,
+        // A vault that unlocks but cannot be opened is a finding, reported as one.
+        Err(e @ (CoreError::Integrity(_) | CoreError::Storage(_))) => {
+            return Err(unopenable(e, json));
+        }
+        Err(e) => return Err(Failure::Core(e)),
+    };
     let view = helpr.doctor().await.map_err(Failure::Core)?;
     let healthy = view.healthy();
     let report = &view.vault;
@@ -46,6 +53,12 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), Failure> {
         println!("sqlcipher:        {}", report.cipher_version);
         println!("cipher integrity: {}", ok(&report.cipher_integrity_errors));
         println!("integrity:        {}", ok(&report.integrity_errors));
+        if !report.check_errors.is_empty() {
+            println!(
+                "not checked:      {}",
+                output::safe(&report.check_errors.join("; "))
+            );
+        }
         println!(
             "schema:           v{} (this helpr: v{})",
             report.schema_version, report.schema_version_known
@@ -74,4 +87,30 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), Failure> {
     } else {
         Err(Failure::Core(failure()))
     }
+}
+
+/// The report of a vault the key opens but whose files do not: what failed, and where to go.
+fn unopenable(e: CoreError, json: bool) -> Failure {
+    let advice = "restore vault.db (and vault.db-wal) from a backup; the search index can be \
+                  rebuilt with `helpr index rebuild` once the vault opens";
+    if json {
+        output::print_json(&serde_json::json!({
+            "keychain": "ok",
+            "healthy": false,
+            "open_error": e.to_string(),
+            "advice": advice,
+            "error": helpr_core::ErrorPayload {
+                code: e.code().to_string(),
+                message: e.to_string(),
+            },
+        }));
+        return Failure::Reported(e);
+    }
+    println!("keychain:         ok");
+    println!(
+        "vault:            cannot be opened: {}",
+        output::safe(&e.to_string())
+    );
+    println!("advice:           {advice}");
+    Failure::Core(e)
 }
