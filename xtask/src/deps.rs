@@ -32,6 +32,9 @@ pub const BROWSER_PACKAGES: &[&str] = &[CHROMIUM];
 /// What a throw-away keychain needs: a session bus, gnome-keyring, and `secret-tool` to probe it.
 pub const KEYCHAIN_PACKAGES: &[&str] = &["gnome-keyring", "dbus", "dbus-x11", "libsecret-tools"];
 
+/// What the emulator's conformance suite needs to make its venv (Debian's `python3 -m venv`).
+pub const CONFORMANCE_PACKAGES: &[&str] = &["python3-venv"];
+
 /// Node and npm, installed from Debian only when no `npm` is on `PATH` at all.
 const NODE_PACKAGES: &[&str] = &["nodejs", "npm"];
 

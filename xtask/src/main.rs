@@ -5,6 +5,7 @@
 //! `.ci/run` calls `cargo xtask test`, so CI and a laptop run the same gate.
 
 mod bench;
+mod conformance;
 mod corpus;
 mod demo;
 mod demo_gmail;

@@ -4,7 +4,9 @@
 //! compile time. Then one `cargo build --workspace --all-targets` builds every binary the tests
 //! run (`helpr`, the desktop app, `google-emulator`) and every test from this checkout, and the
 //! gate hands the binaries' paths to the tests (`HELPR_BIN`, `HELPR_DESKTOP_BIN`): a test never
-//! looks for a binary an earlier build may have left behind. Clippy, the build and the test runs
+//! looks for a binary an earlier build may have left behind. Before the build, the emulator's
+//! conformance venv is made or reused (`conformance.rs`) and its interpreter handed over too
+//! (`HELPR_CONFORMANCE_PYTHON`). Clippy, the build and the test runs
 //! all select `--workspace` with [`workspace::WORKSPACE_FEATURES`], so no crate is compiled
 //! twice under different features. The tests run inside one throw-away keychain session (see
 //! `keychain.rs`) on a virtual display started here, so the keychain tests hit a real Secret
@@ -20,7 +22,7 @@ use crate::keychain::{self, Display};
 use crate::steps::Steps;
 use crate::workspace::{self, Targets};
 use crate::xvfb::VirtualDisplay;
-use crate::{deps, process};
+use crate::{conformance, deps, process};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,6 +40,7 @@ pub fn run(args: &Args) -> Result<()> {
                 deps::DESKTOP_PACKAGES,
                 deps::E2E_PACKAGES,
                 deps::KEYCHAIN_PACKAGES,
+                deps::CONFORMANCE_PACKAGES,
             ])?;
             deps::ensure_tauri_driver()?;
             deps::ensure_node()?;
@@ -68,6 +71,14 @@ pub fn run(args: &Args) -> Result<()> {
             )
         },
     )?;
+    let mut venv_python = None;
+    steps.run(
+        "conformance venv: python3 -m venv, pip install -r crates/google-emulator/conformance/requirements.txt",
+        || {
+            venv_python = Some(conformance::ensure_venv()?);
+            Ok(())
+        },
+    )?;
     let mut built = None;
     steps.run(
         "build: every binary and test from this checkout (cargo build --workspace --all-targets)",
@@ -76,6 +87,9 @@ pub fn run(args: &Args) -> Result<()> {
             built = Some(UnderTest {
                 helpr: binaries.get(workspace::CLI_BIN)?,
                 desktop: binaries.get(workspace::DESKTOP_BIN)?,
+                conformance_python: venv_python
+                    .clone()
+                    .context("the conformance venv step made no venv")?,
             });
             Ok(())
         },
@@ -92,7 +106,9 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 /// The binaries the tests run, built by the gate from this checkout and handed to the tests
-/// in `HELPR_BIN` and `HELPR_DESKTOP_BIN` (tests/support `helpr_bin`, the E2E's driver).
+/// in `HELPR_BIN` and `HELPR_DESKTOP_BIN` (tests/support `helpr_bin`, the E2E's driver), and
+/// the conformance venv's interpreter in `HELPR_CONFORMANCE_PYTHON` (google-emulator's
+/// `python_client` test).
 #[derive(Debug, clap::Args)]
 pub struct UnderTest {
     /// The `helpr` CLI.
@@ -101,6 +117,9 @@ pub struct UnderTest {
     /// The desktop app, with the UI embedded.
     #[arg(long)]
     pub desktop: PathBuf,
+    /// The conformance venv's `python` (Google's Python client installed).
+    #[arg(long)]
+    pub conformance_python: PathBuf,
 }
 
 impl UnderTest {
@@ -112,6 +131,8 @@ impl UnderTest {
             self.helpr.clone().into(),
             "--desktop".into(),
             self.desktop.clone().into(),
+            "--conformance-python".into(),
+            self.conformance_python.clone().into(),
         ]
     }
 
@@ -119,6 +140,7 @@ impl UnderTest {
     fn hand_over<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
         cmd.env("HELPR_BIN", &self.helpr)
             .env("HELPR_DESKTOP_BIN", &self.desktop)
+            .env(conformance::PYTHON_VAR, &self.conformance_python)
     }
 }
 

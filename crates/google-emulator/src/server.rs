@@ -1,7 +1,9 @@
 //! The emulator itself: start-up (signing key, test CA, listeners), the routes its HTTP and
 //! HTTPS listeners serve (`/oauth2/v3/certs` JWKS, `/oauth2/v1/certs` PEM map, the OAuth
-//! endpoints of [`crate::oauth`], the Gmail endpoints of [`crate::gmail`], 404 else; the same
-//! routes on both, see [`crate::listen`]) and the knobs and counters tests use. Dropping the
+//! endpoints of [`crate::oauth`], the Gmail API's prefixes — REST, upload, batch — through
+//! [`crate::gmail`], 404 else; the same routes on both, see [`crate::listen`]) and the knobs
+//! and counters tests use. Every request body is read to its end before the answer, so every
+//! answer leaves the connection usable (or says `Connection: close`). Dropping the
 //! [`Emulator`] stops every listener.
 
 use crate::gmail::mailbox::{ChangeSink, Mailbox};
@@ -13,7 +15,7 @@ use crate::tls::{TestCa, TlsError};
 use crate::{listen, push, smtp};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONNECTION, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -27,8 +29,11 @@ pub const JWKS_PATH: &str = "/oauth2/v3/certs";
 /// Path of the PEM map (Google: `https://www.googleapis.com/oauth2/v1/certs`).
 pub const PEM_PATH: &str = "/oauth2/v1/certs";
 
-/// Largest request body read (token and consent forms are tiny).
+/// Largest request body read outside the Gmail API (token and consent forms are tiny).
 const MAX_BODY: usize = 64 * 1024;
+/// Largest Gmail API body: a 35 MB message base64url-encoded in a JSON `raw` (the media
+/// upload limit is 36 MB), or a batch of calls.
+const MAX_GMAIL_BODY: usize = 50 * 1024 * 1024;
 
 /// Start-up settings. OAuth settings come apart, in [`OAuthConfig`]
 /// ([`Emulator::start_with_oauth`]), so this struct's literal keeps compiling.
@@ -489,34 +494,46 @@ pub(crate) async fn route(state: &State, req: Request<Incoming>) -> Response<Ful
     let (parts, body) = req.into_parts();
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let path = parts.uri.path();
+    let gmail_path = gmail::owns(path);
+    // Every body is read to its end before answering, whatever the answer: a response sent
+    // over an unread body makes hyper drop the connection without `Connection: close`, and a
+    // client reusing it fails. A body over the limit is refused with `Connection: close`.
+    let limit = if gmail_path { MAX_GMAIL_BODY } else { MAX_BODY };
+    let Ok(collected) = Limited::new(body, limit).collect().await else {
+        let mut reply = if gmail_path {
+            gmail::error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request body too large",
+                "uploadTooLarge",
+            )
+        } else {
+            plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+        };
+        reply
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        return reply;
+    };
+    let body = collected.to_bytes();
     match (&parts.method, path) {
         (&Method::GET, JWKS_PATH | PEM_PATH) => certs(state, path),
         (&Method::GET, oauth::AUTH_PATH) => oauth::authorize::start(&state.oauth, &query),
-        (&Method::POST, oauth::AUTH_PATH | oauth::TOKEN_PATH | oauth::REVOKE_PATH) => {
-            let Ok(collected) = Limited::new(body, MAX_BODY).collect().await else {
-                return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
-            };
-            let body = collected.to_bytes();
-            match path {
-                oauth::AUTH_PATH => oauth::authorize::decide(&state.oauth, &body),
-                oauth::TOKEN_PATH => {
-                    let keys = state.keys.read().unwrap_or_else(|p| p.into_inner());
-                    oauth::token::handle(&state.oauth, &keys, &parts.headers, &body)
-                }
-                _ => oauth::revoke::handle(&state.oauth, &query, &body),
-            }
+        (&Method::POST, oauth::AUTH_PATH) => oauth::authorize::decide(&state.oauth, &body),
+        (&Method::POST, oauth::TOKEN_PATH) => {
+            let keys = state.keys.read().unwrap_or_else(|p| p.into_inner());
+            oauth::token::handle(&state.oauth, &keys, &parts.headers, &body)
         }
-        (_, _) if path.starts_with(gmail::USERS_PATH) => {
-            let Ok(collected) = Limited::new(body, MAX_BODY).collect().await else {
-                return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
-            };
+        (&Method::POST, oauth::REVOKE_PATH) => oauth::revoke::handle(&state.oauth, &query, &body),
+        _ if gmail_path => {
             gmail::handle(
                 state,
-                &parts.method,
-                &path[gmail::USERS_PATH.len()..],
-                &parts.headers,
-                &query,
-                &collected.to_bytes(),
+                &gmail::ApiRequest {
+                    method: &parts.method,
+                    path,
+                    query: &query,
+                    headers: &parts.headers,
+                    body: &body,
+                },
             )
             .await
         }

@@ -28,13 +28,17 @@ pub(crate) enum Op {
     MessagesTrash,
     MessagesUntrash,
     MessagesDelete,
+    MessagesSend,
+    ThreadsList,
+    ThreadsGet,
     Watch,
     Stop,
 }
 
 impl Op {
     /// Quota units (§2.9). untrash and delete are not in the reference: untrash as trash,
-    /// delete 10 as Google's quota page lists it; watch 100 and stop 1 are assumptions.
+    /// delete 10 as Google's quota page lists it; threads.list and threads.get 10 also as
+    /// that page lists them; watch 100 and stop 1 are assumptions.
     pub(crate) const fn cost(self) -> u32 {
         match self {
             Op::GetProfile | Op::LabelsList => 1,
@@ -46,7 +50,8 @@ impl Op {
             | Op::MessagesModify
             | Op::MessagesTrash
             | Op::MessagesUntrash => 5,
-            Op::MessagesDelete => 10,
+            Op::MessagesDelete | Op::ThreadsList | Op::ThreadsGet => 10,
+            Op::MessagesSend => 100,
             // watch's cost is unconfirmed (a third-party note says 100, §2.9); stop's is not
             // in the reference at all: 1, as the cheapest calls.
             Op::Watch => 100,

@@ -312,6 +312,17 @@ impl Mailbox {
         all
     }
 
+    /// The messages of thread `thread_id`, oldest first (empty for an unknown thread).
+    pub fn thread(&self, thread_id: &str) -> Vec<&StoredMessage> {
+        let mut messages: Vec<&StoredMessage> = self
+            .messages
+            .values()
+            .filter(|m| m.thread_id == thread_id)
+            .collect();
+        messages.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        messages
+    }
+
     /// Seeds `raw` messages with the default labels (`INBOX` + `UNREAD`, or `SENT` when `From`
     /// is `account`); returns their ids in the order given. Inserted oldest first so replies
     /// find their parents.
@@ -349,9 +360,20 @@ impl Mailbox {
     /// (§5): its `In-Reply-To`/`References` name a message here with the same stripped
     /// subject; otherwise it starts one. Returns its id.
     pub fn add_sent(&mut self, raw: Vec<u8>, now_ms: i64) -> String {
+        self.add_sent_to(raw, None, now_ms)
+    }
+
+    /// [`Mailbox::add_sent`] for messages.send: with `thread_id`, the message joins that
+    /// thread only when the reference rule finds its parent there (Gmail's three conditions:
+    /// the `threadId`, the references, the subject); otherwise it starts a thread.
+    pub fn add_sent_to(&mut self, raw: Vec<u8>, thread_id: Option<&str>, now_ms: i64) -> String {
         let mut p = parse(raw, now_ms);
         p.internal_date = now_ms;
-        self.insert(p, vec!["SENT".to_owned()], now_ms, Threading::ByReference)
+        let threading = match thread_id {
+            Some(t) => Threading::InThread(t.to_owned()),
+            None => Threading::ByReference,
+        };
+        self.insert(p, vec!["SENT".to_owned()], now_ms, threading)
     }
 
     fn insert(
@@ -362,7 +384,9 @@ impl Mailbox {
         threading: Threading,
     ) -> String {
         let id = self.new_id(p.internal_date);
-        let thread_id = self.thread_for(&p, threading).unwrap_or_else(|| id.clone());
+        let thread_id = self
+            .thread_for(&p, &threading)
+            .unwrap_or_else(|| id.clone());
         self.messages.insert(
             id.clone(),
             StoredMessage {
@@ -394,16 +418,22 @@ impl Mailbox {
         }
     }
 
-    fn thread_for(&self, p: &Parsed, threading: Threading) -> Option<String> {
+    fn thread_for(&self, p: &Parsed, threading: &Threading) -> Option<String> {
+        let within = match threading {
+            Threading::InThread(t) => Some(t.as_str()),
+            _ => None,
+        };
         let by_reference = p.references.iter().rev().find_map(|r| {
-            self.messages
-                .values()
-                .find(|m| m.message_id.as_deref() == Some(r) && m.base_subject == p.base_subject)
+            self.messages.values().find(|m| {
+                m.message_id.as_deref() == Some(r)
+                    && m.base_subject == p.base_subject
+                    && within.is_none_or(|t| m.thread_id == t)
+            })
         });
         if let Some(parent) = by_reference {
             return Some(parent.thread_id.clone());
         }
-        if threading == Threading::ByReference || !p.reply_subject || p.base_subject.is_empty() {
+        if *threading != Threading::Incoming || !p.reply_subject || p.base_subject.is_empty() {
             return None;
         }
         self.messages
@@ -415,12 +445,14 @@ impl Mailbox {
 }
 
 /// Which threading rule a new message gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Threading {
     /// References with a matching subject, else a `Re:` subject's newest namesake.
     Incoming,
     /// References with a matching subject only.
     ByReference,
+    /// References with a matching subject, to a message of this thread only.
+    InThread(String),
 }
 
 fn sort_key(m: &StoredMessage) -> (i64, &str) {

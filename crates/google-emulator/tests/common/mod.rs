@@ -47,6 +47,26 @@ impl Fixture {
         }
     }
 
+    /// `scheme://host:port` of the plain-HTTP listener (for `/upload/…` and `/batch/…`).
+    pub fn base(&self) -> String {
+        self.emulator.base_url()
+    }
+
+    /// POST `body` as `content_type` to `path` under the listener's root, with the token.
+    pub async fn post_to(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base()))
+            .header("content-type", content_type)
+            .body(body);
+        send(request.bearer_auth(&self.token)).await
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}/{path}", self.emulator.gmail_url())
     }
