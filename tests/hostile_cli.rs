@@ -306,3 +306,51 @@ MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
         "the cap dropped more than what lay past it: {depth}"
     );
 }
+
+#[test]
+fn reads_during_a_long_import_do_not_wait_for_it() {
+    let s = Scratch::new();
+    s.init();
+    let first = s.mail().join("first");
+    helpr_tests::write_sample_maildir(&first, 50, 41);
+    s.ok(&["import", first.to_str().unwrap()]);
+    let big = s.mail().join("big");
+    helpr_tests::write_sample_maildir(&big, 8000, 42);
+    let mut import = s
+        .command(&["import", big.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the import has committed to the vault (its ids are queued for the index it
+    // holds), so a reader finds work it could be tempted to wait for.
+    let wal = s.data().join("vault.db-wal");
+    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 1 << 20 {
+        assert!(
+            import.try_wait().unwrap().is_none(),
+            "the import ended too soon"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for args in [
+        &["search", "the"][..],
+        &["list", "--limit", "5"][..],
+        &["index", "stats"][..],
+    ] {
+        let out = s.run(args);
+        assert_ok(&out, &format!("{args:?}"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "colour codes into a pipe: {stderr:?}"
+        );
+        assert!(
+            import.try_wait().unwrap().is_none(),
+            "{args:?} returned only after the import had finished: it waited for the writer"
+        );
+    }
+    assert!(import.wait().unwrap().success());
+    assert!(s.json(&["search", "the", "--limit", "0"])["total"]
+        .as_u64()
+        .is_some());
+}

@@ -250,13 +250,19 @@ pub fn lost_messages_warning(lost: u64) -> String {
 
 impl Helpr {
     /// Replays the vault's index queue into the index: the crash repair done at every start
-    /// (a no-op costing one count when the queue is empty).
+    /// (a no-op costing one count when the queue is empty). When another process holds the
+    /// index writer, nothing waits: that process (an import, a sync) is writing, its changes are
+    /// the queued ones and it indexes them itself; a search meanwhile answers from the last
+    /// commit.
     pub(crate) fn replay_index_queue(&self) -> Result<u64, CoreError> {
         if self.vault.index_queue_len()? == 0 {
             return Ok(0);
         }
         let index = self.index.get()?;
-        let mut writer = index.writer()?;
+        let Some(mut writer) = index.try_writer()? else {
+            tracing::debug!("search index busy: queued changes left to the process writing it");
+            return Ok(0);
+        };
         let replayed = self.replay_with(&mut writer)?;
         writer.finish()?;
         Ok(replayed)

@@ -181,6 +181,20 @@ impl MailIndex {
         }
     }
 
+    /// The writer if no other process holds it now, else `None` at once (for work that the
+    /// holder does anyway, such as replaying the vault's queue: a reader must not wait for it).
+    pub fn try_writer(&self) -> Result<Option<MailWriter<'_>>> {
+        match self
+            .index
+            .writer_with_num_threads::<tantivy::TantivyDocument>(WRITER_THREADS, WRITER_MEMORY)
+            .map_err(IndexError::from)
+        {
+            Ok(w) => Ok(Some(MailWriter::new(self, w))),
+            Err(IndexError::Busy) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Makes the latest commit (by this process or another) visible to searches.
     pub fn reload(&self) -> Result<()> {
         let mut seen = self.seen.lock().expect("index reload lock");
