@@ -6,6 +6,9 @@
 //!   pipeline vs ammonia alone, on a seeded sample Maildir (issue 3).
 //! - `search [--messages N] [--seed S] [--rounds R]`: import throughput, search latency and
 //!   index size vs notmuch and mu (issue 4; [`search`]).
+//! - `hostile [--messages N] [--seed S] [--rounds R]`: deep nesting through the sanitizer vs
+//!   ammonia alone, peak RSS importing a 50 MB message, and search latency while a large
+//!   import runs vs idle (issue 13). It runs inside a throw-away keychain session.
 //! - `sync [--messages N] [--seed S]`: a full Gmail sync against the emulator at Google's
 //!   quota, as a fraction of the quota-bound rate, and new-message-to-searchable latency
 //!   (issue 5). It runs inside a throw-away keychain session (the vault needs one).
@@ -46,6 +49,18 @@ pub enum Bench {
     },
     /// Import, search latency and index size: helpr vs notmuch and mu, 30 like-for-like queries.
     Search(search::Args),
+    /// Hostile input and a busy vault: nesting vs ammonia, a 50 MB message's peak RSS, searches
+    /// during a large import vs idle.
+    Hostile {
+        /// Sample messages in the corpus imported while searching.
+        #[arg(long, default_value_t = 120_000)]
+        messages: usize,
+        #[arg(long, default_value_t = sample_mail::DEFAULT_SEED)]
+        seed: u64,
+        /// Repetitions of each sanitize measurement; the fastest counts.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+    },
     /// Full Gmail sync at Google's quota (fraction of the quota-bound rate); arrival → searchable.
     Sync {
         /// Synthetic messages in the emulator's mailbox.
@@ -69,7 +84,35 @@ pub fn run(args: &Args) -> Result<()> {
         } => pipeline(*messages, *seed, *rounds),
         Bench::Search(search_args) => search::run(search_args),
         Bench::Sync { messages, seed } => sync(*messages, *seed),
+        Bench::Hostile {
+            messages,
+            seed,
+            rounds,
+        } => hostile(*messages, *seed, *rounds),
     }
+}
+
+fn hostile(messages: usize, seed: u64, rounds: u32) -> Result<()> {
+    crate::deps::ensure_packages(&[crate::deps::KEYCHAIN_PACKAGES])?;
+    let corpus = bench_dir().join(format!("hostile-corpus-{seed}-{messages}"));
+    ensure_corpus(&corpus, seed, messages)?;
+    let helpr = workspace::build_cli_release()?;
+    let bench = workspace::build_bench_release()?;
+    let task: Vec<std::ffi::OsString> = vec![
+        "run".into(),
+        "--".into(),
+        bench.into(),
+        "hostile".into(),
+        "--helpr".into(),
+        helpr.into(),
+        "--corpus".into(),
+        corpus.into(),
+        "--rounds".into(),
+        rounds.to_string().into(),
+        "--json".into(),
+        bench_dir().join("hostile.json").into(),
+    ];
+    crate::keychain::run(&task, crate::keychain::Display::Inherit)
 }
 
 fn sync(messages: usize, seed: u64) -> Result<()> {

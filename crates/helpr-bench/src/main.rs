@@ -5,9 +5,12 @@
 //! - [`pipeline`]: parse, sanitize and the whole mail pipeline vs ammonia alone.
 //! - [`search`]: in-process search latency (helpr-core) and the encrypted directory vs
 //!   tantivy's plain one on the same index.
+//! - [`hostile`]: deep nesting through the sanitizer vs ammonia alone, the peak memory of
+//!   importing a 50 MB message, and search latency during a large import vs idle.
 //! - [`sync`]: a full Gmail sync against the emulator at Google's quota, as a fraction of the
 //!   quota-bound rate, and new-message-to-searchable latency.
 
+mod hostile;
 mod pipeline;
 mod search;
 mod sync;
@@ -29,6 +32,8 @@ enum Bench {
     Search(search::Args),
     /// Full Gmail sync against the emulator at Google's quota; arrival-to-searchable latency.
     Sync(sync::Args),
+    /// Hostile input and a busy vault: nesting, a 50 MB message, searches during an import.
+    Hostile(hostile::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +41,6 @@ fn main() -> anyhow::Result<()> {
         Bench::Pipeline(args) => pipeline::run(&args),
         Bench::Search(args) => search::run(&args),
         Bench::Sync(args) => sync::run(&args),
+        Bench::Hostile(args) => hostile::run(&args),
     }
 }
