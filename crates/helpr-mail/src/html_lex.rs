@@ -162,3 +162,33 @@ pub(crate) fn raw_text_end(b: &[u8], from: usize, tag: &[u8]) -> usize {
     }
     b.len()
 }
+
+/// The name of the start tag whose `<` is at `lt`, and where the name ends.
+pub(crate) fn start_tag_name(b: &[u8], lt: usize) -> (Name, usize) {
+    let name_end = (lt + 1..b.len())
+        .find(|&i| is_space(b[i]) || b[i] == b'/' || b[i] == b'>')
+        .unwrap_or(b.len());
+    (Name::new(&b[lt + 1..name_end]), name_end)
+}
+
+/// The end tag whose `</` is at `lt`: where its `>` is, and its name (`None` for `</>` or a
+/// bogus comment like `</ x>`, which close nothing). `None` when the input ends first.
+pub(crate) fn end_tag_at(b: &[u8], lt: usize) -> Option<(usize, Option<Name>)> {
+    let gt = lt + memchr(b'>', &b[lt..])?;
+    if !b.get(lt + 2).is_some_and(u8::is_ascii_alphabetic) {
+        return Some((gt, None));
+    }
+    let name_end = (lt + 2..gt)
+        .find(|&i| is_space(b[i]) || b[i] == b'/')
+        .unwrap_or(gt);
+    Some((gt, Some(Name::new(&b[lt + 2..name_end]))))
+}
+
+/// How far below the top of the open-element `names` the nearest one called `name` lies,
+/// looking at most [`MAX_MATCH_DEPTH`] deep (stray end tags in pathological input stay cheap).
+pub(crate) fn match_depth(
+    names: impl DoubleEndedIterator<Item = Name>,
+    name: Name,
+) -> Option<usize> {
+    names.rev().take(MAX_MATCH_DEPTH).position(|n| n == name)
+}

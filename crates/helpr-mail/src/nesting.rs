@@ -14,7 +14,8 @@ use std::borrow::Cow;
 use memchr::memchr;
 
 use crate::html_lex::{
-    attributes, comment_end, is_space, raw_text_end, Name, MAX_MATCH_DEPTH, RAW_TEXT, VOID,
+    attributes, comment_end, end_tag_at, match_depth, raw_text_end, start_tag_name, Name, RAW_TEXT,
+    VOID,
 };
 
 /// The deepest element kept, as Blink's HTML parser caps it.
@@ -36,10 +37,7 @@ pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
     while let Some(lt) = memchr(b'<', &b[pos..]).map(|i| pos + i) {
         pos = match b.get(lt + 1).copied() {
             Some(c) if c.is_ascii_alphabetic() => {
-                let name_end = (lt + 1..b.len())
-                    .find(|&i| is_space(b[i]) || b[i] == b'/' || b[i] == b'>')
-                    .unwrap_or(b.len());
-                let name = Name::new(&b[lt + 1..name_end]);
+                let (name, name_end) = start_tag_name(b, lt);
                 let Some(end) = attributes(b, name_end, |_, _| {}) else {
                     break; // the input ends inside a tag
                 };
@@ -60,20 +58,11 @@ pub fn cap_depth(html: &str, max: usize) -> Cow<'_, str> {
                 }
             }
             Some(b'/') => {
-                let Some(gt) = memchr(b'>', &b[lt..]).map(|i| lt + i) else {
+                let Some((gt, name)) = end_tag_at(b, lt) else {
                     break;
                 };
-                if b.get(lt + 2).is_some_and(u8::is_ascii_alphabetic) {
-                    let name_end = (lt + 2..gt)
-                        .find(|&i| is_space(b[i]) || b[i] == b'/')
-                        .unwrap_or(gt);
-                    let name = Name::new(&b[lt + 2..name_end]);
-                    let depth = stack
-                        .iter()
-                        .rev()
-                        .take(MAX_MATCH_DEPTH)
-                        .position(|o| o.name == name);
-                    if let Some(depth) = depth {
+                if let Some(name) = name {
+                    if let Some(depth) = match_depth(stack.iter().map(|o| o.name), name) {
                         stack.truncate(stack.len() - depth);
                         if stack.pop().is_some_and(|o| o.dropped) {
                             drop.push((lt, gt + 1));

@@ -11,7 +11,8 @@
 use memchr::memchr;
 
 use crate::html_lex::{
-    attributes, comment_end, is_space, raw_text_end, Name, MAX_MATCH_DEPTH, RAW_TEXT, VOID,
+    attributes, comment_end, end_tag_at, match_depth, raw_text_end, start_tag_name, Name, RAW_TEXT,
+    VOID,
 };
 
 use super::analysis::{Mark, MarkKind, Node};
@@ -109,10 +110,7 @@ fn finish(mut out: Scan, end: usize) -> Scan {
 /// Parses the start tag at `lt`; returns where parsing continues, `None` at end of input.
 fn start_tag(html: &str, lt: usize, out: &mut Scan, stack: &mut Vec<Open>) -> Option<usize> {
     let b = html.as_bytes();
-    let name_end = (lt + 1..b.len())
-        .find(|&i| is_space(b[i]) || b[i] == b'/' || b[i] == b'>')
-        .unwrap_or(b.len());
-    let name = Name::new(&b[lt + 1..name_end]);
+    let (name, name_end) = start_tag_name(b, lt);
     let mut attrs = Attrs::default();
     let end = attributes(b, name_end, |name, value| {
         // The first of duplicate attributes wins, as in the HTML tokenizer.
@@ -196,21 +194,12 @@ fn push_marks(html: &str, start: usize, name: Name, attrs: &Attrs, marks: &mut V
 
 /// Handles the `</…` at `lt`; returns where parsing continues, `None` at end of input.
 fn end_tag(b: &[u8], lt: usize, out: &mut Scan, stack: &mut Vec<Open>) -> Option<usize> {
-    let gt = lt + memchr(b'>', &b[lt..])?;
+    let (gt, name) = end_tag_at(b, lt)?;
     let end = gt + 1;
-    if !b.get(lt + 2).is_some_and(u8::is_ascii_alphabetic) {
+    let Some(name) = name else {
         return Some(end); // "</>" or a bogus comment like "</ x>"
-    }
-    let name_end = (lt + 2..gt)
-        .find(|&i| is_space(b[i]) || b[i] == b'/')
-        .unwrap_or(gt);
-    let name = Name::new(&b[lt + 2..name_end]);
-    let depth = stack
-        .iter()
-        .rev()
-        .take(MAX_MATCH_DEPTH)
-        .position(|o| o.name == name);
-    if let Some(depth) = depth {
+    };
+    if let Some(depth) = match_depth(stack.iter().map(|o| o.name), name) {
         // Elements opened inside the matched one end where this end tag starts, as in the
         // tree builder.
         for open in stack.drain(stack.len() - depth..) {
