@@ -219,8 +219,11 @@ impl Vault {
         Self::load_keys(&writer, &keys)?;
         if info.key_check.is_none() {
             // A vault from before the check value: the key just proved right, so record it.
+            // Not recording it (a read-only data dir) only leaves the next open as it was.
             info.key_check = Some(check);
-            layout::write_info(dir, &info)?;
+            if let Err(e) = layout::write_info(dir, &info) {
+                tracing::debug!("the key check value was not recorded in vault.json: {e}");
+            }
         }
 
         let readers = Readers::new(db.clone(), Arc::clone(&sqlcipher_key), prepare);
