@@ -70,6 +70,20 @@ impl<R: BufRead> Messages<R> {
         Ok(from_pending as u64 + read as u64)
     }
 
+    /// Reads the next line into `line` and says whether it belongs to the current message:
+    /// `false` at the end of the file, or at a `From ` line (kept as the next message's start).
+    fn line_of_this_message(&mut self, line: &mut Vec<u8>) -> io::Result<bool> {
+        line.clear();
+        if self.read_line(line)? == 0 {
+            return Ok(false);
+        }
+        if line.starts_with(b"From ") {
+            self.next_from = Some(std::mem::take(line));
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
     /// Reads the next message, or `None` at the end of the file.
     fn next_message(&mut self) -> io::Result<Option<MboxMessage>> {
         let from_line = match self.next_from.take() {
@@ -97,17 +111,15 @@ impl<R: BufRead> Messages<R> {
         // The header: up to and including the first empty line.
         let mut line = Vec::new();
         loop {
-            line.clear();
-            if self.read_line(&mut line)? == 0 {
+            if !self.line_of_this_message(&mut line)? {
+                if self.next_from.is_some() {
+                    return Ok(Some(MboxMessage {
+                        source_bytes: source_bytes + bytes.len() as u64,
+                        bytes,
+                        internal_date,
+                    }));
+                }
                 break;
-            }
-            if line.starts_with(b"From ") {
-                self.next_from = Some(std::mem::take(&mut line));
-                return Ok(Some(MboxMessage {
-                    source_bytes: source_bytes + bytes.len() as u64,
-                    bytes,
-                    internal_date,
-                }));
             }
             bytes.extend_from_slice(&line);
             if line == b"\n" || line == b"\r\n" {
@@ -138,15 +150,7 @@ impl<R: BufRead> Messages<R> {
             self.pending = body;
         }
 
-        loop {
-            line.clear();
-            if self.read_line(&mut line)? == 0 {
-                break;
-            }
-            if line.starts_with(b"From ") {
-                self.next_from = Some(std::mem::take(&mut line));
-                break;
-            }
+        while self.line_of_this_message(&mut line)? {
             source_bytes += line.len() as u64;
             bytes.extend_from_slice(unquote(&line));
         }
