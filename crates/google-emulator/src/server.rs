@@ -63,24 +63,15 @@ pub struct Ports {
 }
 
 /// Why the emulator did not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("emulator keys: {0}")]
     Key(KeyError),
+    #[error("emulator TLS: {0}")]
     Tls(TlsError),
+    #[error("emulator listener: {0}")]
     Bind(std::io::Error),
 }
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Key(e) => write!(f, "emulator keys: {e}"),
-            StartError::Tls(e) => write!(f, "emulator TLS: {e}"),
-            StartError::Bind(e) => write!(f, "emulator listener: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for StartError {}
 
 pub(crate) struct State {
     pub(crate) keys: RwLock<KeyRing>,
