@@ -6,22 +6,10 @@
 
 mod common;
 
-use common::{assert_envelope_shape, message_with, Fixture, ACCOUNT};
+use common::{assert_envelope_shape, listed, message_with, Fixture, ACCOUNT};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
-
-fn listed(list: &Value) -> Vec<String> {
-    list["messages"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|m| m["id"].as_str().unwrap().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn fields_cut_successful_answers_down_to_the_selection() {
@@ -148,13 +136,13 @@ Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain
         let (status, body) = f.get("messages", &[("q", q)]).await;
         assert_eq!(status, StatusCode::OK, "{q}: {body}");
         let wanted: Vec<String> = wanted.into_iter().cloned().collect();
-        assert_eq!(listed(&body), wanted, "q={q}");
+        assert_eq!(listed(&body, "messages"), wanted, "q={q}");
         assert_eq!(body["resultSizeEstimate"], wanted.len(), "q={q}");
     }
     f.emulator.advance_clock(Duration::from_secs(2 * 86_400));
     let (_, body) = f.get("messages", &[("q", "newer_than:1d")]).await;
     assert_eq!(
-        listed(&body),
+        listed(&body, "messages"),
         Vec::<String>::new(),
         "newer_than follows the emulator's clock"
     );

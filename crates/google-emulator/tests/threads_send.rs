@@ -9,21 +9,9 @@ mod common;
 
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine as _;
-use common::{assert_envelope_shape, message, message_with, Fixture, ACCOUNT};
+use common::{assert_envelope_shape, listed, message, message_with, Fixture, ACCOUNT};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
-
-fn listed(list: &Value, key: &str) -> Vec<String> {
-    list[key]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|m| m["id"].as_str().unwrap().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use serde_json::json;
 
 /// Three threads: `Plan` with its reply, `Other`, `Third`. Quota off: a send costs 100 of
 /// the 250 units a second, and these tests send more than twice.

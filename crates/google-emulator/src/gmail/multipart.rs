@@ -42,21 +42,26 @@ pub(crate) enum MultipartError {
 
 /// The parts of `body`, whose `Content-Type` header is `content_type`, which must be
 /// `multipart/<subtype>` with a boundary.
+/// A `Content-Type` value's media type, lower-cased, without its parameters.
+pub(crate) fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
 pub(crate) fn split(
     content_type: &str,
     subtype: &'static str,
     body: &[u8],
 ) -> Result<Vec<BodyPart>, MultipartError> {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if essence != format!("multipart/{subtype}") {
+    let found = essence(content_type);
+    if found != format!("multipart/{subtype}") {
         return Err(MultipartError::WrongType {
             expected: subtype,
-            found: essence,
+            found,
         });
     }
     // mail-parser reads a whole message: give the body the header it came with.

@@ -100,12 +100,7 @@ pub(crate) fn read(query: &Query, headers: &HeaderMap, body: &[u8]) -> Result<Up
 }
 
 fn check_media_type(content_type: &str) -> Result<(), UploadError> {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = multipart::essence(content_type);
     if essence.starts_with("message/") {
         Ok(())
     } else {

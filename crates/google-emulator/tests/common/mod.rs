@@ -204,3 +204,16 @@ pub async fn token_response_at(
     assert_eq!(response.status(), StatusCode::OK);
     serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
 }
+
+/// The `id` of every item under `key` of a list answer (`messages`, `threads`), in order.
+pub fn listed(list: &Value, key: &str) -> Vec<String> {
+    list[key]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
