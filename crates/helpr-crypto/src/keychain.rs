@@ -37,13 +37,14 @@ fn map_err(e: keyring::Error) -> KeychainError {
 /// Makes a fresh KEK and stores it under the vault's account. Refuses if an entry exists.
 pub fn make_and_store_kek(vault_id: &Uuid) -> Result<Kek, KeychainError> {
     let entry = entry(vault_id)?;
-    match entry.get_secret() {
+    match once_more_if_vanished(|| entry.get_secret()) {
         Ok(_) => return Err(KeychainError::AlreadyExists),
         Err(keyring::Error::NoEntry) => {}
         Err(e) => return Err(map_err(e)),
     }
     let kek = Kek::make();
-    entry.set_secret(kek.expose()).map_err(map_err)?;
+    // Storing the same secret twice leaves the same entry, so a retry is safe.
+    once_more_if_vanished(|| entry.set_secret(kek.expose())).map_err(map_err)?;
     // Read back: a keychain that accepted the write but cannot return it must not
     // leave us with a vault nobody can open.
     let back = load_kek(vault_id)?;
@@ -67,17 +68,24 @@ fn vanished_mid_call(e: &keyring::Error) -> bool {
     }
 }
 
-/// Loads the vault's KEK; any failure is a reason to stay locked. A keychain service that
-/// vanished mid-call is asked once more (a read, so retrying changes nothing).
-pub fn load_kek(vault_id: &Uuid) -> Result<Kek, KeychainError> {
-    let entry = entry(vault_id)?;
-    let secret = match entry.get_secret() {
+/// Runs a keychain call that is safe to repeat (a read, storing the same secret, deleting), and
+/// runs it once more after a short pause when the service vanished mid-call. Any other failure,
+/// or a second one, is final.
+fn once_more_if_vanished<T>(call: impl Fn() -> keyring::Result<T>) -> keyring::Result<T> {
+    match call() {
         Err(e) if vanished_mid_call(&e) => {
             std::thread::sleep(std::time::Duration::from_millis(100));
-            entry.get_secret()
+            call()
         }
         other => other,
-    };
+    }
+}
+
+/// Loads the vault's KEK; any failure is a reason to stay locked. A keychain service that
+/// vanished mid-call is asked once more.
+pub fn load_kek(vault_id: &Uuid) -> Result<Kek, KeychainError> {
+    let entry = entry(vault_id)?;
+    let secret = once_more_if_vanished(|| entry.get_secret());
     let secret = zeroize::Zeroizing::new(secret.map_err(map_err)?);
     if secret.len() != KEY_LEN {
         return Err(KeychainError::Malformed);
@@ -87,7 +95,8 @@ pub fn load_kek(vault_id: &Uuid) -> Result<Kek, KeychainError> {
 
 /// Removes the vault's KEK from the keychain (used to undo a failed `init`).
 pub fn delete_kek(vault_id: &Uuid) -> Result<(), KeychainError> {
-    match entry(vault_id)?.delete_credential() {
+    let entry = entry(vault_id)?;
+    match once_more_if_vanished(|| entry.delete_credential()) {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(e) => Err(map_err(e)),
     }
@@ -116,5 +125,38 @@ mod tests {
         assert!(!vanished_mid_call(&keyring::Error::NoStorageAccess(
             "locked".to_owned().into()
         )));
+    }
+
+    #[test]
+    fn a_vanished_service_is_asked_exactly_once_more() {
+        let calls = std::cell::Cell::new(0);
+        let vanishing = || {
+            calls.set(calls.get() + 1);
+            Err::<(), _>(platform("org.freedesktop.DBus.Error.NoReply"))
+        };
+        assert!(once_more_if_vanished(vanishing).is_err());
+        assert_eq!(calls.get(), 2);
+
+        calls.set(0);
+        let recovering = || {
+            calls.set(calls.get() + 1);
+            if calls.get() == 1 {
+                Err(platform("org.freedesktop.DBus.Error.NoReply"))
+            } else {
+                Ok(7)
+            }
+        };
+        assert_eq!(once_more_if_vanished(recovering).unwrap(), 7);
+
+        calls.set(0);
+        let missing = || {
+            calls.set(calls.get() + 1);
+            Err::<(), _>(keyring::Error::NoEntry)
+        };
+        assert!(matches!(
+            once_more_if_vanished(missing),
+            Err(keyring::Error::NoEntry)
+        ));
+        assert_eq!(calls.get(), 1);
     }
 }
