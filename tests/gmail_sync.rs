@@ -79,6 +79,62 @@ fn full_then_incremental_sync_equals_the_mailbox() {
     assert_eq!(labelled["total"], 1, "{labelled}");
 }
 
+/// A message the pipeline cannot display is kept, not dropped (issue 13, item 10): stored under
+/// its Gmail id and counted in status, found by the headers that parse, its source as Gmail
+/// served it, and followed by incremental sync (read state, deletion) like any other, so an
+/// incremental sync, which never fetches it again, loses nothing a customer wrote.
+#[test]
+fn mail_the_pipeline_cannot_display_is_kept_and_followed_by_incremental_sync() {
+    let rig = rig();
+    rig.seed(3, 21);
+    rig.sync_ok();
+    // Header-shaped, but without any of From, To, Date, Subject or Message-ID.
+    let broken =
+        b"Cc: Ops Desk <ops@example.com>\r\nX-Ticket: 4711\r\n\r\ncall me back\r\n".to_vec();
+    let gid = rig.emu.add_message(broken.clone(), &["INBOX", "UNREAD"]);
+
+    let inc = rig.sync_ok();
+    assert_eq!(inc[0]["summary"]["added"], 1, "{inc}");
+    assert_eq!(inc[0]["summary"]["rejected"], 1, "{inc}");
+    let status = rig.status();
+    assert_eq!(
+        (status["messages"].as_u64(), status["rejected"].as_u64()),
+        (Some(4), Some(1))
+    );
+    let ids = rig.scratch.search_ids("cc:ops@example.com");
+    assert_eq!(ids.len(), 1);
+    let id = ids[0].to_string();
+    let shown = rig.scratch.json(&["show", &id]);
+    assert!(shown["rejected"]
+        .as_str()
+        .unwrap()
+        .contains("not an email message"));
+    let raw = rig.scratch.run(&["show", &id, "--raw"]);
+    assert!(raw.status.success());
+    assert_eq!(raw.stdout, broken);
+    let unread = |rig: &GmailRig| {
+        let list = rig.scratch.json(&["list"]);
+        let row = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == ids[0])
+            .cloned();
+        row.map(|m| m["unread"].as_bool().unwrap())
+    };
+    assert_eq!(unread(&rig), Some(true));
+
+    // Read elsewhere, then deleted elsewhere: incremental sync follows both.
+    assert!(rig.emu.modify_message(&gid, &[], &["UNREAD"]));
+    rig.sync_ok();
+    assert_eq!(unread(&rig), Some(false));
+    assert!(rig.emu.delete_message(&gid));
+    let after = rig.sync_ok();
+    assert_eq!(after[0]["summary"]["deleted"], 1, "{after}");
+    assert_eq!(unread(&rig), None);
+    assert!(rig.scratch.search_ids("cc:ops@example.com").is_empty());
+}
+
 #[test]
 fn a_too_old_history_id_forces_a_full_resync() {
     let rig = rig();

@@ -354,3 +354,99 @@ fn reads_during_a_long_import_do_not_wait_for_it() {
         .as_u64()
         .is_some());
 }
+
+/// Mail the pipeline cannot display is kept, not dropped (item 10): stored with its source,
+/// listed and shown as "could not be displayed" with the reason, searchable by the headers that
+/// parse, its source printed byte for byte by `show --raw`, reported with its id, never stored
+/// twice; `reprocess` says it still cannot display it. A file that is no message at all is still
+/// only rejected.
+#[test]
+fn mail_that_cannot_be_displayed_is_kept_with_its_source() {
+    let s = Scratch::new();
+    s.init();
+    // Header-shaped, but without any of From, To, Date, Subject or Message-ID.
+    let broken: &[u8] =
+        b"Cc: Ops Desk <ops@example.com>\r\nX-Ticket: 4711\r\n\r\nPlease call me about invoice 99.\r\n";
+    let dir = s.mail().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("broken.eml"), broken).unwrap();
+    std::fs::write(dir.join("photo.eml"), b"\x89PNG\r\n\x1a\n not mail").unwrap();
+    std::fs::write(
+        dir.join("good.eml"),
+        message("<good@example.com>", "Fine", "a displayable body", None),
+    )
+    .unwrap();
+    let dir_arg = dir.to_str().unwrap();
+
+    let report = s.json(&["import", dir_arg]);
+    assert_eq!(report["imported"], 2, "{report}");
+    assert_eq!(report["rejected"], 1, "{report}");
+    assert!(report["rejections"][0]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("photo.eml"));
+    let kept = report["kept"].as_array().unwrap();
+    assert_eq!(kept.len(), 1, "{report}");
+    assert!(kept[0]["source"].as_str().unwrap().ends_with("broken.eml"));
+    assert!(kept[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("not an email message"));
+    let id = kept[0]["id"].as_i64().unwrap();
+    let id_arg = id.to_string();
+
+    // Listed, marked, and searchable by the header that parsed.
+    let list = s.json(&["list"]);
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap();
+    assert_eq!(row["kept"], true);
+    assert!(row["snippet"]
+        .as_str()
+        .unwrap()
+        .starts_with("could not be displayed: not an email message"));
+    assert!(s
+        .ok(&["list"])
+        .lines()
+        .any(|l| l.trim_start().starts_with(&id_arg) && l.contains("[could not be displayed]")));
+    assert_eq!(s.search_ids("cc:ops@example.com"), vec![id]);
+
+    // Shown with the reason; its source exactly as it came.
+    let shown = s.json(&["show", &id_arg]);
+    assert!(shown["rejected"]
+        .as_str()
+        .unwrap()
+        .contains("not an email message"));
+    assert!(s
+        .ok(&["show", &id_arg])
+        .contains("could not display this message"));
+    let raw = s.run(&["show", &id_arg, "--raw"]);
+    assert_ok(&raw, "show --raw");
+    assert_eq!(raw.stdout, broken);
+    let good = s.search_ids("displayable")[0].to_string();
+    let refused = s.run(&["show", &good, "--raw"]);
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        why.contains("only for messages it could not display"),
+        "{why}"
+    );
+
+    // Importing again stores nothing twice.
+    let again = s.json(&["import", dir_arg]);
+    assert_eq!(
+        (again["imported"].as_u64(), again["duplicate"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert!(again["kept"].as_array().unwrap().is_empty());
+
+    // Today's pipeline still cannot display it: reprocess keeps it and says why.
+    let re = s.json(&["reprocess"]);
+    assert_eq!(re["displayed"], serde_json::json!([]), "{re}");
+    assert_eq!(re["still_kept"][0]["id"], id, "{re}");
+    assert_eq!(s.json(&["show", &id_arg])["rejected"], shown["rejected"]);
+    s.assert_doctor_healthy();
+}

@@ -149,6 +149,42 @@ Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--B--\r\n",
     assert_no_canary(&s, &canaries);
 }
 
+/// A kept message (one the pipeline could not display, stored with its original source) is
+/// sealed like any other: its source, the headers salvaged from it and its body reach the disk
+/// only sealed, before and after the key it was sealed with is retired.
+#[test]
+fn a_kept_message_and_its_source_reach_the_disk_only_sealed() {
+    let s = Scratch::new();
+    s.init();
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..16].to_string();
+    let canaries = [
+        ("cc address", format!("cccanary{tag}")),
+        ("header", format!("TicketCanary{tag}")),
+        ("body", format!("KeptBodyCanary{tag}")),
+    ];
+    let [cc, ticket, body] = canaries.clone().map(|(_, c)| c);
+    // Header-shaped, but without any of From, To, Date, Subject or Message-ID: kept.
+    let mail = format!("Cc: Desk <{cc}@example.com>\r\nX-Ticket: {ticket}\r\n\r\n{body}\r\n");
+    let file = s.write_mail("kept.eml", mail.as_bytes());
+    for (what, canary) in &canaries {
+        assert!(
+            !scan(&[&s.mail()], canary).is_empty(),
+            "scanner control failed for the {what} canary"
+        );
+    }
+
+    let report = s.json(&["import", file.to_str().unwrap()]);
+    let id = report["kept"][0]["id"].as_i64().expect("kept").to_string();
+    assert_eq!(s.search_ids(&format!("cc:{cc}@example.com")).len(), 1);
+    assert_eq!(s.run(&["show", &id, "--raw"]).stdout, mail.as_bytes());
+    s.ok(&["keys", "rotate"]);
+    s.ok(&["keys", "retire", "1"]);
+    assert_eq!(s.run(&["show", &id, "--raw"]).stdout, mail.as_bytes());
+    s.ok(&["doctor"]);
+    std::fs::remove_file(&file).unwrap();
+    assert_no_canary(&s, &canaries);
+}
+
 fn assert_no_canary(s: &Scratch, canaries: &[(&str, String)]) {
     let mut hits = Vec::new();
     for (what, canary) in canaries {

@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { App } from "./App";
-import { fakeApi } from "./fakeApi";
+import { fakeApi, summaries, view } from "./fakeApi";
 
 afterEach(cleanup);
 
@@ -31,6 +31,22 @@ describe("App", () => {
     expect(within(screen.getByTestId("attachments")).getByText("q3.pdf")).toBeTruthy();
     expect(screen.getByText("team@example.com")).toBeTruthy();
     expect(rows[0]?.getAttribute("aria-current")).toBe("true");
+  });
+
+  it("marks a message helpr could not display, in the list and in the reader", async () => {
+    const kept = { ...summaries[1]!, id: 3, kept: true, subject: "Invoice" };
+    const api = fakeApi({
+      listMessages: () => Promise.resolve([...summaries, kept]),
+      getMessage: () =>
+        Promise.resolve({ ...view, id: 3, text: "", rejected: "the MIME parser failed" }),
+    });
+    render(<App api={api} />);
+    const rows = await screen.findAllByTestId("message-row");
+    expect(rows[2]?.textContent).toContain("Could not be displayed");
+    expect(rows[0]?.textContent).not.toContain("Could not be displayed");
+    fireEvent.click(rows[2]!);
+    const note = await screen.findByTestId("message-kept");
+    expect(note.textContent).toContain("the MIME parser failed");
   });
 
   it("shows a vault-locked error from list_messages in the banner", async () => {

@@ -45,6 +45,7 @@ export function MessageList({
               </span>
               <span className="row-subject">
                 {m.has_attachments ? <PaperclipIcon /> : null}
+                {m.kept ? <span className="row-kept">Could not be displayed</span> : null}
                 {displaySubject(m.subject)}
               </span>
               <span className="row-snippet">{m.snippet}</span>

@@ -13,6 +13,11 @@ export function MessageReader({ message }: Props) {
     <article className="reader" aria-label="Message">
       <header className="reader-header">
         <h1 data-testid="message-subject">{displaySubject(message.subject)}</h1>
+        {message.rejected !== null ? (
+          <p className="reader-kept" role="note" data-testid="message-kept">
+            helpr could not display this message ({message.rejected}). It is kept as it came.
+          </p>
+        ) : null}
         <dl className="headers">
           <dt>From</dt>
           <dd data-testid="message-from">{message.from}</dd>

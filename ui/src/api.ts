@@ -15,6 +15,8 @@ export interface MessageSummary {
   snippet: string;
   unread: boolean;
   has_attachments: boolean;
+  /** helpr could not display this message and kept it as it came (see `MessageView.rejected`). */
+  kept: boolean;
 }
 
 /** An attachment's metadata (`helpr_core::AttachmentInfo`); bytes are fetched on demand only. */
@@ -38,6 +40,8 @@ export interface MessageView {
   html: string | null;
   labels: string[];
   attachments: AttachmentInfo[];
+  /** Why helpr could not display this message (kept with its original source); null otherwise. */
+  rejected: string | null;
 }
 
 /** Search result order (`helpr_core::SearchSort`): newest first, or best match first. */

@@ -12,6 +12,7 @@ export const summaries: MessageSummary[] = [
     snippet: "Numbers attached",
     unread: true,
     has_attachments: true,
+    kept: false,
   },
   {
     id: 2,
@@ -22,6 +23,7 @@ export const summaries: MessageSummary[] = [
     snippet: "",
     unread: false,
     has_attachments: false,
+    kept: false,
   },
 ];
 
@@ -36,6 +38,7 @@ export const view: MessageView = {
   html: null,
   labels: ["INBOX"],
   attachments: [{ id: 10, name: "q3.pdf", content_type: "application/pdf", size: 2048 }],
+  rejected: null,
 };
 
 /** A list row with the given id and subject (search pages in tests). */
@@ -49,6 +52,7 @@ export function summary(id: number, subject: string): MessageSummary {
     snippet: "",
     unread: false,
     has_attachments: false,
+    kept: false,
   };
 }
 

@@ -69,6 +69,15 @@ enum Command {
         /// List the remote image sources blocked in this message.
         #[arg(long, conflicts_with = "json")]
         remote_images: bool,
+        /// Print the original source of a message helpr could not display (kept as it came).
+        #[arg(long, conflicts_with_all = ["json", "html", "remote_images"])]
+        raw: bool,
+    },
+    /// Run the mail pipeline again over the messages helpr could not display (say, after an
+    /// upgrade); each one it can now display replaces the kept copy under the same id.
+    Reprocess {
+        #[arg(long)]
+        json: bool,
     },
     /// Search messages, Gmail-style: words, "phrases", from:, to:, cc:, subject:, label:/in:,
     /// has:attachment, filename:, is:unread|read, before:/after:YYYY-MM-DD, -term, OR, ( ).
@@ -156,7 +165,8 @@ impl Command {
             | Command::Doctor { json }
             | Command::Sync { json, .. }
             | Command::Status { json }
-            | Command::Disconnect { json, .. } => *json,
+            | Command::Disconnect { json, .. }
+            | Command::Reprocess { json } => *json,
             Command::Send(args) => args.json,
             Command::Connect { command } => command.json(),
             Command::Keys { command } => command.json(),
@@ -201,8 +211,10 @@ async fn dispatch(dir: &std::path::Path, command: Command) -> Result<(), CoreErr
             json,
             html,
             remote_images,
+            raw,
         } => {
             let view = match (html, remote_images) {
+                _ if raw => commands::show::View::Raw,
                 (true, _) => commands::show::View::Html,
                 (_, true) => commands::show::View::RemoteImages,
                 _ if json => commands::show::View::Json,
@@ -233,6 +245,7 @@ async fn dispatch(dir: &std::path::Path, command: Command) -> Result<(), CoreErr
         Command::Connect { command } => commands::connect::run(&dir, command).await,
         Command::Send(args) => commands::send::run(&dir, args).await,
         Command::Status { json } => commands::status::run(&dir, json).await,
+        Command::Reprocess { json } => commands::reprocess::run(&dir, json).await,
         Command::Disconnect { address, json } => {
             commands::disconnect::run(&dir, &address, json).await
         }

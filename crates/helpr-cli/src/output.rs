@@ -1,6 +1,7 @@
 //! Output helpers shared by the subcommands: JSON printing, dates, progress bars, the phase
 //! spans that time a command, and [`safe`]/[`safe_block`], through which every piece of text
-//! that came from mail, a file name or any other outside source is printed.
+//! that came from mail, a file name or any other outside source is printed ([`write_raw`] for
+//! bytes, which reach a terminal escaped the same way).
 
 use std::borrow::Cow;
 
@@ -87,6 +88,37 @@ pub fn clip(s: &str, n: usize) -> String {
         out.push('…');
         out
     }
+}
+
+/// A message's subject for one row of a list: escaped, `(no subject)` when empty, and marked
+/// when helpr could not display the message (kept with its source).
+pub fn subject(subject: &str, kept: bool) -> String {
+    let shown = if subject.is_empty() {
+        Cow::Borrowed("(no subject)")
+    } else {
+        safe(subject)
+    };
+    if kept {
+        format!("[could not be displayed] {shown}")
+    } else {
+        shown.into_owned()
+    }
+}
+
+/// Writes bytes that came from outside (a message's original source) to stdout: unchanged into
+/// a pipe or a file, so `> message.eml` saves the exact source; on a terminal as text, escaped
+/// like every other block ([`safe_block`]), invalid UTF-8 shown as U+FFFD.
+pub fn write_raw(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::{IsTerminal as _, Write as _};
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if out.is_terminal() {
+        let text = String::from_utf8_lossy(bytes);
+        writeln!(out, "{}", safe_block(&text))?;
+    } else {
+        out.write_all(bytes)?;
+    }
+    out.flush()
 }
 
 /// A span that times one phase of a command. Phases are debug spans with the target

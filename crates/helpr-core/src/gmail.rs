@@ -37,6 +37,7 @@ pub struct InboxHealth {
     pub total: u64,
     pub history_id: Option<u64>,
     pub messages: u64,
+    /// Messages the pipeline could not display; they are stored (kept) all the same.
     pub rejected: u64,
 }
 

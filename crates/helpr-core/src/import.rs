@@ -1,8 +1,9 @@
 //! The import pipeline: sources (.eml, Maildir, mbox) → parse + sanitize on every core →
 //! seal + store in batches (one transaction each) → the search index. Idempotent: a message
 //! already in the inbox (same Message-ID, or same bytes when it has none) is counted as a
-//! duplicate and not stored again. A message that cannot be read or parsed is rejected with its
-//! reason; the batch goes on.
+//! duplicate and not stored again. A message that parses nowhere far enough to be displayed is
+//! kept (see [`crate::kept`]) and listed in the report with its id; a file that is not a message
+//! at all, or cannot be read, is rejected with its reason. The batch goes on either way.
 //!
 //! Parsing batch k + 1 overlaps storing batch k (`rayon::join`), so the single vault writer
 //! never leaves a core idle. Each batch is indexed after its vault commit, from the same parsed fields (no decryption);
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use helpr_index::{MailDoc, MailIndex, MailWriter};
-use helpr_mail::{parse, plan, ParsedMail, Plan, RawMessage, Rejection, Skipped};
+use helpr_mail::{looks_like_mail, parse, plan, ParsedMail, Plan, RawMessage, Rejection, Skipped};
 use helpr_vault::{InsertOutcome, NewAttachment, NewMessage};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -45,12 +46,27 @@ pub struct RejectedItem {
     pub reason: String,
 }
 
+/// A message stored although it could not be displayed (see [`crate::kept`]).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct KeptItem {
+    /// The file (or `mbox#n`) the message came from.
+    pub source: String,
+    /// Why it could not be displayed.
+    pub reason: String,
+    /// The message id it was stored under (`helpr show ID --raw` prints its source).
+    pub id: i64,
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct ImportReport {
+    /// New messages stored, the kept ones included.
     pub imported: u64,
     pub duplicate: u64,
+    /// Entries not stored (not a message, or unreadable).
     pub rejected: u64,
     pub rejections: Vec<RejectedItem>,
+    /// Messages stored although they could not be displayed, a subset of `imported`.
+    pub kept: Vec<KeptItem>,
     /// Entries of the folders given that were not read, each with its reason (links leaving
     /// the folder or looping back, dangling links, pipes, sockets, devices).
     pub skipped: Vec<Skipped>,
@@ -203,6 +219,7 @@ pub(crate) fn to_new_message(
             })
             .collect(),
         size: mail.size as u64,
+        kept: None,
     };
     Ok((msg, doc))
 }
@@ -323,7 +340,7 @@ impl Helpr {
             match msg {
                 Ok((m, d)) => {
                     good.push(m);
-                    docs.push(d);
+                    docs.push((origin, d));
                 }
                 Err(reason) => report.rejections.push(RejectedItem {
                     source: origin,
@@ -332,10 +349,17 @@ impl Helpr {
             }
         }
         let outcomes = self.vault.insert_messages(self.tenant, &good)?;
-        for (outcome, mut doc) in outcomes.into_iter().zip(docs) {
+        for ((outcome, (origin, mut doc)), msg) in outcomes.into_iter().zip(docs).zip(&good) {
             match outcome {
                 InsertOutcome::Inserted { id, thread_id } => {
                     report.imported += 1;
+                    if let Some(kept) = &msg.kept {
+                        report.kept.push(KeptItem {
+                            source: origin,
+                            reason: kept.reason.clone(),
+                            id,
+                        });
+                    }
                     doc.message_id = id as u64;
                     doc.thread = thread_id as u64;
                     feed.add(id, &doc);
@@ -354,11 +378,17 @@ impl Helpr {
 /// A batch after parsing: each message's source, and its record + document or rejection.
 type ParsedBatch = Vec<(String, Parsed)>;
 
-/// Parses and sanitizes a batch on every core.
+/// Parses and sanitizes a batch on every core. A message the pipeline cannot display is kept;
+/// input that is not shaped like a message is rejected.
 fn parse_batch(tenant: i64, inbox: i64, raw: &[RawMessage]) -> ParsedBatch {
     raw.par_iter()
         .map(|r| {
-            let msg = parse(&r.bytes).and_then(|m| to_new_message(tenant, inbox, r, m));
+            let msg = match parse(&r.bytes).and_then(|m| to_new_message(tenant, inbox, r, m)) {
+                Err(reason) if looks_like_mail(&r.bytes) => {
+                    crate::kept::keep(tenant, inbox, r, &reason)
+                }
+                other => other,
+            };
             (r.origin.clone(), msg)
         })
         .collect()

@@ -23,6 +23,7 @@ pub mod gmail;
 pub mod import;
 mod index_stats;
 pub mod indexing;
+pub mod kept;
 pub mod keys;
 pub mod rebuild;
 pub mod search;
@@ -39,9 +40,10 @@ pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats
 #[cfg(target_os = "linux")]
 pub use helpr_crypto::session_bus;
 pub use helpr_vault::AccountState;
-pub use import::{ImportProgress, ImportReport, RejectedItem};
+pub use import::{ImportProgress, ImportReport, KeptItem, RejectedItem};
 pub use index_stats::{DoctorView, IndexHealth, IndexStatsView};
 pub use indexing::{lost_messages_warning, IndexRepair};
+pub use kept::{ReprocessReport, StillKept};
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
 pub use rebuild::{RebuildControl, RebuildProgress, RebuildReport};
 pub use search::{SearchOptions, SearchPage, SearchSort, MAX_SEARCH_LIMIT};

@@ -18,6 +18,8 @@ pub struct MessageSummary {
     pub snippet: String,
     pub unread: bool,
     pub has_attachments: bool,
+    /// helpr could not display this message and kept it with its original source.
+    pub kept: bool,
 }
 
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
@@ -43,6 +45,9 @@ pub struct MessageView {
     pub remote_images: Vec<String>,
     pub labels: Vec<String>,
     pub attachments: Vec<AttachmentInfo>,
+    /// Why helpr could not display this message (it was kept with its original source, which
+    /// `original_source` returns); `None` for a message displayed normally.
+    pub rejected: Option<String>,
 }
 
 impl From<StoredSummary> for MessageSummary {
@@ -56,6 +61,7 @@ impl From<StoredSummary> for MessageSummary {
             snippet: s.snippet,
             unread: s.unread,
             has_attachments: s.has_attachments,
+            kept: s.kept,
         }
     }
 }
@@ -94,6 +100,7 @@ impl TryFrom<StoredMessage> for MessageView {
                 .into_iter()
                 .map(AttachmentInfo::from)
                 .collect(),
+            rejected: m.rejected,
         })
     }
 }

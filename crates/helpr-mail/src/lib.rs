@@ -20,6 +20,8 @@ pub mod quotes;
 pub mod sanitize;
 pub mod source;
 
-pub use parse::{parse, Attachment, KeptHeaders, Mailbox, ParsedMail, Rejection};
+pub use parse::{
+    looks_like_mail, parse, salvage, Attachment, KeptHeaders, Mailbox, ParsedMail, Rejection,
+};
 pub use sanitize::{sanitize, sanitize_html, Sanitized, CID_REFERENCE, REMOTE_PLACEHOLDER};
 pub use source::{plan, Plan, RawMessage, Skipped, SourceError, Unit};

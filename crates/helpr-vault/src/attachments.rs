@@ -1,6 +1,7 @@
 //! Attachments: names and bytes sealed; bytes in fixed-size chunks, each its own sealed record
 //! whose AAD names the chunk index and the chunk count, so reordering, swapping or truncating
-//! chunks fails to open. Nothing is ever written to a plaintext temp file.
+//! chunks fails to open. Nothing is ever written to a plaintext temp file. The original source of
+//! a kept message is stored the same way, flagged `original` and left out of attachment lists.
 
 use helpr_crypto::{KeyStore, RecordRef};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -38,6 +39,17 @@ pub struct StoredAttachment {
     pub size: u64,
 }
 
+/// One attachment row to seal and store: a part of the message, or (`original`) the source of
+/// a kept message.
+struct Row<'a> {
+    name: &'a str,
+    content_type: &'a str,
+    content_id: Option<&'a str>,
+    inline: bool,
+    data: &'a [u8],
+    original: bool,
+}
+
 pub(crate) fn insert(
     tx: &Transaction<'_>,
     keys: &KeyStore,
@@ -45,6 +57,44 @@ pub(crate) fn insert(
     message_id: i64,
     position: i64,
     att: &NewAttachment,
+) -> Result<i64> {
+    let row = Row {
+        name: &att.name,
+        content_type: &att.content_type,
+        content_id: att.content_id.as_deref(),
+        inline: att.inline,
+        data: &att.data,
+        original: false,
+    };
+    insert_row(tx, keys, tenant, message_id, position, &row)
+}
+
+/// Stores the original source of a kept message, sealed in chunks like an attachment.
+pub(crate) fn insert_original(
+    tx: &Transaction<'_>,
+    keys: &KeyStore,
+    tenant: i64,
+    message_id: i64,
+    source: &[u8],
+) -> Result<i64> {
+    let row = Row {
+        name: "original.eml",
+        content_type: "message/rfc822",
+        content_id: None,
+        inline: false,
+        data: source,
+        original: true,
+    };
+    insert_row(tx, keys, tenant, message_id, -1, &row)
+}
+
+fn insert_row(
+    tx: &Transaction<'_>,
+    keys: &KeyStore,
+    tenant: i64,
+    message_id: i64,
+    position: i64,
+    att: &Row<'_>,
 ) -> Result<i64> {
     let id = next_id(tx, "attachments")?;
     let version = keys.active_version(tenant)?;
@@ -57,14 +107,13 @@ pub(crate) fn insert(
     let seal = |field: &str, data: &[u8]| keys.seal(tenant, RecordRef::new(KIND, id, field), data);
     let content_id = att
         .content_id
-        .as_deref()
         .map(|c| seal("content_id", c.as_bytes()))
         .transpose()?;
     crate::cached::execute(
         tx,
         "INSERT INTO attachments (id, tenant_id, message_id, position, key_version, name,
-            content_type, content_id, inline, size, chunk_count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            content_type, content_id, inline, size, chunk_count, original)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             id,
             tenant,
@@ -77,6 +126,7 @@ pub(crate) fn insert(
             att.inline,
             att.data.len() as i64,
             count,
+            att.original,
         ],
     )?;
     for (idx, chunk) in chunks.into_iter().enumerate() {
@@ -100,7 +150,7 @@ impl Vault {
         let rows: Vec<Row> = self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT id, name, content_type, content_id, inline, size FROM attachments
-                 WHERE message_id = ?1 AND tenant_id = ?2 ORDER BY position",
+                 WHERE message_id = ?1 AND tenant_id = ?2 AND original = 0 ORDER BY position",
             )?;
             let rows = stmt.query_map(params![message_id, tenant], |r| Row::try_from(r))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -1,6 +1,8 @@
 //! Row ids known before insert: sealed fields bind their row id in the AAD, so the id must be
 //! fixed before sealing. Tables use `AUTOINCREMENT`, so ids are never reused, and only the single
-//! writer connection allocates them, inside its transaction.
+//! writer connection allocates them, inside its transaction. The one exception is
+//! `Vault::replace_kept`, which stores a kept message parsed again under its own id, in the
+//! transaction that deleted the kept row.
 
 use rusqlite::{OptionalExtension, Transaction};
 

@@ -135,7 +135,7 @@ fn read_batch(c: &Connection, filter: &str, limit: Option<u32>) -> Result<Sealed
             &format!(
                 "SELECT a.message_id, a.id, a.name FROM attachments a
                  JOIN messages m ON m.id = a.message_id
-                 WHERE a.message_id IN {list} AND a.tenant_id = m.tenant_id
+                 WHERE a.message_id IN {list} AND a.tenant_id = m.tenant_id AND a.original = 0
                  ORDER BY a.message_id, a.position"
             ),
             |r| NameRow::try_from(r),

@@ -25,6 +25,7 @@ pub mod gmail;
 pub mod gmail_sync;
 mod ids;
 pub mod index_feed;
+pub mod kept;
 pub mod keys;
 pub mod labels;
 pub mod layout;
@@ -42,8 +43,9 @@ pub use error::VaultError;
 pub use gmail::{AccountState, GmailAccount, SyncStatus};
 pub use gmail_sync::{GmailApplied, GmailBatch, GmailLabelChange};
 pub use index_feed::IndexSource;
+pub use kept::KeptMessage;
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
-pub use messages::{InsertOutcome, NewMessage, StoredMessage, StoredSummary};
+pub use messages::{InsertOutcome, Kept, NewMessage, StoredMessage, StoredSummary};
 pub use open::Vault;
 pub use scope::Scope;
 pub use tenants::{InboxInfo, TenantInfo};
@@ -62,6 +64,8 @@ mod delete_tests;
 mod gmail_tests;
 #[cfg(test)]
 mod index_feed_tests;
+#[cfg(test)]
+mod kept_tests;
 #[cfg(test)]
 mod read_path_tests;
 #[cfg(test)]

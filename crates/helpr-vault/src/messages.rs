@@ -1,8 +1,13 @@
 //! Messages: sealed insert with de-duplication and threading (queued for the search index in the
 //! same transaction), scoped listing, reading, and summaries of search hits in rank order.
 //!
-//! Sealed columns (`sender`, `subject`, `snippet`, `headers`, `body_text`, `body_html`) use the
-//! column name as the AAD field. Plaintext columns hold only ids, dates, flags, sizes and keyed
+//! Sealed columns (`sender`, `subject`, `snippet`, `headers`, `body_text`, `body_html`,
+//! `remote_images`, `rejected`) use the column name as the AAD field.
+//!
+//! A message the pipeline could not display is *kept* ([`NewMessage::kept`]): stored like any
+//! other from the headers that could be salvaged, flagged `kept`, with the sealed reason and its
+//! original source (an attachment row with `original = 1`, left out of attachment lists).
+//! [`Vault::replace_kept`] swaps it for a freshly parsed message under the same id. Plaintext columns hold only ids, dates, flags, sizes and keyed
 //! fingerprints (HMAC) of Message-IDs — never content.
 
 use std::collections::HashMap;
@@ -45,6 +50,15 @@ pub struct NewMessage {
     pub labels: Vec<String>,
     pub attachments: Vec<NewAttachment>,
     pub size: u64,
+    /// Set when the pipeline could not display the message: it is kept with its original.
+    pub kept: Option<Kept>,
+}
+
+/// Why a message could not be displayed, and its original source, sealed with it.
+#[derive(Debug, Clone, Default)]
+pub struct Kept {
+    pub reason: String,
+    pub original: Vec<u8>,
 }
 
 /// What [`Vault::insert_messages`] did with one message.
@@ -69,12 +83,16 @@ pub struct StoredSummary {
     pub snippet: String,
     pub unread: bool,
     pub has_attachments: bool,
+    /// The pipeline could not display this message; it was kept with its original source.
+    pub kept: bool,
 }
 
 /// One whole message, decrypted.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct StoredMessage {
     pub summary: StoredSummary,
+    /// Why the pipeline could not display it (for a kept message).
+    pub rejected: Option<String>,
     pub headers: Vec<u8>,
     pub text: String,
     pub html: Option<String>,
@@ -131,6 +149,18 @@ pub(crate) fn insert_one(
     tenant: i64,
     msg: &NewMessage,
 ) -> Result<InsertOutcome> {
+    insert_as(tx, keys, tenant, msg, None)
+}
+
+/// Inserts `msg` under a fresh id, or under `reuse` (the id of a kept message this transaction
+/// just deleted, see [`Vault::replace_kept`]).
+pub(crate) fn insert_as(
+    tx: &Transaction<'_>,
+    keys: &KeyStore,
+    tenant: i64,
+    msg: &NewMessage,
+    reuse: Option<i64>,
+) -> Result<InsertOutcome> {
     let owner: Option<i64> = crate::cached::query_row(
         tx,
         "SELECT tenant_id FROM inboxes WHERE id = ?1",
@@ -180,9 +210,17 @@ pub(crate) fn insert_one(
         }
     };
 
-    let id = next_id(tx, "messages")?;
+    let id = match reuse {
+        Some(id) => id,
+        None => next_id(tx, "messages")?,
+    };
     let version = keys.active_version(tenant)?;
     let seal = |field: &str, data: &[u8]| keys.seal(tenant, RecordRef::new(KIND, id, field), data);
+    let rejected = msg
+        .kept
+        .as_ref()
+        .map(|k| seal("rejected", k.reason.as_bytes()))
+        .transpose()?;
     let html = msg
         .html
         .as_deref()
@@ -198,8 +236,9 @@ pub(crate) fn insert_one(
     crate::cached::execute(tx,
         "INSERT INTO messages (id, tenant_id, inbox_id, thread_id, dedupe_fp, message_id_fp,
             gmail_id, date, key_version, sender, subject, snippet, headers, body_text, body_html,
-            unread, has_attachments, size, created_at, remote_images)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+            unread, has_attachments, size, created_at, remote_images, kept, rejected)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+            ?21, ?22)",
         params![
             id,
             tenant,
@@ -221,6 +260,8 @@ pub(crate) fn insert_one(
             msg.size as i64,
             now(),
             remote_images,
+            msg.kept.is_some(),
+            rejected,
         ],
     )?;
     for fp in &ref_fps {
@@ -247,14 +288,28 @@ pub(crate) fn insert_one(
     for (pos, att) in msg.attachments.iter().enumerate() {
         attachments::insert(tx, keys, tenant, id, pos as i64, att)?;
     }
+    if let Some(kept) = &msg.kept {
+        attachments::insert_original(tx, keys, tenant, id, &kept.original)?;
+    }
     index_feed::enqueue(tx, &[id])?;
     Ok(InsertOutcome::Inserted { id, thread_id })
 }
 
-type SummaryRow = (i64, i64, i64, i64, Vec<u8>, Vec<u8>, Vec<u8>, bool, bool);
+type SummaryRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    bool,
+    bool,
+    bool,
+);
 
 const SUMMARY_COLUMNS: &str =
-    "id, inbox_id, thread_id, date, sender, subject, snippet, unread, has_attachments";
+    "id, inbox_id, thread_id, date, sender, subject, snippet, unread, has_attachments, kept";
 
 /// The live summaries of `ids` within `scope`, read from the covering index
 /// `messages_summary` alone, without touching the table's pages (sealed bodies, ~1 page a row).
@@ -288,8 +343,18 @@ impl Vault {
     }
 
     fn open_summary(&self, tenant: i64, row: SummaryRow) -> Result<StoredSummary> {
-        let (id, inbox_id, thread_id, date, sender, subject, snippet, unread, has_attachments) =
-            row;
+        let (
+            id,
+            inbox_id,
+            thread_id,
+            date,
+            sender,
+            subject,
+            snippet,
+            unread,
+            has_attachments,
+            kept,
+        ) = row;
         let open = |field: &str, data: &[u8]| {
             self.keys()
                 .open_string(tenant, RecordRef::new(KIND, id, field), data)
@@ -304,6 +369,7 @@ impl Vault {
             snippet: open("snippet", &snippet)?,
             unread,
             has_attachments,
+            kept,
         })
     }
 
@@ -357,26 +423,40 @@ impl Vault {
             Vec<u8>,
             Option<Vec<u8>>,
             Option<Vec<u8>>,
+            Option<Vec<u8>>,
         );
         let row: Option<Row> = self.read(|c| {
             Ok(c.query_row(
                 &format!(
-                    "SELECT {SUMMARY_COLUMNS}, headers, body_text, body_html, remote_images FROM messages
+                    "SELECT {SUMMARY_COLUMNS}, headers, body_text, body_html, remote_images, rejected
+                     FROM messages
                      WHERE id = ?1 AND tenant_id = ?2 AND inbox_id IN {} AND deleted_at IS NULL",
                     scope.inbox_sql()
                 ),
                 params![id, scope.tenant],
-                |r| Ok((summary_row(r)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?)),
+                |r| {
+                    Ok((
+                        summary_row(r)?,
+                        r.get(10)?,
+                        r.get(11)?,
+                        r.get(12)?,
+                        r.get(13)?,
+                        r.get(14)?,
+                    ))
+                },
             )
             .optional()?)
         })?;
-        let (summary, headers, text, html, remote) =
+        let (summary, headers, text, html, remote, rejected) =
             row.ok_or_else(|| VaultError::NotFound(format!("message {id}")))?;
         let tenant = scope.tenant;
         let summary = self.open_summary(tenant, summary)?;
         let rec = |field| RecordRef::new(KIND, id, field);
         Ok(StoredMessage {
             summary,
+            rejected: rejected
+                .map(|r| self.keys().open_string(tenant, rec("rejected"), &r))
+                .transpose()?,
             headers: self.keys().open(tenant, rec("headers"), &headers)?.to_vec(),
             text: self.keys().open_string(tenant, rec("body_text"), &text)?,
             html: html

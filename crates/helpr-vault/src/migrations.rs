@@ -9,7 +9,9 @@
 //! index's outbox, filled with every existing message so an older vault gets indexed on first open,
 //! and `messages_live`, the live message ids), v4 `gmail_accounts` (sealed configuration and
 //! refresh token), one message per Gmail id, and the full-sync start in `sync_state`; v5
-//! `messages_summary`, the covering index a page of summaries is read from; v6 `lost_messages`.
+//! `messages_summary`, the covering index a page of summaries is read from; v6 `lost_messages`;
+//! v7 kept messages (`messages.kept`, the sealed `messages.rejected` reason and the original
+//! source as an `attachments.original` row).
 
 use rusqlite::Connection;
 
@@ -201,6 +203,21 @@ CREATE TABLE lost_messages (
     found_at INTEGER NOT NULL
 ) STRICT;
 "#,
+    // v7: messages the pipeline could not display are kept instead of dropped. `kept` flags
+    // them (in the summary index too, so a list can say so without reading rows), `rejected`
+    // holds the sealed reason, and the original source is stored like an attachment (sealed
+    // chunks) with `original = 1`, which attachment lists leave out.
+    r#"
+ALTER TABLE messages ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN rejected BLOB;
+ALTER TABLE attachments ADD COLUMN original INTEGER NOT NULL DEFAULT 0;
+DROP INDEX messages_summary;
+CREATE INDEX messages_summary ON messages(
+    id, tenant_id, inbox_id, deleted_at, thread_id, date, unread, has_attachments, kept,
+    sender, subject, snippet
+) WHERE deleted_at IS NULL;
+CREATE INDEX messages_kept ON messages(tenant_id, id) WHERE kept = 1;
+"#,
 ];
 
 /// The schema version this build writes and understands.
@@ -220,6 +237,8 @@ pub(crate) const SEALED_COLUMNS: &[(&str, &str, &[&str])] = &[
             "headers",
             "body_text",
             "body_html",
+            "remote_images",
+            "rejected",
         ],
     ),
     ("attachments", "attachment", &["name", "content_id"]),
@@ -294,6 +313,46 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(queued, [3, 7, 12]);
+    }
+
+    /// Every BLOB column of the schema is either sealed (listed in [`SEALED_COLUMNS`], so key
+    /// retirement re-seals it) or one of the few that hold no content: keyed fingerprints, the
+    /// wrapped tenant keys, and attachment chunks (re-sealed with their attachment). A sealed
+    /// column missing from the list would become unreadable once its key is retired.
+    #[test]
+    fn every_blob_column_is_sealed_or_holds_no_content() {
+        const NOT_CONTENT: &[(&str, &str)] = &[
+            ("tenant_keys", "wrapped"),
+            ("inboxes", "address_fp"),
+            ("messages", "dedupe_fp"),
+            ("messages", "message_id_fp"),
+            ("message_refs", "ref_fp"),
+            ("labels", "name_fp"),
+            ("attachment_chunks", "data"),
+        ];
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let blobs: Vec<(String, String)> = conn
+            .prepare(
+                "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c
+                 WHERE m.type = 'table' AND c.type = 'BLOB' ORDER BY m.name, c.cid",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(blobs.len() > NOT_CONTENT.len());
+        for (table, column) in &blobs {
+            let sealed = SEALED_COLUMNS
+                .iter()
+                .any(|(t, _, cols)| t == table && cols.contains(&column.as_str()));
+            let exempt = NOT_CONTENT.contains(&(table.as_str(), column.as_str()));
+            assert!(
+                sealed != exempt,
+                "{table}.{column}: sealed {sealed}, exempt {exempt} (exactly one must hold)"
+            );
+        }
     }
 
     #[test]

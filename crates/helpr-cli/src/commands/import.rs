@@ -1,5 +1,6 @@
 //! `helpr import PATH...`: .eml files, Maildir folders, mbox files, with a progress bar and a
-//! summary (imported / duplicate / rejected with reasons).
+//! summary (imported / duplicate / rejected with reasons, and the messages that could not be
+//! displayed but were kept, with their ids).
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,21 @@ pub async fn run(dir: &Path, paths: Vec<PathBuf>, json: bool) -> Result<(), Core
         secs,
         (report.imported + report.duplicate) as f64 / secs.max(1e-9)
     );
+    if !report.kept.is_empty() {
+        println!(
+            "{} of them could not be displayed and were kept as they came \
+             (`helpr show ID --raw` prints one's source):",
+            report.kept.len()
+        );
+    }
+    for k in &report.kept {
+        println!(
+            "  kept {} as message {}: {}",
+            output::safe(&k.source),
+            k.id,
+            output::safe(&k.reason)
+        );
+    }
     for r in &report.rejections {
         println!(
             "  rejected {}: {}",

@@ -21,7 +21,7 @@ pub async fn run(dir: &Path, json: bool, limit: Option<u32>) -> Result<(), CoreE
             m.id,
             output::date(m.date),
             output::clip(&m.from, 32),
-            output::safe(&m.subject)
+            output::subject(&m.subject, m.kept)
         );
     }
     if messages.is_empty() {

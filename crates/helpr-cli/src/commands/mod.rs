@@ -9,6 +9,7 @@ pub mod index;
 pub mod init;
 pub mod keys;
 pub mod list;
+pub mod reprocess;
 pub mod sanitize;
 pub mod search;
 pub mod send;

@@ -53,7 +53,7 @@ pub async fn run(dir: &Path, args: Args) -> Result<(), CoreError> {
             m.id,
             output::date(m.date),
             output::clip(&m.from, 28),
-            output::clip(&m.subject, 60)
+            output::clip(&output::subject(&m.subject, m.kept), 60)
         );
         if !m.snippet.is_empty() {
             println!("        {}", output::clip(&m.snippet, 96));

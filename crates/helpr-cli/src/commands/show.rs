@@ -1,5 +1,7 @@
 //! `helpr show ID`: one message, decrypted: headers, text, html, attachments; `--html` prints
-//! only the stored sanitized HTML, `--remote-images` the blocked remote image sources.
+//! only the stored sanitized HTML, `--remote-images` the blocked remote image sources, `--raw`
+//! the original source of a message helpr could not display: byte for byte into a pipe or file,
+//! with control characters escaped on a terminal (a hostile source must not drive it).
 
 use std::path::Path;
 
@@ -14,10 +16,16 @@ pub enum View {
     Json,
     Html,
     RemoteImages,
+    Raw,
 }
 
 pub async fn run(dir: &Path, id: i64, view: View) -> Result<(), CoreError> {
     let helpr = Helpr::open(dir).await?;
+    if view == View::Raw {
+        let source = helpr.original_source(id).await?;
+        return output::write_raw(&source)
+            .map_err(|e| CoreError::Storage(format!("could not write the source: {e}")));
+    }
     let m = helpr.get_message(id).await?;
     match view {
         View::Json => {
@@ -37,7 +45,14 @@ pub async fn run(dir: &Path, id: i64, view: View) -> Result<(), CoreError> {
             }
             return Ok(());
         }
-        View::Text => {}
+        View::Text | View::Raw => {}
+    }
+    if let Some(reason) = &m.rejected {
+        println!(
+            "[helpr could not display this message: {}. It is kept as it came: \
+             `helpr show {id} --raw` prints its source.]",
+            output::safe(reason)
+        );
     }
     println!("Date:    {}", output::date(m.date));
     println!("From:    {}", output::safe(&m.from));

@@ -28,7 +28,7 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), CoreError> {
             AccountState::Disconnected => "disconnected",
         };
         println!(
-            "{}: {account}, {}; {} messages; last sync {last}; progress {}/{}; {} rejected",
+            "{}: {account}, {}; {} messages; last sync {last}; progress {}/{}; {} could not be displayed (kept)",
             output::safe(&h.address),
             h.state,
             h.messages,

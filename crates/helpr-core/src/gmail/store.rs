@@ -18,6 +18,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use super::SyncProgressFn;
 use crate::import::to_new_message;
+use crate::kept::keep;
 use crate::{CoreError, Helpr};
 
 fn store_error(e: CoreError) -> StoreError {
@@ -41,7 +42,9 @@ impl VaultStore {
         }
     }
 
-    /// Parses fetched messages into vault records; rejected ones are counted.
+    /// Parses fetched messages into vault records. One the pipeline rejects is kept (stored
+    /// with its source, see [`crate::kept`]) and counted, so an incremental sync, which never
+    /// fetches it again, loses nothing.
     fn parse_all(&self, added: Vec<FetchedMessage>) -> (Vec<NewMessage>, u64) {
         let tenant = self.helpr.tenant;
         let inbox = self.inbox;
@@ -59,16 +62,20 @@ impl VaultStore {
                     source_bytes: f.raw.len() as u64,
                     bytes: f.raw,
                 };
-                let mail = parse(&raw.bytes).ok()?;
-                let (mut msg, _doc) = to_new_message(tenant, inbox, &raw, mail).ok()?;
+                let (mut msg, _doc) = parse(&raw.bytes)
+                    .and_then(|mail| to_new_message(tenant, inbox, &raw, mail))
+                    .or_else(|reason| keep(tenant, inbox, &raw, &reason))
+                    .ok()?;
                 msg.gmail_id = Some(f.gmail_id);
                 msg.gmail_thread_id = Some(f.thread_id).filter(|t| !t.is_empty());
                 msg.labels = f.labels;
                 Some(msg)
             })
             .collect();
-        let rejected = parsed.iter().filter(|p| p.is_none()).count() as u64;
-        (parsed.into_iter().flatten().collect(), rejected)
+        let dropped = parsed.iter().filter(|p| p.is_none()).count();
+        let stored: Vec<NewMessage> = parsed.into_iter().flatten().collect();
+        let kept = stored.iter().filter(|m| m.kept.is_some()).count();
+        (stored, (dropped + kept) as u64)
     }
 }
 
