@@ -130,20 +130,11 @@ fn peak_rss(mut cmd: Command) -> anyhow::Result<u64> {
     Ok(peak)
 }
 
-/// One message of `size` bytes: a short text and a base64 attachment of random-looking bytes.
+/// One message of `size` bytes: a short text and a base64 attachment of random-looking bytes,
+/// written line by line so the bench stays small (see `peak_rss`).
 fn big_message(path: &Path, size: usize) -> anyhow::Result<()> {
+    use base64::Engine;
     use std::io::Write;
-    let raw_len = size / 4 * 3;
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let bytes: Vec<u8> = (0..raw_len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
-    let encoded = base64_lines(&bytes);
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     write!(
         f,
@@ -152,21 +143,28 @@ Message-ID: <big@example.com>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\nMIME-Ve
 Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n\
 --B\r\nContent-Type: application/octet-stream; name=big.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
     )?;
-    f.write_all(encoded.as_bytes())?;
+    // 57 bytes make one 76-character base64 line.
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut left = size / 4 * 3;
+    let mut line = [0u8; 57];
+    let mut encoded = String::with_capacity(80);
+    while left > 0 {
+        let n = left.min(line.len());
+        for b in &mut line[..n] {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            *b = state as u8;
+        }
+        encoded.clear();
+        base64::engine::general_purpose::STANDARD.encode_string(&line[..n], &mut encoded);
+        f.write_all(encoded.as_bytes())?;
+        f.write_all(b"\r\n")?;
+        left -= n;
+    }
     f.write_all(b"\r\n--B--\r\n")?;
     f.flush()?;
     Ok(())
-}
-
-fn base64_lines(bytes: &[u8]) -> String {
-    use base64::Engine;
-    let flat = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let mut out = String::with_capacity(flat.len() + flat.len() / 38);
-    for line in flat.as_bytes().chunks(76) {
-        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
-        out.push_str("\r\n");
-    }
-    out
 }
 
 fn rss_figures(bin: &Path, work: &Path) -> anyhow::Result<serde_json::Value> {
