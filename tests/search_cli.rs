@@ -505,7 +505,7 @@ fn deleted_message_is_gone_from_search_list_show_and_the_index() {
     let id = gamma.to_string();
     assert!(f.s.search_ids("zebra").contains(&gamma));
     let out = f.s.json(&["delete", &id]);
-    assert_eq!(out["deleted"], gamma, "{out}");
+    assert_eq!(out["ids"], serde_json::json!([gamma]), "{out}");
 
     for (query, keys) in [
         ("zebra", &["Epsilon", "Iota"][..]),

@@ -51,6 +51,8 @@ pub fn handed_over_binary(var: &str, bin: &str, build: &str) -> Result<PathBuf, 
 /// A scratch vault location: a data dir and a private temp dir for the process.
 pub struct Scratch {
     pub root: tempfile::TempDir,
+    /// The time every command runs at (`HELPR_TEST_NOW`, helpr's `test-clock`), when set.
+    clock: std::cell::Cell<Option<i64>>,
 }
 
 impl Default for Scratch {
@@ -64,7 +66,15 @@ impl Scratch {
         let root = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(root.path().join("tmp")).unwrap();
         std::fs::create_dir_all(root.path().join("mail")).unwrap();
-        Scratch { root }
+        Scratch {
+            root,
+            clock: std::cell::Cell::new(None),
+        }
+    }
+
+    /// Runs every later command at `secs` since the epoch (`None`: the real clock).
+    pub fn set_clock(&self, secs: Option<i64>) {
+        self.clock.set(secs);
     }
 
     pub fn data(&self) -> PathBuf {
@@ -87,6 +97,10 @@ impl Scratch {
             .args(args)
             .env("TMPDIR", self.tmp())
             .env_remove("HELPR_DATA_DIR");
+        match self.clock.get() {
+            Some(now) => cmd.env("HELPR_TEST_NOW", now.to_string()),
+            None => cmd.env_remove("HELPR_TEST_NOW"),
+        };
         cmd
     }
 

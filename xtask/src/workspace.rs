@@ -25,7 +25,8 @@ pub const EMULATOR_BIN: &str = "google-emulator";
 /// than the Vite dev server, and the desktop E2E's WebDriver client is compiled. One set for every
 /// call means cargo builds each crate once; a call with other features (or `-p` instead of
 /// `--workspace`) resolves the dependencies' features anew and rebuilds whatever they reach.
-pub const WORKSPACE_FEATURES: &str = "helpr-desktop/custom-protocol,helpr-tests/desktop-e2e";
+pub const WORKSPACE_FEATURES: &str =
+    "helpr-desktop/custom-protocol,helpr-tests/desktop-e2e,helpr-cli/test-clock";
 
 /// `--workspace --features WORKSPACE_FEATURES`, the selection every gate and demo cargo call uses.
 pub const WORKSPACE_SELECTION: [&str; 3] = ["--workspace", "--features", WORKSPACE_FEATURES];

@@ -96,12 +96,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Delete a message for good (vault, search results and index files).
-    Delete {
-        id: i64,
+    /// Delete a message (or a conversation with --thread): hidden at once, gone from search and
+    /// the index files, restorable from the trash until the grace period ends.
+    Delete(commands::lifecycle::TargetArgs),
+    /// Bring a deleted message (or conversation) back from the trash.
+    Restore(commands::lifecycle::TargetArgs),
+    /// Deleted messages with the days left before the purge.
+    Trash {
         #[arg(long)]
         json: bool,
     },
+    /// Delete for good: what outlived the grace period (--expired), or named items now.
+    Purge(commands::lifecycle::PurgeArgs),
+    /// Settings of the tenant: show, set grace-days N.
+    Settings {
+        #[command(subcommand)]
+        command: commands::lifecycle::SettingsCommand,
+    },
+    /// The audit trail (--since, --action), or `audit verify`.
+    Audit(commands::lifecycle::AuditArgs),
     /// The search index: stats, rebuild.
     Index {
         #[command(subcommand)]
@@ -161,13 +174,17 @@ impl Command {
             | Command::List { json, .. }
             | Command::Show { json, .. }
             | Command::Search { json, .. }
-            | Command::Delete { json, .. }
+            | Command::Trash { json }
             | Command::Doctor { json }
             | Command::Sync { json, .. }
             | Command::Status { json }
             | Command::Disconnect { json, .. }
             | Command::Reprocess { json } => *json,
             Command::Send(args) => args.json,
+            Command::Delete(args) | Command::Restore(args) => args.json,
+            Command::Purge(args) => args.json,
+            Command::Audit(args) => args.json(),
+            Command::Settings { command } => command.json(),
             Command::Connect { command } => command.json(),
             Command::Keys { command } => command.json(),
             Command::Index { command } => command.json(),
@@ -238,7 +255,12 @@ async fn dispatch(dir: &std::path::Path, command: Command) -> Result<(), CoreErr
             };
             commands::search::run(&dir, args).await
         }
-        Command::Delete { id, json } => commands::delete::run(&dir, id, json).await,
+        Command::Delete(args) => commands::lifecycle::delete(&dir, args).await,
+        Command::Restore(args) => commands::lifecycle::restore(&dir, args).await,
+        Command::Trash { json } => commands::lifecycle::trash(&dir, json).await,
+        Command::Purge(args) => commands::lifecycle::purge(&dir, args).await,
+        Command::Settings { command } => commands::lifecycle::settings(&dir, command).await,
+        Command::Audit(args) => commands::lifecycle::audit(&dir, args).await,
         Command::Index { command } => commands::index::run(&dir, command).await,
         Command::Sanitize { file } => commands::sanitize::run(file.as_deref()).await,
         Command::Keys { command } => commands::keys::run(&dir, command).await,

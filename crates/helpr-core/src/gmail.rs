@@ -135,8 +135,8 @@ impl Helpr {
         let refresh = tokens.refresh_token.expose_secret().as_bytes().to_vec();
         let stored = address.clone();
         self.with_vault(move |h| {
-            h.vault.connect_gmail(h.tenant, &stored, &json, &refresh)?;
-            Ok(())
+            let inbox = h.vault.connect_gmail(h.tenant, &stored, &json, &refresh)?;
+            h.audit("inbox.connect", Some(("inbox", inbox)), "gmail".into())
         })
         .await?;
         Ok(address)
@@ -333,7 +333,10 @@ impl Helpr {
                 }
             }
         }
-        self.with_vault(move |h| Ok(h.vault.disconnect_gmail(h.tenant, inbox)?))
-            .await
+        self.with_vault(move |h| {
+            h.vault.disconnect_gmail(h.tenant, inbox)?;
+            h.audit("inbox.disconnect", Some(("inbox", inbox)), "gmail".into())
+        })
+        .await
     }
 }

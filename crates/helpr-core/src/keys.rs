@@ -1,4 +1,5 @@
-//! Key versions of the tenant: list, rotate (O(1)), retire (resumable re-seal, then delete).
+//! Key versions of the tenant: list, rotate (O(1)), retire (resumable re-seal, then delete);
+//! rotating and a finished retirement are written to the audit trail.
 
 pub use helpr_vault::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
 
@@ -11,7 +12,12 @@ impl Helpr {
 
     /// Makes a new key version active; returns it.
     pub async fn rotate_key(&self) -> Result<u32, CoreError> {
-        self.with_vault(|h| Ok(h.vault.rotate_key(h.tenant)?)).await
+        self.with_vault(|h| {
+            let version = h.vault.rotate_key(h.tenant)?;
+            h.audit("key.rotate", None, format!("active version {version}"))?;
+            Ok(version)
+        })
+        .await
     }
 
     /// Re-seals `version`'s records under the active key, then deletes it. `on_batch` sees
@@ -21,7 +27,17 @@ impl Helpr {
         version: u32,
         on_batch: impl FnMut(RetireProgress) -> RetireControl + Send + 'static,
     ) -> Result<RetireOutcome, CoreError> {
-        self.with_vault(move |h| Ok(h.vault.retire_key(h.tenant, version, on_batch)?))
-            .await
+        self.with_vault(move |h| {
+            let outcome = h.vault.retire_key(h.tenant, version, on_batch)?;
+            if let RetireOutcome::Retired { resealed } = &outcome {
+                h.audit(
+                    "key.retire",
+                    None,
+                    format!("version {version}, records resealed {resealed}"),
+                )?;
+            }
+            Ok(outcome)
+        })
+        .await
     }
 }

@@ -9,7 +9,9 @@
 //! - [`import`]: the import pipeline (sources → parse/sanitize in parallel → vault → index).
 //! - [`keys`]: key versions, rotation and retirement.
 //! - [`search`]: Gmail-like search over the encrypted index, resolved through the vault.
-//! - [`delete`]: deleting a message from the vault and, physically, from the index.
+//! - [`lifecycle`]: soft delete, restore, trash, purge, the grace period and the audit trail.
+//! - [`clock`]: the time lifecycle decisions use (settable in tests with `test-clock`).
+//! - [`kept`]: messages the pipeline could not display, kept with their source; reprocess.
 //! - [`rebuild`]: recreating the index from the vault, resumable.
 //! - [`indexing`]: keeping the index in step with the vault (queue replay at start, reconcile).
 //! - [`gmail`]: Gmail accounts: connect, sync into the vault and index, health, disconnect.
@@ -17,7 +19,7 @@
 //!   stored and searchable at once.
 //! - [`index_stats`]: index statistics and the index half of `doctor`.
 
-mod delete;
+pub mod clock;
 mod error;
 pub mod gmail;
 pub mod import;
@@ -25,6 +27,7 @@ mod index_stats;
 pub mod indexing;
 pub mod kept;
 pub mod keys;
+pub mod lifecycle;
 pub mod rebuild;
 pub mod search;
 pub mod send;
@@ -40,11 +43,13 @@ pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats
 #[cfg(target_os = "linux")]
 pub use helpr_crypto::session_bus;
 pub use helpr_vault::AccountState;
+pub use helpr_vault::{AuditEntry, AuditFilter, AuditVerdict, Target};
 pub use import::{ImportProgress, ImportReport, KeptItem, RejectedItem};
 pub use index_stats::{DoctorView, IndexHealth, IndexStatsView};
 pub use indexing::{lost_messages_warning, IndexRepair};
 pub use kept::{ReprocessReport, StillKept};
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
+pub use lifecycle::{Deleted, Purged, TrashView};
 pub use rebuild::{RebuildControl, RebuildProgress, RebuildReport};
 pub use search::{SearchOptions, SearchPage, SearchSort, MAX_SEARCH_LIMIT};
 pub use send::{OutgoingAttachment, SendRequest, SentView};
@@ -61,6 +66,8 @@ pub struct Helpr {
     vault: Arc<Vault>,
     tenant: i64,
     index: Arc<indexing::SearchIndex>,
+    /// Who this process acts as in the audit trail.
+    actor: Arc<str>,
 }
 
 /// Runs blocking vault work on tokio's blocking pool.
@@ -104,11 +111,20 @@ impl Helpr {
             index: Arc::new(indexing::SearchIndex::new(&vault)),
             vault: Arc::new(vault),
             tenant,
+            actor: clock::actor().into(),
         };
         {
             let _phase =
                 tracing::debug_span!(target: "helpr::phase", "index_queue_replay").entered();
             helpr.repair_index_on_start();
+        }
+        {
+            let _phase = tracing::debug_span!(target: "helpr::phase", "purge_expired").entered();
+            // What outlived its grace period goes at every start. A purge that cannot run now
+            // (another process holds the index writer) runs at a later start.
+            if let Err(e) = helpr.purge_expired_blocking() {
+                tracing::warn!(code = e.code(), "expired items were not purged yet: {e}");
+            }
         }
         Ok(helpr)
     }

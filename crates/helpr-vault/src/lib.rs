@@ -17,6 +17,7 @@
 //!   answers.
 
 pub mod attachments;
+pub mod audit;
 mod cached;
 pub mod delete;
 pub mod doctor;
@@ -29,6 +30,7 @@ pub mod kept;
 pub mod keys;
 pub mod labels;
 pub mod layout;
+pub mod lifecycle;
 pub mod messages;
 pub mod migrations;
 pub mod open;
@@ -38,6 +40,7 @@ mod sqlite_setup;
 mod tenants;
 
 pub use attachments::{NewAttachment, StoredAttachment};
+pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditVerdict};
 pub use doctor::DoctorReport;
 pub use error::VaultError;
 pub use gmail::{AccountState, GmailAccount, SyncStatus};
@@ -45,6 +48,7 @@ pub use gmail_sync::{GmailApplied, GmailBatch, GmailLabelChange};
 pub use index_feed::IndexSource;
 pub use kept::KeptMessage;
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
+pub use lifecycle::{Act, Target, TrashItem};
 pub use messages::{InsertOutcome, Kept, NewMessage, StoredMessage, StoredSummary};
 pub use open::Vault;
 pub use scope::Scope;
@@ -66,6 +70,8 @@ mod gmail_tests;
 mod index_feed_tests;
 #[cfg(test)]
 mod kept_tests;
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod read_path_tests;
 #[cfg(test)]

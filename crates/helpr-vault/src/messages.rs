@@ -475,6 +475,24 @@ impl Vault {
         })
     }
 
+    /// The summary of message `id` within `scope`, live or deleted (the trash lists these).
+    pub(crate) fn summary_any_state(&self, scope: &Scope, id: i64) -> Result<StoredSummary> {
+        let row: Option<SummaryRow> = self.read(|c| {
+            Ok(c.query_row(
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM messages
+                     WHERE id = ?1 AND tenant_id = ?2 AND inbox_id IN {}",
+                    scope.inbox_sql()
+                ),
+                params![id, scope.tenant],
+                summary_row,
+            )
+            .optional()?)
+        })?;
+        let row = row.ok_or_else(|| VaultError::NotFound(format!("message {id}")))?;
+        self.open_summary(scope.tenant, row)
+    }
+
     /// How many live messages `scope` holds.
     pub fn count_messages(&self, scope: &Scope) -> Result<u64> {
         self.read(|c| {

@@ -11,7 +11,8 @@
 //! refresh token), one message per Gmail id, and the full-sync start in `sync_state`; v5
 //! `messages_summary`, the covering index a page of summaries is read from; v6 `lost_messages`;
 //! v7 kept messages (`messages.kept`, the sealed `messages.rejected` reason and the original
-//! source as an `attachments.original` row).
+//! source as an `attachments.original` row); v8 the lifecycle (`tenants.grace_days`,
+//! `messages_deleted`) and the audit trail (`audit_log`, `audit_refs`, `audit_head`).
 
 use rusqlite::Connection;
 
@@ -218,6 +219,43 @@ CREATE INDEX messages_summary ON messages(
 ) WHERE deleted_at IS NULL;
 CREATE INDEX messages_kept ON messages(tenant_id, id) WHERE kept = 1;
 "#,
+    // v8: the data lifecycle and the audit trail. `grace_days`: how long a soft-deleted item
+    // stays restorable (per tenant, 1–365). `messages_deleted` finds the trash and what expired.
+    // `audit_log` is a hash chain: each entry's `mac` (HMAC-SHA256 with the audit key) covers
+    // its fields and the previous entry's `mac` (`prev`); `audit_head` holds the last one, keyed
+    // too, so entries cut from the end are seen. Identifiers are keyed hashes (`object_ref`);
+    // `audit_refs` maps live objects to them and loses its rows when the objects are purged.
+    r#"
+ALTER TABLE tenants ADD COLUMN grace_days INTEGER NOT NULL DEFAULT 60
+    CHECK (grace_days BETWEEN 1 AND 365);
+CREATE INDEX messages_deleted ON messages(tenant_id, deleted_at) WHERE deleted_at IS NOT NULL;
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    tenant_id INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object_kind TEXT,
+    object_ref BLOB,
+    detail TEXT NOT NULL DEFAULT '',
+    prev BLOB NOT NULL,
+    mac BLOB NOT NULL
+) STRICT;
+CREATE INDEX audit_log_by_action ON audit_log(action, at);
+CREATE TABLE audit_refs (
+    ref BLOB PRIMARY KEY,
+    tenant_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    object_id INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX audit_refs_by_object ON audit_refs(kind, object_id);
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    mac BLOB NOT NULL,
+    head_mac BLOB NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The schema version this build writes and understands.
@@ -329,6 +367,12 @@ mod tests {
             ("message_refs", "ref_fp"),
             ("labels", "name_fp"),
             ("attachment_chunks", "data"),
+            ("audit_log", "object_ref"),
+            ("audit_log", "prev"),
+            ("audit_log", "mac"),
+            ("audit_refs", "ref"),
+            ("audit_head", "mac"),
+            ("audit_head", "head_mac"),
         ];
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();

@@ -144,6 +144,9 @@ impl Vault {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let mut conn = Connection::open_with_flags(layout::db_path(dir), flags)?;
             prepare(&conn, &keys.derive_sqlcipher_key())?;
+            // Before any table exists (it cannot change later without a VACUUM): the purge
+            // gives freed pages back with `incremental_vacuum`.
+            conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
             conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
             migrations::migrate(&mut conn)?;
             let tx = conn.transaction()?;

@@ -1,13 +1,13 @@
 //! One module per subcommand.
 
 pub mod connect;
-pub mod delete;
 pub mod disconnect;
 pub mod doctor;
 pub mod import;
 pub mod index;
 pub mod init;
 pub mod keys;
+pub mod lifecycle;
 pub mod list;
 pub mod reprocess;
 pub mod sanitize;

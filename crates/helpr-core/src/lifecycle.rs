@@ -1,0 +1,210 @@
+//! The data lifecycle (DESIGN §4): delete is a soft delete of a message or a whole conversation,
+//! restorable for the tenant's grace period (60 days unless set, 1–365); the search index is
+//! purged before the call returns (documents deleted, segments merged without them and the old
+//! files removed), and restore indexes them again. The purge deletes what outlived its grace
+//! period for good — at every open, and on demand — or named items at once. Each action is
+//! written to the audit trail with its actor. Times come from [`crate::clock`].
+
+use helpr_index::MailWriter;
+use helpr_vault::{Act, AuditEntry, AuditEvent, AuditFilter, AuditVerdict, Target, TrashItem};
+use serde::Serialize;
+
+use crate::views::MessageSummary;
+use crate::{clock, CoreError, Helpr};
+
+const DAY: i64 = 86_400;
+
+/// What a delete did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Deleted {
+    /// The messages now in the trash.
+    pub ids: Vec<i64>,
+    /// When the purge may take them (seconds since the epoch).
+    pub purge_after: i64,
+}
+
+/// One item of the trash, as the edges show it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TrashView {
+    pub message: MessageSummary,
+    pub deleted_at: i64,
+    pub purge_after: i64,
+    /// Whole days left before the purge may take it (0: it may go at the next purge).
+    pub days_left: i64,
+}
+
+/// What a purge did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Purged {
+    pub purged: u64,
+}
+
+impl Helpr {
+    /// Who acts, as the audit trail names it: the OS user of this process.
+    pub(crate) fn act(&self) -> Act<'_> {
+        Act {
+            actor: &self.actor,
+            now: clock::now(),
+        }
+    }
+
+    /// Soft-deletes message `id` (see [`Helpr::delete`]).
+    pub async fn delete_message(&self, id: i64) -> Result<Deleted, CoreError> {
+        self.delete(Target::Message(id)).await
+    }
+
+    /// Soft-deletes a message or a conversation: hidden from every read at once, gone from
+    /// search results and from the index files before this returns, restorable until the
+    /// grace period ends. If the index cannot be written the delete stands (hits are resolved
+    /// through the vault, so it never shows) and the index is purged at the next start.
+    pub async fn delete(&self, target: Target) -> Result<Deleted, CoreError> {
+        self.with_vault(move |h| {
+            let index = h.index.get();
+            let writer = match &index {
+                Ok(index) => index.writer().map_err(CoreError::from),
+                Err(e) => Err(CoreError::Storage(e.to_string())),
+            };
+            let act = h.act();
+            let ids = h.vault.soft_delete(&h.scope()?, target, act)?;
+            let grace = i64::from(h.vault.grace_days(h.tenant)?);
+            writer
+                .and_then(|w| h.purge_from_index(w, &ids))
+                .map_err(|e| {
+                    CoreError::Storage(format!(
+                        "deleted, but the search index could not be purged yet ({e}); it \
+                         will be at the next start"
+                    ))
+                })?;
+            Ok(Deleted {
+                ids,
+                purge_after: act.now + grace * DAY,
+            })
+        })
+        .await
+    }
+
+    fn purge_from_index(&self, mut writer: MailWriter<'_>, ids: &[i64]) -> Result<(), CoreError> {
+        for id in ids {
+            writer.delete(*id as u64);
+        }
+        writer.purge()?;
+        self.vault.index_done(ids)?;
+        writer.finish()?;
+        Ok(())
+    }
+
+    /// Restores a deleted message or conversation from the trash and indexes it again.
+    /// `not_found` when it is not in the trash (never stored, live, or already purged).
+    pub async fn restore(&self, target: Target) -> Result<Vec<i64>, CoreError> {
+        self.with_vault(move |h| {
+            let scope = h.scope()?;
+            let act = h.act();
+            h.indexed_change(|vault| Ok(vault.restore(&scope, target, act)?))
+        })
+        .await
+    }
+
+    /// The trash: deleted messages, most recently deleted first, with the days left.
+    pub async fn trash(&self) -> Result<Vec<TrashView>, CoreError> {
+        self.with_vault(|h| {
+            let now = clock::now();
+            Ok(h.vault
+                .trash(&h.scope()?)?
+                .into_iter()
+                .map(|t: TrashItem| TrashView {
+                    days_left: ((t.purge_after - now).max(0) + DAY - 1) / DAY,
+                    deleted_at: t.deleted_at,
+                    purge_after: t.purge_after,
+                    message: t.summary.into(),
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Purges everything whose grace period has ended.
+    pub async fn purge_expired(&self) -> Result<Purged, CoreError> {
+        self.with_vault(|h| h.purge_expired_blocking()).await
+    }
+
+    pub(crate) fn purge_expired_blocking(&self) -> Result<Purged, CoreError> {
+        let scope = self.scope()?;
+        let ids = self.vault.expired(&scope, clock::now())?;
+        self.purge_ids(&ids)
+    }
+
+    /// Purges deleted items now, before their grace period ends. Each must be in the trash:
+    /// a live or unknown id is `not_found` and nothing is purged.
+    pub async fn purge_now(&self, targets: Vec<Target>) -> Result<Purged, CoreError> {
+        self.with_vault(move |h| {
+            let scope = h.scope()?;
+            let mut ids = Vec::new();
+            for target in targets {
+                let found = h.vault.trashed_ids(&scope, target)?;
+                if found.is_empty() {
+                    let (kind, id) = match target {
+                        Target::Message(id) => ("message", id),
+                        Target::Thread(id) => ("conversation", id),
+                    };
+                    return Err(CoreError::NotFound(format!(
+                        "{kind} {id} is not in the trash: only deleted items are purged \
+                         (delete it first)"
+                    )));
+                }
+                ids.extend(found);
+            }
+            h.purge_ids(&ids)
+        })
+        .await
+    }
+
+    fn purge_ids(&self, ids: &[i64]) -> Result<Purged, CoreError> {
+        if ids.is_empty() {
+            return Ok(Purged { purged: 0 });
+        }
+        let scope = self.scope()?;
+        let act = self.act();
+        let purged = self.indexed_change(|vault| Ok(vault.purge(&scope, ids, act)?))?;
+        Ok(Purged { purged })
+    }
+
+    /// The tenant's grace period in days.
+    pub async fn grace_days(&self) -> Result<u32, CoreError> {
+        self.with_vault(|h| Ok(h.vault.grace_days(h.tenant)?)).await
+    }
+
+    /// Sets the grace period (1–365 days); returns the old one.
+    pub async fn set_grace_days(&self, days: u32) -> Result<u32, CoreError> {
+        self.with_vault(move |h| Ok(h.vault.set_grace_days(h.tenant, days, h.act())?))
+            .await
+    }
+
+    /// The audit trail of the tenant, filtered.
+    pub async fn audit_log(&self, filter: AuditFilter) -> Result<Vec<AuditEntry>, CoreError> {
+        self.with_vault(move |h| Ok(h.vault.audit_entries(h.tenant, &filter)?))
+            .await
+    }
+
+    /// Recomputes the audit trail's chain.
+    pub async fn audit_verify(&self) -> Result<AuditVerdict, CoreError> {
+        self.with_vault(|h| Ok(h.vault.verify_audit()?)).await
+    }
+
+    /// Appends an entry for an action of this process (no object, or one named by kind/id).
+    pub(crate) fn audit(
+        &self,
+        action: &str,
+        object: Option<(&str, i64)>,
+        detail: String,
+    ) -> Result<(), CoreError> {
+        let act = self.act();
+        let event = AuditEvent {
+            tenant: self.tenant,
+            actor: act.actor,
+            action,
+            object,
+            detail,
+        };
+        Ok(self.vault.audit(act.now, &event)?)
+    }
+}
