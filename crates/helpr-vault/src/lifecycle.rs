@@ -132,11 +132,34 @@ impl Vault {
     /// the search index, restorable until purged. Returns the message ids. `NotFound` when
     /// nothing live matches (an unknown id, or one already deleted or purged).
     pub fn soft_delete(&self, scope: &Scope, target: Target, act: Act<'_>) -> Result<Vec<i64>> {
+        self.set_deleted(scope, target, act, true)
+    }
+
+    /// Restores a soft-deleted `target` within `scope` (queued for the index again). `NotFound`
+    /// when nothing in the trash matches: an unknown id, a live one, or one already purged.
+    pub fn restore(&self, scope: &Scope, target: Target, act: Act<'_>) -> Result<Vec<i64>> {
+        self.set_deleted(scope, target, act, false)
+    }
+
+    /// Moves `target`'s messages into the trash (`delete`) or out of it, in one transaction
+    /// with their index queue entries and the audit entry.
+    fn set_deleted(
+        &self,
+        scope: &Scope,
+        target: Target,
+        act: Act<'_>,
+        delete: bool,
+    ) -> Result<Vec<i64>> {
         self.write(|tx| {
-            let ids = Self::target_ids(tx, scope, target, false)?;
+            let ids = Self::target_ids(tx, scope, target, !delete)?;
             if ids.is_empty() {
+                let why = if delete {
+                    "(not stored, or already deleted)"
+                } else {
+                    "in the trash (not deleted, or already purged)"
+                };
                 return Err(VaultError::NotFound(format!(
-                    "{} {} (not stored, or already deleted)",
+                    "{} {} {why}",
                     target.kind(),
                     target.id()
                 )));
@@ -146,45 +169,14 @@ impl Vault {
                     "UPDATE messages SET deleted_at = ?1 WHERE id IN {}",
                     id_list_sql(&ids)
                 ),
-                [act.now],
+                [delete.then_some(act.now)],
             )?;
             index_feed::enqueue(tx, &ids)?;
+            let verb = if delete { "delete" } else { "restore" };
             let event = AuditEvent {
                 tenant: scope.tenant,
                 actor: act.actor,
-                action: &format!("{}.delete", target.kind()),
-                object: Some((target.kind(), target.id())),
-                detail: format!("messages {}", ids.len()),
-            };
-            audit::append(tx, self.keys(), act.now, &event)?;
-            Ok(ids)
-        })
-    }
-
-    /// Restores a soft-deleted `target` within `scope` (queued for the index again). `NotFound`
-    /// when nothing in the trash matches: an unknown id, a live one, or one already purged.
-    pub fn restore(&self, scope: &Scope, target: Target, act: Act<'_>) -> Result<Vec<i64>> {
-        self.write(|tx| {
-            let ids = Self::target_ids(tx, scope, target, true)?;
-            if ids.is_empty() {
-                return Err(VaultError::NotFound(format!(
-                    "{} {} in the trash (not deleted, or already purged)",
-                    target.kind(),
-                    target.id()
-                )));
-            }
-            tx.execute(
-                &format!(
-                    "UPDATE messages SET deleted_at = NULL WHERE id IN {}",
-                    id_list_sql(&ids)
-                ),
-                [],
-            )?;
-            index_feed::enqueue(tx, &ids)?;
-            let event = AuditEvent {
-                tenant: scope.tenant,
-                actor: act.actor,
-                action: &format!("{}.restore", target.kind()),
+                action: &format!("{}.{verb}", target.kind()),
                 object: Some((target.kind(), target.id())),
                 detail: format!("messages {}", ids.len()),
             };
