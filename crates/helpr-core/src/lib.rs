@@ -68,6 +68,8 @@ pub struct Helpr {
     index: Arc<indexing::SearchIndex>,
     /// Who this process acts as in the audit trail.
     actor: Arc<str>,
+    /// When this process last purged expired items (see [`Helpr::purge_if_due`]).
+    last_purge: Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// Runs blocking vault work on tokio's blocking pool.
@@ -112,6 +114,7 @@ impl Helpr {
             vault: Arc::new(vault),
             tenant,
             actor: clock::actor().into(),
+            last_purge: Arc::new(std::sync::atomic::AtomicI64::new(clock::now())),
         };
         {
             let _phase =

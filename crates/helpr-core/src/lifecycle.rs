@@ -127,6 +127,21 @@ impl Helpr {
         self.with_vault(|h| h.purge_expired_blocking()).await
     }
 
+    /// Purges expired items when a day has passed since this process last did (at open, or
+    /// here): what a long-running process (the app, `helpr sync --watch`) calls between rounds.
+    /// `None` when it was not due.
+    pub async fn purge_if_due(&self) -> Result<Option<Purged>, CoreError> {
+        use std::sync::atomic::Ordering;
+        let now = clock::now();
+        let last = self.last_purge.load(Ordering::Relaxed);
+        if now - last < DAY {
+            return Ok(None);
+        }
+        let purged = self.purge_expired().await?;
+        self.last_purge.store(now, Ordering::Relaxed);
+        Ok(Some(purged))
+    }
+
     pub(crate) fn purge_expired_blocking(&self) -> Result<Purged, CoreError> {
         let scope = self.scope()?;
         let ids = self.vault.expired(&scope, clock::now())?;

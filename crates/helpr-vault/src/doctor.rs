@@ -1,4 +1,5 @@
-//! Health of an unlocked vault: SQLCipher and SQLite integrity, schema version, counts.
+//! Health of an unlocked vault: SQLCipher and SQLite integrity, schema version, counts, and
+//! orphans (rows whose owner is gone: nothing a purge or a cascade may leave behind).
 
 use serde::Serialize;
 
@@ -23,6 +24,10 @@ pub struct DoctorReport {
     pub attachments: u64,
     pub labels: u64,
     pub key_versions: u64,
+    /// Deleted messages waiting in the trash.
+    pub trashed: u64,
+    /// Rows whose owner is gone, each as "N <rows> without <owner>"; empty is good.
+    pub orphans: Vec<String>,
 }
 
 impl DoctorReport {
@@ -30,9 +35,58 @@ impl DoctorReport {
         self.cipher_integrity_errors.is_empty()
             && self.integrity_errors.is_empty()
             && self.check_errors.is_empty()
+            && self.orphans.is_empty()
             && self.schema_version == self.schema_version_known
     }
 }
+
+/// Each orphan check: what the rows are, what they lack, and the query that counts them.
+const ORPHANS: &[(&str, &str, &str)] = &[
+    (
+        "attachments",
+        "their message",
+        "SELECT count(*) FROM attachments a WHERE NOT EXISTS
+             (SELECT 1 FROM messages m WHERE m.id = a.message_id)",
+    ),
+    (
+        "attachment chunks",
+        "their attachment",
+        "SELECT count(*) FROM attachment_chunks c WHERE NOT EXISTS
+             (SELECT 1 FROM attachments a WHERE a.id = c.attachment_id)",
+    ),
+    (
+        "message references",
+        "their message",
+        "SELECT count(*) FROM message_refs r WHERE NOT EXISTS
+             (SELECT 1 FROM messages m WHERE m.id = r.message_id)",
+    ),
+    (
+        "label links",
+        "their message or label",
+        "SELECT count(*) FROM message_labels l WHERE NOT EXISTS
+             (SELECT 1 FROM messages m WHERE m.id = l.message_id)
+             OR NOT EXISTS (SELECT 1 FROM labels b WHERE b.id = l.label_id)",
+    ),
+    (
+        "messages",
+        "their thread or inbox",
+        "SELECT count(*) FROM messages m WHERE NOT EXISTS
+             (SELECT 1 FROM threads t WHERE t.id = m.thread_id)
+             OR NOT EXISTS (SELECT 1 FROM inboxes i WHERE i.id = m.inbox_id)",
+    ),
+    (
+        "threads",
+        "any message",
+        "SELECT count(*) FROM threads t WHERE NOT EXISTS
+             (SELECT 1 FROM messages m WHERE m.thread_id = t.id)",
+    ),
+    (
+        "audit lookups",
+        "their message",
+        "SELECT count(*) FROM audit_refs r WHERE r.kind = 'message' AND NOT EXISTS
+             (SELECT 1 FROM messages m WHERE m.id = r.object_id)",
+    ),
+];
 
 fn lines(conn: &rusqlite::Connection, pragma: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare(pragma)?;
@@ -76,6 +130,15 @@ impl Vault {
             let messages = count("messages", "WHERE deleted_at IS NULL");
             let (attachments, labels) = (count("attachments", ""), count("labels", ""));
             let key_versions = count("tenant_keys", "");
+            let trashed = count("messages", "WHERE deleted_at IS NOT NULL");
+            let mut orphans = Vec::new();
+            for (rows, owner, sql) in ORPHANS {
+                match c.query_row(sql, [], |r| r.get::<_, i64>(0)) {
+                    Ok(0) => {}
+                    Ok(n) => orphans.push(format!("{n} {rows} without {owner}")),
+                    Err(e) => failed.push(format!("the orphan check of {rows} could not run: {e}")),
+                }
+            }
             let schema_version = schema_version(c).unwrap_or_else(|e| {
                 failed.push(format!("reading the schema version could not run: {e}"));
                 -1
@@ -96,6 +159,8 @@ impl Vault {
                 attachments,
                 labels,
                 key_versions,
+                trashed,
+                orphans,
             })
         })
     }

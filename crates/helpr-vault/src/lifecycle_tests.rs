@@ -416,3 +416,46 @@ fn a_purged_message_leaves_none_of_its_pages_in_the_file_or_the_log() {
         file.len() / 4096
     );
 }
+
+#[test]
+fn doctor_finds_no_orphans_after_a_purge_and_names_the_ones_left_behind() {
+    let t = TestVault::new();
+    let msg = NewMessage {
+        attachments: vec![crate::NewAttachment {
+            name: "a.bin".into(),
+            data: vec![1; 10],
+            ..Default::default()
+        }],
+        references: vec!["r@example.com".into()],
+        ..t.message(1)
+    };
+    let ids = t.insert(&[msg, t.message(2)]);
+    t.vault
+        .soft_delete(&t.scope, Target::Message(ids[0]), act(0))
+        .unwrap();
+    let report = t.vault.doctor().unwrap();
+    assert_eq!(report.trashed, 1);
+    t.vault.purge(&t.scope, &ids, act(1)).unwrap();
+    let report = t.vault.doctor().unwrap();
+    assert!(report.orphans.is_empty(), "{:?}", report.orphans);
+    assert!(report.healthy());
+    assert_eq!(report.trashed, 0);
+
+    // A row left behind by a half-done cascade is named.
+    sql(&t.vault, |tx| {
+        tx.execute(
+            "DELETE FROM messages WHERE id = (SELECT max(id) FROM messages)",
+            [],
+        )
+    });
+    let report = t.vault.doctor().unwrap();
+    assert!(!report.healthy());
+    assert!(
+        report
+            .orphans
+            .iter()
+            .any(|o| o == "1 threads without any message"),
+        "{:?}",
+        report.orphans
+    );
+}

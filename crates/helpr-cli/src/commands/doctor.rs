@@ -53,6 +53,7 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), Failure> {
         println!("sqlcipher:        {}", report.cipher_version);
         println!("cipher integrity: {}", ok(&report.cipher_integrity_errors));
         println!("integrity:        {}", ok(&report.integrity_errors));
+        println!("orphans:          {}", ok(&report.orphans));
         if !report.check_errors.is_empty() {
             println!(
                 "not checked:      {}",
@@ -64,10 +65,11 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), Failure> {
             report.schema_version, report.schema_version_known
         );
         println!(
-            "counts:           {} tenants, {} inboxes, {} messages, {} attachments, {} labels, {} key versions",
+            "counts:           {} tenants, {} inboxes, {} messages ({} in the trash), {} attachments, {} labels, {} key versions",
             report.tenants,
             report.inboxes,
             report.messages,
+            report.trashed,
             report.attachments,
             report.labels,
             report.key_versions

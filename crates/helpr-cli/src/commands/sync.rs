@@ -1,5 +1,6 @@
 //! `helpr sync [--watch]`: syncs every connected Gmail account (or `--account`), one progress
-//! bar per inbox. With `--watch` it syncs again every `--interval` seconds until stopped.
+//! bar per inbox. With `--watch` it syncs again every `--interval` seconds until stopped, and
+//! purges what outlived its grace period once a day.
 //! Any account that failed makes the command fail, after the others synced.
 
 use std::collections::HashMap;
@@ -106,6 +107,10 @@ pub async fn run(dir: &Path, args: Args) -> Result<(), Failure> {
         let result = report(&outcomes, args.json);
         if !args.watch {
             return result;
+        }
+        // The daily purge of what outlived its grace period, while watching.
+        if let Err(e) = helpr.purge_if_due().await {
+            eprintln!("helpr: expired items were not purged yet: {e}");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(args.interval.max(1))) => {}
