@@ -9,6 +9,8 @@
 //! - `hostile [--messages N] [--seed S] [--rounds R]`: deep nesting through the sanitizer vs
 //!   ammonia alone, peak RSS importing a 50 MB message, and search latency while a large
 //!   import runs vs idle (issue 13). It runs inside a throw-away keychain session.
+//! - `lifecycle [--messages N] [--seed S]`: soft delete → absent from search, the purge's
+//!   throughput with `secure_delete`, and audit `verify` of 100,000 entries (issue 14).
 //! - `sync [--messages N] [--seed S]`: a full Gmail sync against the emulator at Google's
 //!   quota, as a fraction of the quota-bound rate, and new-message-to-searchable latency
 //!   (issue 5). It runs inside a throw-away keychain session (the vault needs one).
@@ -61,6 +63,15 @@ pub enum Bench {
         #[arg(long, default_value_t = 3)]
         rounds: u32,
     },
+    /// Lifecycle costs on a large vault: delete → absent from search, purge throughput with
+    /// secure_delete, audit verify of 100,000 entries.
+    Lifecycle {
+        /// Sample messages imported into the bench vault.
+        #[arg(long, default_value_t = 100_000)]
+        messages: usize,
+        #[arg(long, default_value_t = sample_mail::DEFAULT_SEED)]
+        seed: u64,
+    },
     /// Full Gmail sync at Google's quota (fraction of the quota-bound rate); arrival → searchable.
     Sync {
         /// Synthetic messages in the emulator's mailbox.
@@ -84,6 +95,7 @@ pub fn run(args: &Args) -> Result<()> {
         } => pipeline(*messages, *seed, *rounds),
         Bench::Search(search_args) => search::run(search_args),
         Bench::Sync { messages, seed } => sync(*messages, *seed),
+        Bench::Lifecycle { messages, seed } => lifecycle(*messages, *seed),
         Bench::Hostile {
             messages,
             seed,
@@ -111,6 +123,24 @@ fn hostile(messages: usize, seed: u64, rounds: u32) -> Result<()> {
         rounds.to_string().into(),
         "--json".into(),
         bench_dir().join("hostile.json").into(),
+    ];
+    crate::keychain::run(&task, crate::keychain::Display::Inherit)
+}
+
+fn lifecycle(messages: usize, seed: u64) -> Result<()> {
+    crate::deps::ensure_packages(&[crate::deps::KEYCHAIN_PACKAGES])?;
+    let corpus = bench_dir().join(format!("lifecycle-corpus-{seed}-{messages}"));
+    ensure_corpus(&corpus, seed, messages)?;
+    let bench = workspace::build_bench_release()?;
+    let task: Vec<std::ffi::OsString> = vec![
+        "run".into(),
+        "--".into(),
+        bench.into(),
+        "lifecycle".into(),
+        "--corpus".into(),
+        corpus.into(),
+        "--json".into(),
+        bench_dir().join("lifecycle.json").into(),
     ];
     crate::keychain::run(&task, crate::keychain::Display::Inherit)
 }

@@ -11,6 +11,7 @@
 //!   quota-bound rate, and new-message-to-searchable latency.
 
 mod hostile;
+mod lifecycle;
 mod pipeline;
 mod search;
 mod sync;
@@ -34,6 +35,8 @@ enum Bench {
     Sync(sync::Args),
     /// Hostile input and a busy vault: nesting, a 50 MB message, searches during an import.
     Hostile(hostile::Args),
+    /// Lifecycle costs: delete → absent from search, purge throughput, audit verify.
+    Lifecycle(lifecycle::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,5 +45,6 @@ fn main() -> anyhow::Result<()> {
         Bench::Search(args) => search::run(&args),
         Bench::Sync(args) => sync::run(&args),
         Bench::Hostile(args) => hostile::run(&args),
+        Bench::Lifecycle(args) => lifecycle::run(&args),
     }
 }
