@@ -33,7 +33,7 @@ fn with_reply(s: &Scratch) -> (i64, i64, i64) {
 }
 
 fn trash_ids(s: &Scratch) -> Vec<i64> {
-    s.json(&["trash"])
+    s.json(&["trash"])["messages"]
         .as_array()
         .unwrap()
         .iter()
@@ -65,7 +65,7 @@ fn delete_restore_and_the_purge_after_the_grace_period() {
         (&json!(2), &json!(0)),
         "{stats}"
     );
-    let trash = s.json(&["trash"]);
+    let trash = s.json(&["trash"])["messages"].clone();
     assert_eq!(trash[0]["days_left"], 60, "{trash}");
     assert_eq!(trash[0]["message"]["subject"], "Refund request");
 
@@ -105,7 +105,12 @@ fn delete_restore_and_the_purge_after_the_grace_period() {
     s.set_clock(Some(T0 + DAY + 59 * DAY));
     assert_eq!(s.list_ids(), Vec::<i64>::new());
     assert_eq!(trash_ids(&s).len(), 3);
-    assert!(s.json(&["trash"])[0]["days_left"].as_i64().unwrap() >= 1);
+    assert!(
+        s.json(&["trash"])["messages"][0]["days_left"]
+            .as_i64()
+            .unwrap()
+            >= 1
+    );
 
     // Past the grace period: any command's start purges them.
     s.set_clock(Some(T0 + DAY + 61 * DAY));
@@ -209,7 +214,7 @@ fn the_grace_period_is_a_bounded_audited_setting() {
     );
     let (lonely, _, _) = with_reply(&s);
     s.json(&["delete", &lonely.to_string()]);
-    assert_eq!(s.json(&["trash"])[0]["days_left"], 7);
+    assert_eq!(s.json(&["trash"])["messages"][0]["days_left"], 7);
     s.set_clock(Some(T0 + 8 * DAY));
     assert!(trash_ids(&s).is_empty(), "a 7-day grace period ended");
     let settings = s.json(&["audit", "--action", "settings.set"]);
@@ -227,4 +232,89 @@ fn the_grace_period_is_a_bounded_audited_setting() {
             .len(),
         1
     );
+}
+
+/// An inbox (a connected Gmail account) deleted as a whole: its grant is revoked at Google, it
+/// and its mail vanish from every read and from the index, it waits in the trash and can be
+/// restored (disconnected), and the purge after the grace period leaves no row it owned.
+#[test]
+fn deleting_an_inbox_revokes_it_and_its_purge_leaves_nothing_behind() {
+    use google_emulator::OAuthConfig;
+    use helpr_tests::gmail::GmailRig;
+
+    let rig = GmailRig::new(OAuthConfig::default());
+    rig.connect_ok();
+    rig.seed(12, 31);
+    rig.sync_ok();
+    let s = &rig.scratch;
+    s.set_clock(Some(T0));
+    let synced = s.list_ids().len();
+    assert!(synced > 5);
+    let token = rig.stored_refresh_token().unwrap();
+    let address = rig.address();
+
+    let deleted = s.json(&["delete", "--inbox", &address]);
+    assert_eq!(
+        deleted["ids"].as_array().unwrap().len(),
+        synced,
+        "{deleted}"
+    );
+    assert_eq!(rig.try_refresh(&token), (400, "invalid_grant".to_owned()));
+    assert!(s.list_ids().is_empty());
+    assert_eq!(s.json(&["index", "stats"])["docs"], 0);
+    assert_eq!(s.json(&["status"]), json!([]));
+    let trash = s.json(&["trash"]);
+    assert_eq!(trash["inboxes"][0]["address"], address.as_str(), "{trash}");
+    assert_eq!(trash["inboxes"][0]["messages"], synced);
+    let (_, err) = s.json_err(&["delete", "--inbox", &address]);
+    assert_eq!(err["code"], "not_found", "{err}");
+
+    // Restored: the mail is back (searchable), the account stays disconnected.
+    s.set_clock(Some(T0 + DAY));
+    let restored = s.json(&["restore", "--inbox", &address]);
+    assert_eq!(restored["restored"].as_array().unwrap().len(), synced);
+    assert_eq!(s.list_ids().len(), synced);
+    assert_eq!(s.json(&["index", "stats"])["docs"], synced);
+    assert_eq!(rig.status()["account"], "disconnected");
+    assert_eq!(rig.stored_refresh_token(), None, "the sealed token was not dropped");
+
+    // Deleted again, then past the grace period: purged with everything it owned.
+    s.json(&["delete", "--inbox", &address]);
+    s.set_clock(Some(T0 + DAY + 61 * DAY));
+    assert!(s.list_ids().is_empty());
+    let trash = s.json(&["trash"]);
+    assert_eq!(trash, json!({"messages": [], "inboxes": []}));
+    let doctor = s.json(&["doctor"]);
+    assert_eq!(doctor["healthy"], true, "{doctor}");
+    assert_eq!(doctor["report"]["orphans"], json!([]), "{doctor}");
+    assert_eq!(
+        doctor["report"]["inboxes"], 1,
+        "only the local inbox is left: {doctor}"
+    );
+    let (_, err) = s.json_err(&["restore", "--inbox", &address]);
+    assert_eq!(err["code"], "not_found");
+    let audit = s.json(&["audit", "--action", "inbox."]);
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "inbox.connect",
+            "inbox.delete",
+            "inbox.restore",
+            "inbox.delete",
+            "inbox.purge"
+        ]
+    );
+    assert!(audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["object_kind"] == "inbox")
+        .all(|e| e["object_id"] == Value::Null));
+    assert_eq!(s.json(&["audit", "verify"])["intact"], true);
 }

@@ -312,27 +312,37 @@ impl Helpr {
         Ok(engine.run().await?)
     }
 
+    /// Revokes `account`'s grant at Google, if it still has one. A grant Google no longer knows
+    /// counts as revoked; a network failure is an error (nothing is changed, so the user can
+    /// retry).
+    pub(crate) async fn revoke_at_google(&self, account: &GmailAccount) -> Result<(), CoreError> {
+        if account.state == AccountState::Disconnected {
+            return Ok(());
+        }
+        let inbox = account.inbox_id;
+        let refresh = self
+            .with_vault(move |h| Ok(h.vault.gmail_refresh_token(h.tenant, inbox)?))
+            .await?;
+        if let Some(token) = refresh {
+            let config = config_of(account)?;
+            let oauth = OAuthClient::new(config.oauth_config())?;
+            let token = SecretString::from(String::from_utf8_lossy(&token).into_owned());
+            match oauth.revoke(&token).await {
+                Ok(()) => {}
+                Err(OAuthError::RevokeRefused { status: 400, .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
     /// Revokes the grant at Google, deletes the sealed refresh token and stops sync for
     /// `address`. The mail stays. A grant Google no longer knows counts as revoked; a network
     /// failure is an error and nothing is deleted (so the user can retry).
     pub async fn disconnect_gmail(&self, address: &str) -> Result<(), CoreError> {
         let account = self.account(address).await?;
         let inbox = account.inbox_id;
-        if account.state != AccountState::Disconnected {
-            let refresh = self
-                .with_vault(move |h| Ok(h.vault.gmail_refresh_token(h.tenant, inbox)?))
-                .await?;
-            if let Some(token) = refresh {
-                let config = config_of(&account)?;
-                let oauth = OAuthClient::new(config.oauth_config())?;
-                let token = SecretString::from(String::from_utf8_lossy(&token).into_owned());
-                match oauth.revoke(&token).await {
-                    Ok(()) => {}
-                    Err(OAuthError::RevokeRefused { status: 400, .. }) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
+        self.revoke_at_google(&account).await?;
         self.with_vault(move |h| {
             h.vault.disconnect_gmail(h.tenant, inbox)?;
             h.audit("inbox.disconnect", Some(("inbox", inbox)), "gmail".into())

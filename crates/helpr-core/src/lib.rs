@@ -43,13 +43,14 @@ pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats
 #[cfg(target_os = "linux")]
 pub use helpr_crypto::session_bus;
 pub use helpr_vault::AccountState;
+pub use helpr_vault::TrashedInbox;
 pub use helpr_vault::{AuditEntry, AuditFilter, AuditVerdict, Target};
 pub use import::{ImportProgress, ImportReport, KeptItem, RejectedItem};
 pub use index_stats::{DoctorView, IndexHealth, IndexStatsView};
 pub use indexing::{lost_messages_warning, IndexRepair};
 pub use kept::{ReprocessReport, StillKept};
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
-pub use lifecycle::{Deleted, Purged, TrashView};
+pub use lifecycle::{Deleted, Purged, Trash, TrashView};
 pub use rebuild::{RebuildControl, RebuildProgress, RebuildReport};
 pub use search::{SearchOptions, SearchPage, SearchSort, MAX_SEARCH_LIMIT};
 pub use send::{OutgoingAttachment, SendRequest, SentView};

@@ -6,7 +6,9 @@
 //! written to the audit trail with its actor. Times come from [`crate::clock`].
 
 use helpr_index::MailWriter;
-use helpr_vault::{Act, AuditEntry, AuditEvent, AuditFilter, AuditVerdict, Target, TrashItem};
+use helpr_vault::{
+    Act, AuditEntry, AuditEvent, AuditFilter, AuditVerdict, Target, TrashItem, TrashedInbox,
+};
 use serde::Serialize;
 
 use crate::views::MessageSummary;
@@ -31,6 +33,13 @@ pub struct TrashView {
     pub purge_after: i64,
     /// Whole days left before the purge may take it (0: it may go at the next purge).
     pub days_left: i64,
+}
+
+/// The trash: deleted messages, and deleted inboxes (whose messages are not listed one by one).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Trash {
+    pub messages: Vec<TrashView>,
+    pub inboxes: Vec<TrashedInbox>,
 }
 
 /// What a purge did.
@@ -104,11 +113,13 @@ impl Helpr {
         .await
     }
 
-    /// The trash: deleted messages, most recently deleted first, with the days left.
-    pub async fn trash(&self) -> Result<Vec<TrashView>, CoreError> {
+    /// The trash: deleted messages, most recently deleted first, with the days left, and the
+    /// deleted inboxes.
+    pub async fn trash(&self) -> Result<Trash, CoreError> {
         self.with_vault(|h| {
             let now = clock::now();
-            Ok(h.vault
+            let messages = h
+                .vault
                 .trash(&h.scope()?)?
                 .into_iter()
                 .map(|t: TrashItem| TrashView {
@@ -117,7 +128,80 @@ impl Helpr {
                     purge_after: t.purge_after,
                     message: t.summary.into(),
                 })
-                .collect())
+                .collect();
+            Ok(Trash {
+                messages,
+                inboxes: h.vault.deleted_inboxes(h.tenant)?,
+            })
+        })
+        .await
+    }
+
+    /// Deletes the inbox with `address`: its grant is revoked at Google first (if the network
+    /// fails, nothing changes), then the inbox and all its mail go to the trash at once, out of
+    /// search and the index files before this returns.
+    pub async fn delete_inbox(&self, address: &str) -> Result<Deleted, CoreError> {
+        let address = address.to_owned();
+        let state = self
+            .with_vault({
+                let address = address.clone();
+                move |h| Ok(h.vault.inbox_by_address(h.tenant, &address)?)
+            })
+            .await?;
+        if state.deleted_at.is_some() {
+            return Err(CoreError::NotFound(
+                "that inbox is already in the trash".into(),
+            ));
+        }
+        if let Ok(account) = self.account(&address).await {
+            self.revoke_at_google(&account).await?;
+        }
+        self.with_vault(move |h| {
+            let index = h.index.get();
+            let writer = match &index {
+                Ok(index) => index.writer().map_err(CoreError::from),
+                Err(e) => Err(CoreError::Storage(e.to_string())),
+            };
+            let act = h.act();
+            let ids = h.vault.delete_inbox(h.tenant, state.id, act)?;
+            let grace = i64::from(h.vault.grace_days(h.tenant)?);
+            writer
+                .and_then(|w| h.purge_from_index(w, &ids))
+                .map_err(|e| {
+                    CoreError::Storage(format!(
+                        "deleted, but the search index could not be purged yet ({e}); it \
+                         will be at the next start"
+                    ))
+                })?;
+            Ok(Deleted {
+                ids,
+                purge_after: act.now + grace * DAY,
+            })
+        })
+        .await
+    }
+
+    /// Restores a deleted inbox with the mail deleted with it (its account stays disconnected:
+    /// connect it again to sync).
+    pub async fn restore_inbox(&self, address: &str) -> Result<Vec<i64>, CoreError> {
+        let address = address.to_owned();
+        self.with_vault(move |h| {
+            let state = h.vault.inbox_by_address(h.tenant, &address)?;
+            let act = h.act();
+            h.indexed_change(|vault| Ok(vault.restore_inbox(h.tenant, state.id, act)?))
+        })
+        .await
+    }
+
+    /// Purges a deleted inbox now, before its grace period ends.
+    pub async fn purge_inbox_now(&self, address: &str) -> Result<Purged, CoreError> {
+        let address = address.to_owned();
+        self.with_vault(move |h| {
+            let state = h.vault.inbox_by_address(h.tenant, &address)?;
+            let act = h.act();
+            let purged =
+                h.indexed_change(|vault| Ok(vault.purge_inbox(h.tenant, state.id, act)?))?;
+            Ok(Purged { purged })
         })
         .await
     }
@@ -143,9 +227,16 @@ impl Helpr {
     }
 
     pub(crate) fn purge_expired_blocking(&self) -> Result<Purged, CoreError> {
+        let now = clock::now();
         let scope = self.scope()?;
-        let ids = self.vault.expired(&scope, clock::now())?;
-        self.purge_ids(&ids)
+        let ids = self.vault.expired(&scope, now)?;
+        let mut purged = self.purge_ids(&ids)?.purged;
+        for inbox in self.vault.expired_inboxes(self.tenant, now)? {
+            let act = self.act();
+            purged +=
+                self.indexed_change(|vault| Ok(vault.purge_inbox(self.tenant, inbox, act)?))?;
+        }
+        Ok(Purged { purged })
     }
 
     /// Purges deleted items now, before their grace period ends. Each must be in the trash:

@@ -96,15 +96,23 @@ impl Vault {
             .keys()
             .fingerprint(tenant, "inbox", address.to_lowercase().as_bytes());
         self.write(|tx| {
-            let existing: Option<(i64, String)> = tx
+            let existing: Option<(i64, String, Option<i64>)> = tx
                 .query_row(
-                    "SELECT id, kind FROM inboxes WHERE tenant_id = ?1 AND address_fp = ?2",
+                    "SELECT id, kind, deleted_at FROM inboxes
+                     WHERE tenant_id = ?1 AND address_fp = ?2",
                     params![tenant, fp.to_vec()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
             let inbox = match existing {
-                Some((id, kind)) if kind == "gmail" => id,
+                Some((_, _, Some(_))) => {
+                    return Err(VaultError::Invalid(
+                        "that inbox is in the trash: restore it (`helpr restore --inbox \
+                         ADDRESS`) or purge it before connecting it again"
+                            .into(),
+                    ))
+                }
+                Some((id, kind, None)) if kind == "gmail" => id,
                 Some(_) => {
                     return Err(VaultError::Invalid(
                         "that address names a local inbox, not a Gmail account".into(),
@@ -158,7 +166,8 @@ impl Vault {
         let rows: Vec<Row> = self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT a.id, a.inbox_id, a.config, a.state, i.address FROM gmail_accounts a
-                 JOIN inboxes i ON i.id = a.inbox_id WHERE a.tenant_id = ?1 ORDER BY a.id",
+                 JOIN inboxes i ON i.id = a.inbox_id
+                 WHERE a.tenant_id = ?1 AND i.deleted_at IS NULL ORDER BY a.id",
             )?;
             let rows = stmt.query_map([tenant], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))

@@ -12,7 +12,8 @@
 //! `messages_summary`, the covering index a page of summaries is read from; v6 `lost_messages`;
 //! v7 kept messages (`messages.kept`, the sealed `messages.rejected` reason and the original
 //! source as an `attachments.original` row); v8 the lifecycle (`tenants.grace_days`,
-//! `messages_deleted`) and the audit trail (`audit_log`, `audit_refs`, `audit_head`).
+//! `messages_deleted`) and the audit trail (`audit_log`, `audit_refs`, `audit_head`); v9
+//! `inboxes.deleted_at`.
 
 use rusqlite::Connection;
 
@@ -255,6 +256,11 @@ CREATE TABLE audit_head (
     mac BLOB NOT NULL,
     head_mac BLOB NOT NULL
 ) STRICT;
+"#,
+    // v9: a soft-deleted inbox: hidden with its mail, restorable for the grace period, then
+    // purged with everything it owns.
+    r#"
+ALTER TABLE inboxes ADD COLUMN deleted_at INTEGER;
 "#,
 ];
 

@@ -93,7 +93,9 @@ impl Vault {
     /// The ids of `tenant`'s inboxes (no decryption: what every scoped read needs).
     pub fn inbox_ids(&self, tenant: i64) -> Result<Vec<i64>> {
         self.read(|c| {
-            let mut stmt = c.prepare("SELECT id FROM inboxes WHERE tenant_id = ?1 ORDER BY id")?;
+            let mut stmt = c.prepare(
+                "SELECT id FROM inboxes WHERE tenant_id = ?1 AND deleted_at IS NULL ORDER BY id",
+            )?;
             let ids = stmt.query_map([tenant], |r| r.get(0))?;
             Ok(ids.collect::<rusqlite::Result<_>>()?)
         })
@@ -102,7 +104,8 @@ impl Vault {
     pub fn inboxes(&self, tenant: i64) -> Result<Vec<InboxInfo>> {
         let rows: Vec<(i64, String, Vec<u8>)> = self.read(|c| {
             let mut stmt = c.prepare(
-                "SELECT id, kind, address FROM inboxes WHERE tenant_id = ?1 ORDER BY id",
+                "SELECT id, kind, address FROM inboxes WHERE tenant_id = ?1 AND deleted_at IS NULL
+                 ORDER BY id",
             )?;
             let rows = stmt.query_map([tenant], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -1,6 +1,6 @@
-//! The data lifecycle and the audit trail: `delete` and `restore` (a message, or a whole
-//! conversation with `--thread`), `trash`, `purge --expired | --now ID…` (asks first unless
-//! `--yes`), `settings show | set grace-days N`, `audit [--since DATE] [--action A]` and
+//! The data lifecycle and the audit trail: `delete` and `restore` (a message, a whole
+//! conversation with `--thread`, an inbox with `--inbox ADDRESS`), `trash`, `purge --expired |
+//! --now ID… | --inbox ADDRESS` (asks first unless `--yes`), `settings show | set grace-days N`, `audit [--since DATE] [--action A]` and
 //! `audit verify` (exit 1 when the trail was tampered with).
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
@@ -11,15 +11,18 @@ use helpr_core::{AuditFilter, CoreError, Helpr, Target};
 
 use crate::output;
 
-/// A message id, or a conversation with `--thread ID`.
+/// A message id, a conversation with `--thread ID`, or a whole inbox with `--inbox ADDRESS`.
 #[derive(Args)]
 pub struct TargetArgs {
     /// The message id.
-    #[arg(required_unless_present = "thread", conflicts_with = "thread")]
+    #[arg(required_unless_present_any = ["thread", "inbox"], conflicts_with_all = ["thread", "inbox"])]
     id: Option<i64>,
     /// A whole conversation, by its thread id.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "inbox")]
     thread: Option<i64>,
+    /// A whole inbox (a connected Gmail account and its mail), by its address.
+    #[arg(long)]
+    inbox: Option<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -34,6 +37,9 @@ impl TargetArgs {
     }
 
     fn describe(&self) -> String {
+        if let Some(address) = &self.inbox {
+            return format!("inbox {}", output::safe(address));
+        }
         match self.target() {
             Target::Message(id) => format!("message {id}"),
             Target::Thread(id) => format!("conversation {id}"),
@@ -43,7 +49,10 @@ impl TargetArgs {
 
 pub async fn delete(dir: &Path, args: TargetArgs) -> Result<(), CoreError> {
     let helpr = Helpr::open(dir).await?;
-    let deleted = helpr.delete(args.target()).await?;
+    let deleted = match &args.inbox {
+        Some(address) => helpr.delete_inbox(address).await?,
+        None => helpr.delete(args.target()).await?,
+    };
     if args.json {
         output::print_json(&deleted);
         return Ok(());
@@ -60,6 +69,9 @@ pub async fn delete(dir: &Path, args: TargetArgs) -> Result<(), CoreError> {
 }
 
 fn restore_args(args: &TargetArgs) -> String {
+    if let Some(address) = &args.inbox {
+        return format!("--inbox {}", output::safe(address));
+    }
     match args.target() {
         Target::Message(id) => id.to_string(),
         Target::Thread(id) => format!("--thread {id}"),
@@ -68,7 +80,10 @@ fn restore_args(args: &TargetArgs) -> String {
 
 pub async fn restore(dir: &Path, args: TargetArgs) -> Result<(), CoreError> {
     let helpr = Helpr::open(dir).await?;
-    let ids = helpr.restore(args.target()).await?;
+    let ids = match &args.inbox {
+        Some(address) => helpr.restore_inbox(address).await?,
+        None => helpr.restore(args.target()).await?,
+    };
     if args.json {
         output::print_json(&serde_json::json!({ "restored": ids }));
     } else {
@@ -79,15 +94,24 @@ pub async fn restore(dir: &Path, args: TargetArgs) -> Result<(), CoreError> {
 
 pub async fn trash(dir: &Path, json: bool) -> Result<(), CoreError> {
     let helpr = Helpr::open(dir).await?;
-    let items = helpr.trash().await?;
+    let trash = helpr.trash().await?;
     if json {
-        output::print_json(&items);
+        output::print_json(&trash);
         return Ok(());
     }
-    if items.is_empty() {
+    if trash.messages.is_empty() && trash.inboxes.is_empty() {
         println!("the trash is empty");
     }
-    for t in &items {
+    for i in &trash.inboxes {
+        println!(
+            "inbox {} ({} messages)  deleted {}  purged after {}",
+            output::safe(&i.address),
+            i.messages,
+            output::date(i.deleted_at),
+            output::date(i.purge_after)
+        );
+    }
+    for t in &trash.messages {
         println!(
             "{:>6}  deleted {}  {:>3} days left  {:<28}  {}",
             t.message.id,
@@ -104,7 +128,7 @@ pub async fn trash(dir: &Path, json: bool) -> Result<(), CoreError> {
 #[derive(Args)]
 pub struct PurgeArgs {
     /// Purge what outlived the grace period (also done at every start).
-    #[arg(long, conflicts_with_all = ["now", "thread"], required_unless_present_any = ["now", "thread"])]
+    #[arg(long, conflicts_with_all = ["now", "thread", "inbox"], required_unless_present_any = ["now", "thread", "inbox"])]
     expired: bool,
     /// Purge these deleted messages now, before their grace period ends.
     #[arg(long, num_args = 1..)]
@@ -112,6 +136,9 @@ pub struct PurgeArgs {
     /// Purge these deleted conversations now.
     #[arg(long, num_args = 1..)]
     thread: Vec<i64>,
+    /// Purge this deleted inbox now, with everything it owned.
+    #[arg(long, conflicts_with_all = ["now", "thread"])]
+    inbox: Option<String>,
     /// Do not ask for confirmation.
     #[arg(long)]
     yes: bool,
@@ -123,6 +150,13 @@ pub async fn purge(dir: &Path, args: PurgeArgs) -> Result<(), CoreError> {
     let helpr = Helpr::open(dir).await?;
     let purged = if args.expired {
         helpr.purge_expired().await?
+    } else if let Some(address) = &args.inbox {
+        if !args.yes {
+            confirm(
+                "purge this inbox and all its mail for good? It cannot be restored afterwards.",
+            )?;
+        }
+        helpr.purge_inbox_now(address).await?
     } else {
         let mut targets: Vec<Target> = args.now.iter().map(|&id| Target::Message(id)).collect();
         targets.extend(args.thread.iter().map(|&id| Target::Thread(id)));
