@@ -276,7 +276,11 @@ fn deleting_an_inbox_revokes_it_and_its_purge_leaves_nothing_behind() {
     assert_eq!(s.list_ids().len(), synced);
     assert_eq!(s.json(&["index", "stats"])["docs"], synced);
     assert_eq!(rig.status()["account"], "disconnected");
-    assert_eq!(rig.stored_refresh_token(), None, "the sealed token was not dropped");
+    assert_eq!(
+        rig.stored_refresh_token(),
+        None,
+        "the sealed token was not dropped"
+    );
 
     // Deleted again, then past the grace period: purged with everything it owned.
     s.json(&["delete", "--inbox", &address]);

@@ -68,28 +68,38 @@ impl Helpr {
     /// through the vault, so it never shows) and the index is purged at the next start.
     pub async fn delete(&self, target: Target) -> Result<Deleted, CoreError> {
         self.with_vault(move |h| {
-            let index = h.index.get();
-            let writer = match &index {
-                Ok(index) => index.writer().map_err(CoreError::from),
-                Err(e) => Err(CoreError::Storage(e.to_string())),
-            };
-            let act = h.act();
-            let ids = h.vault.soft_delete(&h.scope()?, target, act)?;
-            let grace = i64::from(h.vault.grace_days(h.tenant)?);
-            writer
-                .and_then(|w| h.purge_from_index(w, &ids))
-                .map_err(|e| {
-                    CoreError::Storage(format!(
-                        "deleted, but the search index could not be purged yet ({e}); it \
-                         will be at the next start"
-                    ))
-                })?;
-            Ok(Deleted {
-                ids,
-                purge_after: act.now + grace * DAY,
-            })
+            let scope = h.scope()?;
+            h.soft_delete_with_index(|act| Ok(h.vault.soft_delete(&scope, target, act)?))
         })
         .await
+    }
+
+    /// Runs a soft delete (`delete` returns the message ids) with the index writer held, then
+    /// deletes and purges those ids from the index files before returning.
+    fn soft_delete_with_index(
+        &self,
+        delete: impl FnOnce(Act<'_>) -> Result<Vec<i64>, CoreError>,
+    ) -> Result<Deleted, CoreError> {
+        let index = self.index.get();
+        let writer = match &index {
+            Ok(index) => index.writer().map_err(CoreError::from),
+            Err(e) => Err(CoreError::Storage(e.to_string())),
+        };
+        let act = self.act();
+        let ids = delete(act)?;
+        let grace = i64::from(self.vault.grace_days(self.tenant)?);
+        writer
+            .and_then(|w| self.purge_from_index(w, &ids))
+            .map_err(|e| {
+                CoreError::Storage(format!(
+                    "deleted, but the search index could not be purged yet ({e}); it will be \
+                     at the next start"
+                ))
+            })?;
+        Ok(Deleted {
+            ids,
+            purge_after: act.now + grace * DAY,
+        })
     }
 
     fn purge_from_index(&self, mut writer: MailWriter<'_>, ids: &[i64]) -> Result<(), CoreError> {
@@ -157,26 +167,7 @@ impl Helpr {
             self.revoke_at_google(&account).await?;
         }
         self.with_vault(move |h| {
-            let index = h.index.get();
-            let writer = match &index {
-                Ok(index) => index.writer().map_err(CoreError::from),
-                Err(e) => Err(CoreError::Storage(e.to_string())),
-            };
-            let act = h.act();
-            let ids = h.vault.delete_inbox(h.tenant, state.id, act)?;
-            let grace = i64::from(h.vault.grace_days(h.tenant)?);
-            writer
-                .and_then(|w| h.purge_from_index(w, &ids))
-                .map_err(|e| {
-                    CoreError::Storage(format!(
-                        "deleted, but the search index could not be purged yet ({e}); it \
-                         will be at the next start"
-                    ))
-                })?;
-            Ok(Deleted {
-                ids,
-                purge_after: act.now + grace * DAY,
-            })
+            h.soft_delete_with_index(|act| Ok(h.vault.delete_inbox(h.tenant, state.id, act)?))
         })
         .await
     }
