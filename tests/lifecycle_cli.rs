@@ -32,6 +32,16 @@ fn with_reply(s: &Scratch) -> (i64, i64, i64) {
     (ids["Refund request"], ids["Order 7"], ids["Re: Order 7"])
 }
 
+/// The `action` of each entry of `helpr audit --json`, in order.
+fn actions(audit: &Value) -> Vec<&str> {
+    audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect()
+}
+
 fn trash_ids(s: &Scratch) -> Vec<i64> {
     s.json(&["trash"])["messages"]
         .as_array()
@@ -126,12 +136,7 @@ fn delete_restore_and_the_purge_after_the_grace_period() {
 
     // The trail: every step, the purged objects no longer resolvable.
     let audit = s.json(&["audit"]);
-    let actions: Vec<&str> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = actions(&audit);
     assert_eq!(
         actions,
         vec![
@@ -298,12 +303,7 @@ fn deleting_an_inbox_revokes_it_and_its_purge_leaves_nothing_behind() {
     let (_, err) = s.json_err(&["restore", "--inbox", &address]);
     assert_eq!(err["code"], "not_found");
     let audit = s.json(&["audit", "--action", "inbox."]);
-    let actions: Vec<&str> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = actions(&audit);
     assert_eq!(
         actions,
         vec![

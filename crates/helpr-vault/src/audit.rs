@@ -184,6 +184,27 @@ pub(crate) fn append(
     Ok(())
 }
 
+/// Appends what `act` did (`action`, to `object` of `tenant`) inside the caller's transaction:
+/// the one way the lifecycle writes its entries.
+pub(crate) fn record(
+    tx: &Transaction<'_>,
+    keys: &KeyStore,
+    tenant: i64,
+    act: crate::lifecycle::Act<'_>,
+    action: &str,
+    object: Option<(&str, i64)>,
+    detail: String,
+) -> Result<()> {
+    let event = AuditEvent {
+        tenant,
+        actor: act.actor,
+        action,
+        object,
+        detail,
+    };
+    append(tx, keys, act.now, &event)
+}
+
 /// Forgets the identifiers of purged objects: their `audit_refs` rows go, the entries stay.
 pub(crate) fn redact(tx: &Transaction<'_>, kind: &str, ids: &[i64]) -> Result<()> {
     for id in ids {

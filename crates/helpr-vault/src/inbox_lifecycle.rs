@@ -10,7 +10,7 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use crate::audit::{self, AuditEvent};
+use crate::audit;
 use crate::error::{Result, VaultError};
 use crate::lifecycle::Act;
 use crate::scope::id_list_sql;
@@ -108,14 +108,15 @@ impl Vault {
                 [inbox],
             )?;
             index_feed::enqueue(tx, &ids)?;
-            let event = AuditEvent {
+            audit::record(
+                tx,
+                self.keys(),
                 tenant,
-                actor: act.actor,
-                action: "inbox.delete",
-                object: Some(("inbox", inbox)),
-                detail: format!("messages {}", ids.len()),
-            };
-            audit::append(tx, self.keys(), act.now, &event)?;
+                act,
+                "inbox.delete",
+                Some(("inbox", inbox)),
+                format!("messages {}", ids.len()),
+            )?;
             Ok(ids)
         })
     }
@@ -156,14 +157,15 @@ impl Vault {
                 [inbox],
             )?;
             index_feed::enqueue(tx, &ids)?;
-            let event = AuditEvent {
+            audit::record(
+                tx,
+                self.keys(),
                 tenant,
-                actor: act.actor,
-                action: "inbox.restore",
-                object: Some(("inbox", inbox)),
-                detail: format!("messages {}", ids.len()),
-            };
-            audit::append(tx, self.keys(), act.now, &event)?;
+                act,
+                "inbox.restore",
+                Some(("inbox", inbox)),
+                format!("messages {}", ids.len()),
+            )?;
             Ok(ids)
         })
     }
@@ -245,14 +247,15 @@ impl Vault {
             }
             tx.execute("DELETE FROM inboxes WHERE id = ?1", [inbox])?;
             audit::redact(tx, "inbox", &[inbox])?;
-            let event = AuditEvent {
+            audit::record(
+                tx,
+                self.keys(),
                 tenant,
-                actor: act.actor,
-                action: "inbox.purge",
-                object: None,
-                detail: format!("messages {purged}"),
-            };
-            audit::append(tx, self.keys(), act.now, &event)
+                act,
+                "inbox.purge",
+                None,
+                format!("messages {purged}"),
+            )
         })?;
         Ok(purged)
     }

@@ -12,7 +12,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use crate::audit::{self, AuditEvent};
+use crate::audit;
 use crate::error::{Result, VaultError};
 use crate::messages::StoredSummary;
 use crate::scope::id_list_sql;
@@ -95,14 +95,15 @@ impl Vault {
                 "UPDATE tenants SET grace_days = ?2 WHERE id = ?1",
                 params![tenant, days],
             )?;
-            let event = AuditEvent {
+            audit::record(
+                tx,
+                self.keys(),
                 tenant,
-                actor: act.actor,
-                action: "settings.set",
-                object: None,
-                detail: format!("grace_days {old} -> {days}"),
-            };
-            audit::append(tx, self.keys(), act.now, &event)?;
+                act,
+                "settings.set",
+                None,
+                format!("grace_days {old} -> {days}"),
+            )?;
             Ok(old)
         })
     }
@@ -173,14 +174,15 @@ impl Vault {
             )?;
             index_feed::enqueue(tx, &ids)?;
             let verb = if delete { "delete" } else { "restore" };
-            let event = AuditEvent {
-                tenant: scope.tenant,
-                actor: act.actor,
-                action: &format!("{}.{verb}", target.kind()),
-                object: Some((target.kind(), target.id())),
-                detail: format!("messages {}", ids.len()),
-            };
-            audit::append(tx, self.keys(), act.now, &event)?;
+            audit::record(
+                tx,
+                self.keys(),
+                scope.tenant,
+                act,
+                &format!("{}.{verb}", target.kind()),
+                Some((target.kind(), target.id())),
+                format!("messages {}", ids.len()),
+            )?;
             Ok(ids)
         })
     }
@@ -288,14 +290,15 @@ impl Vault {
             .collect();
         audit::redact(tx, "thread", &gone)?;
         if !ids.is_empty() {
-            let event = AuditEvent {
-                tenant: scope.tenant,
-                actor: act.actor,
-                action: "message.purge",
-                object: None,
-                detail: format!("messages {}", ids.len()),
-            };
-            audit::append(tx, self.keys(), act.now, &event)?;
+            audit::record(
+                tx,
+                self.keys(),
+                scope.tenant,
+                act,
+                "message.purge",
+                None,
+                format!("messages {}", ids.len()),
+            )?;
         }
         Ok(ids.len() as u64)
     }
