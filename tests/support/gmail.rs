@@ -214,7 +214,8 @@ impl GmailRig {
             .collect()
     }
 
-    /// The vault's Gmail messages, read in this process. Panics on a duplicate Gmail id.
+    /// The vault's live Gmail messages (not those in the trash), read in this process. Panics
+    /// unless each live message has its own Gmail id.
     pub fn vault(&self) -> BTreeMap<String, Content> {
         let vault = helpr_vault::Vault::open(&self.scratch.data()).expect("vault opens");
         let tenant = vault.default_tenant().unwrap().id;
@@ -224,17 +225,28 @@ impl GmailRig {
             tenant,
             inboxes: vec![inbox],
         };
-        let ids = vault.gmail_ids(inbox).unwrap();
+        // Every Gmail id stored, in the trash too; the live ones are what a mailbox shows.
+        let live: Vec<(String, helpr_vault::StoredMessage)> = vault
+            .gmail_ids(inbox)
+            .unwrap()
+            .into_iter()
+            .filter_map(|gid| {
+                let id = vault.message_by_gmail_id(inbox, &gid).unwrap().unwrap();
+                match vault.get_message(&scope, id) {
+                    Ok(m) => Some((gid, m)),
+                    Err(helpr_vault::VaultError::NotFound(_)) => None,
+                    Err(e) => panic!("reading message {id}: {e}"),
+                }
+            })
+            .collect();
         let total = vault.count_messages(&scope).unwrap();
         assert_eq!(
             total as usize,
-            ids.len(),
-            "every stored message has one Gmail id"
+            live.len(),
+            "every live message has one Gmail id"
         );
-        ids.into_iter()
-            .map(|gid| {
-                let id = vault.message_by_gmail_id(inbox, &gid).unwrap().unwrap();
-                let m = vault.get_message(&scope, id).unwrap();
+        live.into_iter()
+            .map(|(gid, m)| {
                 let mut labels = m.labels.clone();
                 labels.sort();
                 (

@@ -1,13 +1,17 @@
 //! Gmail accounts in the application API (DESIGN §6): connect (installed-app OAuth, then the
 //! sealed refresh token and configuration go into the vault), sync (helpr-gmail's engine into
-//! [`store::VaultStore`]: the same pipeline, vault and index as import), health per inbox, and
-//! disconnect (revoke at Google, delete the sealed token). Send lives in [`crate::send`].
+//! [`store::VaultStore`]: the same pipeline, vault and index as import, after draining the
+//! [`outbox`] of trash and untrash calls owed to Gmail), health per inbox, and disconnect
+//! (revoke at Google, delete the sealed token). Send lives in [`crate::send`].
 //!
 //! The access token lives only in the [`TokenSource`] of one run. A rotated refresh token is
 //! written through [`store::VaultTokens`]; `invalid_grant` marks the inbox "reconnect needed"
 //! and the run fails with [`CoreError::ReconnectNeeded`].
 
+pub(crate) mod outbox;
 pub(crate) mod store;
+
+pub use outbox::OutboxReport;
 
 use std::sync::Arc;
 
@@ -39,6 +43,10 @@ pub struct InboxHealth {
     pub messages: u64,
     /// Messages the pipeline could not display; they are stored (kept) all the same.
     pub rejected: u64,
+    /// Trash and untrash calls helpr still owes Gmail (deletes and restores made here).
+    pub outbox_pending: u64,
+    /// The oldest of them's last failure (an error code), if it failed.
+    pub outbox_error: Option<String>,
 }
 
 /// What one account's sync did.
@@ -48,6 +56,8 @@ pub struct SyncOutcome {
     pub summary: Option<Summary>,
     /// Requests made, retried, and 401s answered by a refresh (also when it failed).
     pub stats: Option<SyncStats>,
+    /// The trash and untrash calls sent before the sync, and what is still owed.
+    pub outbox: Option<OutboxReport>,
     /// `{code, message}` when it failed.
     pub error: Option<crate::ErrorPayload>,
 }
@@ -167,6 +177,7 @@ impl Helpr {
                         tenant: h.tenant,
                         inboxes: vec![a.inbox_id],
                     })?;
+                    let outbox = h.vault.gmail_outbox_state(a.inbox_id)?;
                     Ok(InboxHealth {
                         inbox_id: a.inbox_id,
                         address: a.address,
@@ -179,6 +190,8 @@ impl Helpr {
                         history_id: s.history_id,
                         messages,
                         rejected: s.rejected,
+                        outbox_pending: outbox.pending,
+                        outbox_error: outbox.last_error,
                     })
                 })
                 .collect()
@@ -263,11 +276,17 @@ impl Helpr {
         }
         let mut outcomes = Vec::new();
         for account in accounts {
+            let mut outbox = None;
             let (result, stats) = match self.gmail_api(&account, &options).await {
                 Ok(api) => {
-                    let result = self
-                        .sync_one(api.clone(), &account, &options, progress.clone())
-                        .await;
+                    let result = match self.drain_outbox(&api, account.inbox_id).await {
+                        Ok(report) => {
+                            outbox = Some(report);
+                            self.sync_one(api.clone(), &account, &options, progress.clone())
+                                .await
+                        }
+                        Err(e) => Err(e),
+                    };
                     let s = api.stats();
                     let stats = SyncStats {
                         requests: s.requests.load(std::sync::atomic::Ordering::Relaxed),
@@ -289,6 +308,7 @@ impl Helpr {
                 address: account.address,
                 summary: result.ok(),
                 stats,
+                outbox,
                 error,
             });
         }

@@ -4,6 +4,10 @@
 //! files removed), and restore indexes them again. The purge deletes what outlived its grace
 //! period for good — at every open, and on demand — or named items at once. Each action is
 //! written to the audit trail with its actor. Times come from [`crate::clock`].
+//!
+//! Deleting or restoring mail that came from Gmail also moves it into Gmail's Trash or out:
+//! the vault queues the call in the same transaction (the Gmail outbox), and it is sent at
+//! once if Gmail answers, else by the next sync ([`crate::gmail::outbox`]).
 
 use helpr_index::MailWriter;
 use helpr_vault::{
@@ -23,6 +27,18 @@ pub struct Deleted {
     pub ids: Vec<i64>,
     /// When the purge may take them (seconds since the epoch).
     pub purge_after: i64,
+    /// Trash calls still owed to Gmail after the attempt made at once (offline, say); the
+    /// next sync sends them.
+    pub gmail_pending: u64,
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Restored {
+    /// The messages back out of the trash.
+    pub restored: Vec<i64>,
+    /// Untrash calls still owed to Gmail (see [`Deleted::gmail_pending`]).
+    pub gmail_pending: u64,
 }
 
 /// One item of the trash, as the edges show it.
@@ -67,11 +83,16 @@ impl Helpr {
     /// grace period ends. If the index cannot be written the delete stands (hits are resolved
     /// through the vault, so it never shows) and the index is purged at the next start.
     pub async fn delete(&self, target: Target) -> Result<Deleted, CoreError> {
-        self.with_vault(move |h| {
-            let scope = h.scope()?;
-            h.soft_delete_with_index(|act| Ok(h.vault.soft_delete(&scope, target, act)?))
+        let deleted = self
+            .with_vault(move |h| {
+                let scope = h.scope()?;
+                h.soft_delete_with_index(|act| Ok(h.vault.soft_delete(&scope, target, act)?))
+            })
+            .await?;
+        Ok(Deleted {
+            gmail_pending: self.drain_outbox_now().await,
+            ..deleted
         })
-        .await
     }
 
     /// Runs a soft delete (`delete` returns the message ids) with the index writer held, then
@@ -99,6 +120,7 @@ impl Helpr {
         Ok(Deleted {
             ids,
             purge_after: act.now + grace * DAY,
+            gmail_pending: 0,
         })
     }
 
@@ -114,13 +136,18 @@ impl Helpr {
 
     /// Restores a deleted message or conversation from the trash and indexes it again.
     /// `not_found` when it is not in the trash (never stored, live, or already purged).
-    pub async fn restore(&self, target: Target) -> Result<Vec<i64>, CoreError> {
-        self.with_vault(move |h| {
-            let scope = h.scope()?;
-            let act = h.act();
-            h.indexed_change(|vault| Ok(vault.restore(&scope, target, act)?))
+    pub async fn restore(&self, target: Target) -> Result<Restored, CoreError> {
+        let restored = self
+            .with_vault(move |h| {
+                let scope = h.scope()?;
+                let act = h.act();
+                h.indexed_change(|vault| Ok(vault.restore(&scope, target, act)?))
+            })
+            .await?;
+        Ok(Restored {
+            restored,
+            gmail_pending: self.drain_outbox_now().await,
         })
-        .await
     }
 
     /// The trash: deleted messages, most recently deleted first, with the days left, and the
@@ -174,14 +201,19 @@ impl Helpr {
 
     /// Restores a deleted inbox with the mail deleted with it (its account stays disconnected:
     /// connect it again to sync).
-    pub async fn restore_inbox(&self, address: &str) -> Result<Vec<i64>, CoreError> {
+    pub async fn restore_inbox(&self, address: &str) -> Result<Restored, CoreError> {
         let address = address.to_owned();
-        self.with_vault(move |h| {
-            let state = h.vault.inbox_by_address(h.tenant, &address)?;
-            let act = h.act();
-            h.indexed_change(|vault| Ok(vault.restore_inbox(h.tenant, state.id, act)?))
+        let restored = self
+            .with_vault(move |h| {
+                let state = h.vault.inbox_by_address(h.tenant, &address)?;
+                let act = h.act();
+                h.indexed_change(|vault| Ok(vault.restore_inbox(h.tenant, state.id, act)?))
+            })
+            .await?;
+        Ok(Restored {
+            restored,
+            gmail_pending: 0,
         })
-        .await
     }
 
     /// Purges a deleted inbox now, before its grace period ends.

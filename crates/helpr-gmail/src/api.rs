@@ -1,5 +1,5 @@
-//! [`GmailApi`]: the Gmail REST calls sync makes (google-protocols.md §2), each through the
-//! same path: spend the quota, attach the bearer token, send, and decide.
+//! [`GmailApi`]: the Gmail REST calls sync and the trash outbox make (google-protocols.md §2),
+//! each through the same path: spend the quota, attach the bearer token, send, and decide.
 //!
 //! - 2xx: decode.
 //! - 401: the token is dropped and refreshed once, the call retried once; a second 401 is
@@ -15,11 +15,12 @@ pub mod types;
 
 use error::safe_reason;
 pub use error::ApiError;
-use types::{ErrorEnvelope, HistoryPage, LabelList, ListPage, Message, Profile};
+use types::{ErrorEnvelope, HistoryPage, LabelList, ListPage, Message, MessageRef, Profile};
 
 use crate::limiter::{cost, retry_after, Backoff, Quota};
 use crate::oauth::OAuthError;
 use crate::token::TokenSource;
+use reqwest::Method;
 use secrecy::ExposeSecret as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -122,6 +123,32 @@ impl GmailApi {
         .await
     }
 
+    /// Moves a message to Gmail's Trash (`messages.trash`); returns it with its new labels.
+    pub async fn trash(&self, id: &str) -> Result<MessageRef, ApiError> {
+        let path = format!("/messages/{}/trash", path_segment(id));
+        self.call(
+            Method::POST,
+            "messages.trash",
+            cost::MESSAGES_TRASH,
+            &path,
+            &[],
+        )
+        .await
+    }
+
+    /// Takes a message out of Gmail's Trash (`messages.untrash`).
+    pub async fn untrash(&self, id: &str) -> Result<MessageRef, ApiError> {
+        let path = format!("/messages/{}/untrash", path_segment(id));
+        self.call(
+            Method::POST,
+            "messages.untrash",
+            cost::MESSAGES_TRASH,
+            &path,
+            &[],
+        )
+        .await
+    }
+
     /// One page of history after `start`.
     pub async fn history(
         &self,
@@ -154,6 +181,17 @@ impl GmailApi {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
+        self.call(Method::GET, op, units, path, query).await
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        op: &'static str,
+        units: u32,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
         let url = format!("{}{path}", self.base);
         let mut failed = 0u32;
         let mut refreshed = false;
@@ -166,7 +204,7 @@ impl GmailApi {
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             let sent = self
                 .http
-                .get(&url)
+                .request(method.clone(), &url)
                 .query(query)
                 .bearer_auth(bearer.token.expose_secret())
                 .send()

@@ -81,14 +81,16 @@ const ORPHANS: &[(&str, &str, &str)] = &[
              (SELECT 1 FROM messages m WHERE m.thread_id = t.id)",
     ),
     (
-        "labels, sync states or Gmail accounts",
+        "labels, sync states, Gmail accounts or Gmail outbox entries",
         "their inbox",
         "SELECT (SELECT count(*) FROM labels l WHERE NOT EXISTS
                     (SELECT 1 FROM inboxes i WHERE i.id = l.inbox_id))
               + (SELECT count(*) FROM sync_state s WHERE NOT EXISTS
                     (SELECT 1 FROM inboxes i WHERE i.id = s.inbox_id))
               + (SELECT count(*) FROM gmail_accounts a WHERE NOT EXISTS
-                    (SELECT 1 FROM inboxes i WHERE i.id = a.inbox_id))",
+                    (SELECT 1 FROM inboxes i WHERE i.id = a.inbox_id))
+              + (SELECT count(*) FROM gmail_outbox o WHERE NOT EXISTS
+                    (SELECT 1 FROM inboxes i WHERE i.id = o.inbox_id))",
     ),
     (
         "audit lookups",

@@ -6,16 +6,27 @@
 //! stored at once without a Gmail id; when Gmail's SENT copy arrives it is recognised by its
 //! Message-ID and the local copy takes the Gmail id instead of a second row being added.
 //! `UNREAD` is the unread flag, not a stored label. Every touched id is queued for the index.
+//!
+//! A message Gmail moves into its Trash, or deletes, is soft-deleted in helpr (restorable for
+//! the grace period, as if deleted here); one Gmail takes out of the Trash is restored. The
+//! `TRASH` label is kept too.
+
+use std::collections::BTreeMap;
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::lifecycle::Act;
 use crate::messages::{insert_one, InsertOutcome, NewMessage};
-use crate::{delete::delete_row, index_feed, labels, Vault};
+use crate::{audit, gmail_outbox, index_feed, labels, Vault};
 
 /// Gmail's unread marker, kept as the `unread` flag.
 pub const UNREAD: &str = "UNREAD";
+/// Gmail's Trash: a message in it is soft-deleted in helpr.
+pub const TRASH: &str = "TRASH";
+/// Who the audit trail names for what Gmail did (someone else, at Gmail).
+pub const GMAIL_ACTOR: &str = "gmail";
 
 /// A label change on a stored message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +48,9 @@ pub struct GmailBatch {
     pub checkpoint: Option<u64>,
     /// Messages of this batch the pipeline rejected (added to the inbox's count).
     pub rejected: u64,
+    /// When the batch is applied (seconds since the epoch): the time of deletes that come
+    /// from Gmail.
+    pub at: i64,
 }
 
 /// What a batch did.
@@ -46,6 +60,14 @@ pub struct GmailApplied {
     /// Label changes applied, and local sent copies matched to their Gmail id.
     pub updated: u64,
     pub deleted: u64,
+}
+
+/// Where and when a batch is applied.
+#[derive(Debug, Clone, Copy)]
+struct On {
+    tenant: i64,
+    inbox: i64,
+    at: i64,
 }
 
 fn split_unread(labels: &[String]) -> (bool, Vec<String>) {
@@ -65,11 +87,17 @@ impl Vault {
         inbox: i64,
         batch: &GmailBatch,
     ) -> Result<GmailApplied> {
+        let on = On {
+            tenant,
+            inbox,
+            at: batch.at,
+        };
         self.write(|tx| {
             let mut done = GmailApplied::default();
             for msg in &batch.added {
-                self.add_synced(tx, tenant, inbox, msg, &mut done)?;
+                self.add_synced(tx, on, msg, &mut done)?;
             }
+            let mut trash_moves = BTreeMap::new();
             for change in &batch.labels {
                 if let Some(id) = by_gmail_id(tx, inbox, &change.gmail_id)? {
                     let (unread_add, add) = split_unread(&change.add);
@@ -106,19 +134,36 @@ impl Vault {
                     }
                     index_feed::enqueue(tx, &[id])?;
                     done.updated += 1;
+                    let trash = if change.replace {
+                        Some(add.iter().any(|l| l == TRASH))
+                    } else if add.iter().any(|l| l == TRASH) {
+                        Some(true)
+                    } else if remove.iter().any(|l| l == TRASH) {
+                        Some(false)
+                    } else {
+                        None
+                    };
+                    if let Some(into) = trash {
+                        trash_moves.insert((id, change.gmail_id.as_str()), into);
+                    }
                 }
             }
+            // Only where a message ends up in this batch counts: Gmail's echo of a delete and
+            // restore made in helpr (trash, then untrash) leaves it as it is.
+            for ((id, gmail_id), into) in trash_moves {
+                let why = if into {
+                    "trashed at Gmail"
+                } else {
+                    "untrashed at Gmail"
+                };
+                self.follow_gmail(tx, on, (id, gmail_id), into, why)?;
+            }
             for gmail_id in &batch.deleted {
-                let row: Option<(i64, i64)> = crate::cached::query_row(
-                    tx,
-                    "SELECT id, thread_id FROM messages WHERE inbox_id = ?1 AND gmail_id = ?2",
-                    params![inbox, gmail_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-                if let Some((id, thread)) = row {
-                    delete_row(tx, id, thread)?;
-                    done.deleted += 1;
+                if let Some(id) = by_gmail_id(tx, inbox, gmail_id)? {
+                    let why = "deleted at Gmail";
+                    if self.follow_gmail(tx, on, (id, gmail_id), true, why)? {
+                        done.deleted += 1;
+                    }
                 }
             }
             if batch.rejected > 0 {
@@ -142,11 +187,11 @@ impl Vault {
     fn add_synced(
         &self,
         tx: &Transaction<'_>,
-        tenant: i64,
-        inbox: i64,
+        on: On,
         msg: &NewMessage,
         done: &mut GmailApplied,
     ) -> Result<()> {
+        let On { tenant, inbox, .. } = on;
         let Some(gmail_id) = msg.gmail_id.as_deref() else {
             return Err(crate::VaultError::Invalid(
                 "a synced message needs its Gmail id".into(),
@@ -201,10 +246,67 @@ impl Vault {
         stored.unread = unread;
         stored.labels = names;
         stored.dedupe_key = [b"gmail:".as_slice(), gmail_id.as_bytes()].concat();
-        if let InsertOutcome::Inserted { .. } = insert_one(tx, self.keys(), tenant, &stored)? {
+        if let InsertOutcome::Inserted { id, .. } = insert_one(tx, self.keys(), tenant, &stored)? {
             done.added += 1;
+            if stored.labels.iter().any(|l| l == TRASH) {
+                self.follow_gmail(tx, on, (id, gmail_id), true, "in Gmail's Trash")?;
+            }
         }
         Ok(())
+    }
+
+    /// Gmail moved stored message `id` into its Trash or deleted it (`into`), or took it out
+    /// of the Trash: the message follows in helpr — soft-deleted (restorable for the grace
+    /// period, like a delete in helpr) or restored, queued for the index, and audited as
+    /// Gmail's act. Not while helpr's own change of it waits in the outbox: that wish is newer
+    /// than what Gmail reports. Returns whether anything changed.
+    fn follow_gmail(
+        &self,
+        tx: &Transaction<'_>,
+        on: On,
+        (id, gmail_id): (i64, &str),
+        into: bool,
+        why: &str,
+    ) -> Result<bool> {
+        if gmail_outbox::pending(tx, on.inbox, gmail_id)? {
+            return Ok(false);
+        }
+        let changed = if into {
+            crate::cached::execute(
+                tx,
+                "UPDATE messages SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+                params![id, on.at],
+            )?
+        } else {
+            crate::cached::execute(
+                tx,
+                "UPDATE messages SET deleted_at = NULL WHERE id = ?1 AND deleted_at IS NOT NULL",
+                [id],
+            )?
+        };
+        if changed == 0 {
+            return Ok(false);
+        }
+        index_feed::enqueue(tx, &[id])?;
+        let act = Act {
+            actor: GMAIL_ACTOR,
+            now: on.at,
+        };
+        let action = if into {
+            "message.delete"
+        } else {
+            "message.restore"
+        };
+        audit::record(
+            tx,
+            self.keys(),
+            on.tenant,
+            act,
+            action,
+            Some(("message", id)),
+            why.to_owned(),
+        )?;
+        Ok(true)
     }
 }
 

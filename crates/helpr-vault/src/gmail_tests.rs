@@ -1,10 +1,16 @@
 //! Gmail accounts and sync batches on a real vault: sealed configuration and refresh token,
 //! atomic rotation, reconnect and disconnect states; a batch's messages, label changes,
 //! deletions and checkpoint land together, re-applying changes nothing, and a locally sent
-//! copy takes its Gmail id instead of being stored twice.
+//! copy takes its Gmail id instead of being stored twice. Gmail's Trash and helpr's trash
+//! follow each other: the outbox owes Gmail helpr's deletes and restores, and sync brings
+//! Gmail's.
 
+use crate::gmail_sync::TRASH;
 use crate::test_support::TestVault;
-use crate::{AccountState, GmailBatch, GmailLabelChange, NewMessage, Scope, VaultError};
+use crate::{
+    AccountState, Act, GmailBatch, GmailLabelChange, NewMessage, OutboxAction, OutboxEntry,
+    OutboxState, Scope, Target, VaultError,
+};
 
 const TOKEN: &[u8] = b"1//refresh-canary-QWERTY";
 
@@ -138,7 +144,8 @@ fn a_batch_and_its_checkpoint_commit_together_and_replay_is_a_no_op() {
     assert!(m.summary.unread);
     assert_eq!(m.labels, ["INBOX"]);
 
-    // Labels change in order; UNREAD is the flag; a delete removes the row.
+    // Labels change in order; UNREAD is the flag; a delete at Gmail moves the message to the
+    // trash (restorable, like a delete in helpr).
     let changes = GmailBatch {
         labels: vec![
             GmailLabelChange {
@@ -156,6 +163,7 @@ fn a_batch_and_its_checkpoint_commit_together_and_replay_is_a_no_op() {
         ],
         deleted: vec!["a2".into(), "never-seen".into()],
         checkpoint: Some(140),
+        at: AT,
         ..Default::default()
     };
     let done = t.vault.apply_gmail_batch(tenant, inbox, &changes).unwrap();
@@ -163,8 +171,180 @@ fn a_batch_and_its_checkpoint_commit_together_and_replay_is_a_no_op() {
     let m = t.vault.get_message(&scope(tenant, inbox), a1).unwrap();
     assert!(!m.summary.unread);
     assert_eq!(m.labels, ["Receipts"]);
-    assert_eq!(t.vault.gmail_ids(inbox).unwrap().len(), 1);
+    assert_eq!(t.vault.count_messages(&scope(tenant, inbox)).unwrap(), 1);
+    let trash = t.vault.trash(&scope(tenant, inbox)).unwrap();
+    assert_eq!(trash.len(), 1);
+    assert_eq!(trash[0].summary.subject, "subject a2");
+    assert_eq!(trash[0].deleted_at, AT);
     assert_eq!(t.vault.sync_status(inbox).unwrap().history_id, Some(140));
+}
+
+const AT: i64 = 1_800_000_000;
+
+fn trash_change(gmail_id: &str, into: bool) -> GmailBatch {
+    let trash = vec![TRASH.to_owned()];
+    let (add, remove) = if into {
+        (trash, vec![])
+    } else {
+        (vec![], trash)
+    };
+    GmailBatch {
+        labels: vec![GmailLabelChange {
+            gmail_id: gmail_id.into(),
+            add,
+            remove,
+            replace: false,
+        }],
+        at: AT,
+        ..Default::default()
+    }
+}
+
+/// The last audit entry's actor, action and detail.
+fn last_audit(t: &TestVault) -> (String, String, String) {
+    let e = t
+        .vault
+        .audit_entries(t.scope.tenant, &Default::default())
+        .unwrap();
+    let e = e.last().unwrap();
+    (e.actor.clone(), e.action.clone(), e.detail.clone())
+}
+
+#[test]
+fn a_message_trashed_at_gmail_is_soft_deleted_and_untrashing_restores_it() {
+    let t = TestVault::new();
+    let (tenant, inbox) = connect(&t);
+    let batch = GmailBatch {
+        added: vec![
+            synced(inbox, "g1", "<g1@x>", &["INBOX"]),
+            synced(inbox, "g2", "<g2@x>", &["INBOX", TRASH]),
+        ],
+        at: AT,
+        ..Default::default()
+    };
+    t.vault.apply_gmail_batch(tenant, inbox, &batch).unwrap();
+    let s = scope(tenant, inbox);
+    // A message that arrives already in Gmail's Trash is stored in helpr's.
+    let g2 = t.vault.message_by_gmail_id(inbox, "g2").unwrap().unwrap();
+    assert_eq!(t.vault.trash(&s).unwrap()[0].summary.id, g2);
+    assert_eq!(t.vault.count_messages(&s).unwrap(), 1);
+
+    t.vault
+        .apply_gmail_batch(tenant, inbox, &trash_change("g1", true))
+        .unwrap();
+    assert_eq!(t.vault.count_messages(&s).unwrap(), 0);
+    let g1 = t.vault.message_by_gmail_id(inbox, "g1").unwrap().unwrap();
+    assert!(matches!(
+        t.vault.get_message(&s, g1),
+        Err(VaultError::NotFound(_))
+    ));
+    assert!(t.queued().contains(&g1), "queued for the index purge");
+    assert_eq!(
+        last_audit(&t),
+        (
+            "gmail".into(),
+            "message.delete".into(),
+            "trashed at Gmail".into()
+        )
+    );
+    // Nothing is owed to Gmail for what Gmail did itself.
+    assert_eq!(t.vault.gmail_outbox_state(inbox).unwrap().pending, 0);
+
+    t.vault
+        .apply_gmail_batch(tenant, inbox, &trash_change("g1", false))
+        .unwrap();
+    let m = t.vault.get_message(&s, g1).unwrap();
+    assert_eq!(m.labels, ["INBOX"]);
+    assert_eq!(
+        last_audit(&t),
+        (
+            "gmail".into(),
+            "message.restore".into(),
+            "untrashed at Gmail".into()
+        )
+    );
+    // A resync's whole label set holding TRASH is a trash too.
+    let resync = GmailBatch {
+        labels: vec![GmailLabelChange {
+            gmail_id: "g1".into(),
+            add: vec![TRASH.into()],
+            remove: vec![],
+            replace: true,
+        }],
+        at: AT,
+        ..Default::default()
+    };
+    t.vault.apply_gmail_batch(tenant, inbox, &resync).unwrap();
+    assert_eq!(t.vault.count_messages(&s).unwrap(), 0);
+}
+
+#[test]
+fn a_delete_in_helpr_owes_gmail_a_trash_and_a_restore_replaces_it_with_an_untrash() {
+    let t = TestVault::new();
+    let (tenant, inbox) = connect(&t);
+    let batch = GmailBatch {
+        added: vec![
+            synced(inbox, "o1", "<o1@x>", &["INBOX"]),
+            synced(inbox, "o2", "<o2@x>", &["INBOX"]),
+        ],
+        ..Default::default()
+    };
+    t.vault.apply_gmail_batch(tenant, inbox, &batch).unwrap();
+    let s = scope(tenant, inbox);
+    let o1 = t.vault.message_by_gmail_id(inbox, "o1").unwrap().unwrap();
+    let act = Act {
+        actor: "local:test",
+        now: AT,
+    };
+    t.vault.soft_delete(&s, Target::Message(o1), act).unwrap();
+    let owed = t.vault.gmail_outbox(inbox, 0, 10).unwrap();
+    assert_eq!(
+        owed,
+        [OutboxEntry {
+            id: owed[0].id,
+            gmail_id: "o1".into(),
+            action: OutboxAction::Trash,
+            attempts: 0
+        }]
+    );
+    // Gmail reporting an untrash from before helpr's trash was sent changes nothing: the
+    // wish waiting in the outbox is newer.
+    t.vault
+        .apply_gmail_batch(tenant, inbox, &trash_change("o1", false))
+        .unwrap();
+    assert_eq!(t.vault.count_messages(&s).unwrap(), 1);
+
+    // A failure is counted and kept.
+    t.vault
+        .gmail_outbox_failed(inbox, &owed[0], "gave_up")
+        .unwrap();
+    let state = t.vault.gmail_outbox_state(inbox).unwrap();
+    assert_eq!(
+        (state.pending, state.last_error.as_deref()),
+        (1, Some("gave_up"))
+    );
+
+    // Restored before the trash reached Gmail: the one row now asks for an untrash, and the
+    // trash that was on its way does not take it out.
+    t.vault.restore(&s, Target::Message(o1), act).unwrap();
+    let owed_now = t.vault.gmail_outbox(inbox, 0, 10).unwrap();
+    assert_eq!(owed_now.len(), 1);
+    assert_eq!(owed_now[0].action, OutboxAction::Untrash);
+    assert_eq!(owed_now[0].attempts, 0);
+    assert!(!t.vault.gmail_outbox_done(inbox, &owed[0]).unwrap());
+    assert!(t.vault.gmail_outbox_done(inbox, &owed_now[0]).unwrap());
+    assert_eq!(
+        t.vault.gmail_outbox_state(inbox).unwrap(),
+        OutboxState::default()
+    );
+
+    // A message that did not come from Gmail owes Gmail nothing.
+    let local = t.insert(&[t.message(0)])[0];
+    t.vault
+        .soft_delete(&t.scope, Target::Message(local), act)
+        .unwrap();
+    assert_eq!(t.vault.gmail_outbox_state(inbox).unwrap().pending, 0);
+    assert_eq!(t.count("gmail_outbox"), 0);
 }
 
 #[test]

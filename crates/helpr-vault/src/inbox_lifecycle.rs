@@ -242,7 +242,13 @@ impl Vault {
         })?;
         let purged = self.purge(&scope, &ids, act)?;
         self.write(|tx| {
-            for table in ["labels", "sync_state", "gmail_accounts", "threads"] {
+            for table in [
+                "labels",
+                "sync_state",
+                "gmail_outbox",
+                "gmail_accounts",
+                "threads",
+            ] {
                 tx.execute(&format!("DELETE FROM {table} WHERE inbox_id = ?1"), [inbox])?;
             }
             tx.execute("DELETE FROM inboxes WHERE id = ?1", [inbox])?;

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::audit;
 use crate::error::{Result, VaultError};
+use crate::gmail_outbox::{self, OutboxAction};
 use crate::messages::StoredSummary;
 use crate::scope::id_list_sql;
 use crate::{delete, index_feed, Scope, Vault};
@@ -143,7 +144,8 @@ impl Vault {
     }
 
     /// Moves `target`'s messages into the trash (`delete`) or out of it, in one transaction
-    /// with their index queue entries and the audit entry.
+    /// with their index queue entries, what Gmail is owed (trash or untrash) and the audit
+    /// entry.
     fn set_deleted(
         &self,
         scope: &Scope,
@@ -173,6 +175,12 @@ impl Vault {
                 [delete.then_some(act.now)],
             )?;
             index_feed::enqueue(tx, &ids)?;
+            let owed = if delete {
+                OutboxAction::Trash
+            } else {
+                OutboxAction::Untrash
+            };
+            gmail_outbox::enqueue(tx, &ids, owed, act.now)?;
             let verb = if delete { "delete" } else { "restore" };
             audit::record(
                 tx,

@@ -13,7 +13,7 @@
 //! v7 kept messages (`messages.kept`, the sealed `messages.rejected` reason and the original
 //! source as an `attachments.original` row); v8 the lifecycle (`tenants.grace_days`,
 //! `messages_deleted`) and the audit trail (`audit_log`, `audit_refs`, `audit_head`); v9
-//! `inboxes.deleted_at`.
+//! `inboxes.deleted_at`; v10 `gmail_outbox`, trash and untrash owed to Gmail.
 
 use rusqlite::Connection;
 
@@ -261,6 +261,22 @@ CREATE TABLE audit_head (
     // purged with everything it owns.
     r#"
 ALTER TABLE inboxes ADD COLUMN deleted_at INTEGER;
+"#,
+    // v10: the Gmail outbox. A message deleted or restored in helpr is trashed or untrashed at
+    // Gmail; the wish is written here in the transaction that changes the message, one row per
+    // Gmail message holding the latest wish, and leaves only when Gmail has done it. Gmail ids
+    // are opaque (like `messages.gmail_id`); `last_error` holds an error code, never content.
+    r#"
+CREATE TABLE gmail_outbox (
+    id INTEGER PRIMARY KEY,
+    inbox_id INTEGER NOT NULL REFERENCES inboxes(id),
+    gmail_id TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('trash', 'untrash')),
+    queued_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    UNIQUE (inbox_id, gmail_id)
+) STRICT;
 "#,
 ];
 

@@ -65,7 +65,19 @@ pub async fn delete(dir: &Path, args: TargetArgs) -> Result<(), CoreError> {
         output::date(deleted.purge_after),
         restore_args(&args),
     );
+    print_gmail_pending(deleted.gmail_pending);
     Ok(())
+}
+
+/// Says what Gmail has not been told yet (it goes out with the next `helpr sync`).
+fn print_gmail_pending(pending: u64) {
+    if pending > 0 {
+        println!(
+            "Gmail could not be reached: {pending} move{} to or from Gmail's Trash will be \
+             sent by the next `helpr sync`",
+            if pending == 1 { "" } else { "s" }
+        );
+    }
 }
 
 fn restore_args(args: &TargetArgs) -> String {
@@ -80,14 +92,19 @@ fn restore_args(args: &TargetArgs) -> String {
 
 pub async fn restore(dir: &Path, args: TargetArgs) -> Result<(), CoreError> {
     let helpr = Helpr::open(dir).await?;
-    let ids = match &args.inbox {
+    let restored = match &args.inbox {
         Some(address) => helpr.restore_inbox(address).await?,
         None => helpr.restore(args.target()).await?,
     };
     if args.json {
-        output::print_json(&serde_json::json!({ "restored": ids }));
+        output::print_json(&restored);
     } else {
-        println!("restored {} ({} messages)", args.describe(), ids.len());
+        println!(
+            "restored {} ({} messages)",
+            args.describe(),
+            restored.restored.len()
+        );
+        print_gmail_pending(restored.gmail_pending);
     }
     Ok(())
 }

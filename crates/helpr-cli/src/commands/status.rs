@@ -1,5 +1,6 @@
 //! `helpr status [--json]`: health per Gmail inbox — account state, sync state, last sync,
-//! progress, messages, rejected, last error. Never silent: a failed last run shows its error.
+//! progress, messages, rejected, last error, and the trash moves still owed to Gmail. Never
+//! silent: a failed last run shows its error.
 
 use std::path::Path;
 
@@ -38,6 +39,16 @@ pub async fn run(dir: &Path, json: bool) -> Result<(), CoreError> {
         );
         if let Some(e) = h.last_error {
             println!("  last error: {}", output::safe(&e));
+        }
+        if h.outbox_pending > 0 {
+            println!(
+                "  {} move{} to or from Gmail's Trash not sent yet{}",
+                h.outbox_pending,
+                if h.outbox_pending == 1 { "" } else { "s" },
+                h.outbox_error
+                    .map(|e| format!(" (last error: {})", output::safe(&e)))
+                    .unwrap_or_default()
+            );
         }
     }
     Ok(())

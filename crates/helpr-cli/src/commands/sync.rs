@@ -53,6 +53,14 @@ fn report(outcomes: &[SyncOutcome], json: bool) -> Result<(), Failure> {
     }
     let mut failed = None;
     for o in outcomes {
+        let sent = o.outbox.as_ref().map_or(0, |b| b.sent);
+        if sent > 0 && !json {
+            println!(
+                "{}: {sent} move{} to or from Gmail's Trash sent",
+                output::safe(&o.address),
+                if sent == 1 { "" } else { "s" }
+            );
+        }
         match (&o.summary, &o.error) {
             (Some(s), _) if !json => println!(
                 "{}: {:?} sync, {} new, {} updated, {} deleted, {} rejected (history {})",

@@ -123,6 +123,7 @@ impl SyncStore for VaultStore {
             deleted: batch.deleted,
             checkpoint: batch.checkpoint,
             rejected,
+            at: crate::clock::now(),
         };
         let (tenant, inbox) = (self.helpr.tenant, self.inbox);
         let done = self
