@@ -147,6 +147,30 @@ Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--B--\r\n",
     );
     s.ok(&["doctor"]);
     assert_no_canary(&s, &canaries);
+
+    // The audit trail of all this (in the vault the scan reads) holds no content either, and
+    // what `audit` prints names objects only by their keyed hashes and ids.
+    s.ok(&["restore", &id]);
+    s.ok(&["delete", &id]);
+    s.ok(&["purge", "--now", &id, "--yes"]);
+    let audit = s.ok(&["audit", "--json"]);
+    for action in [
+        "vault.unlock",
+        "key.rotate",
+        "key.retire",
+        "message.delete",
+        "message.restore",
+        "message.purge",
+    ] {
+        assert!(audit.contains(action), "no {action} in the trail: {audit}");
+    }
+    for (what, canary) in &canaries {
+        assert!(
+            !audit.contains(canary.as_str()),
+            "the {what} canary is in the audit trail"
+        );
+    }
+    assert_no_canary(&s, &canaries);
 }
 
 /// A kept message (one the pipeline could not display, stored with its original source) is

@@ -38,6 +38,9 @@ use std::sync::Arc;
 
 use helpr_vault::{Scope, Vault};
 
+/// A user's unlocks closer together than this make one audit entry.
+const UNLOCK_AUDIT_SECS: i64 = 3_600;
+
 pub use error::{CoreError, ErrorPayload};
 pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats};
 #[cfg(target_os = "linux")]
@@ -50,7 +53,7 @@ pub use index_stats::{DoctorView, IndexHealth, IndexStatsView};
 pub use indexing::{lost_messages_warning, IndexRepair};
 pub use kept::{ReprocessReport, StillKept};
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
-pub use lifecycle::{Deleted, Purged, Trash, TrashView};
+pub use lifecycle::{Deleted, Purged, Restored, Trash, TrashView};
 pub use rebuild::{RebuildControl, RebuildProgress, RebuildReport};
 pub use search::{SearchOptions, SearchPage, SearchSort, MAX_SEARCH_LIMIT};
 pub use send::{OutgoingAttachment, SendRequest, SentView};
@@ -121,6 +124,16 @@ impl Helpr {
             let _phase =
                 tracing::debug_span!(target: "helpr::phase", "index_queue_replay").entered();
             helpr.repair_index_on_start();
+        }
+        {
+            let _phase = tracing::debug_span!(target: "helpr::phase", "audit_unlock").entered();
+            // Who unlocked the vault, at most once an hour per user in the trail.
+            if let Err(e) = helpr
+                .vault
+                .audit_unlock(tenant, helpr.act(), UNLOCK_AUDIT_SECS)
+            {
+                tracing::warn!("the unlock was not audited: {e}");
+            }
         }
         {
             let _phase = tracing::debug_span!(target: "helpr::phase", "purge_expired").entered();

@@ -15,6 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::lifecycle::Act;
 use crate::Vault;
 
 /// The chain's start: the `prev` of the first entry.
@@ -23,6 +24,8 @@ const GENESIS: [u8; 32] = [0; 32];
 const CHAIN: i64 = 0;
 /// At most this many problems are listed by [`Vault::verify_audit`].
 const MAX_PROBLEMS: usize = 100;
+/// The action of an unlock entry.
+pub const UNLOCK: &str = "vault.unlock";
 
 /// One action to append.
 #[derive(Debug, Clone)]
@@ -190,7 +193,7 @@ pub(crate) fn record(
     tx: &Transaction<'_>,
     keys: &KeyStore,
     tenant: i64,
-    act: crate::lifecycle::Act<'_>,
+    act: Act<'_>,
     action: &str,
     object: Option<(&str, i64)>,
     detail: String,
@@ -244,6 +247,35 @@ impl Vault {
     /// the vault, such as an unlock).
     pub fn audit(&self, at: i64, event: &AuditEvent<'_>) -> Result<()> {
         self.write(|tx| append(tx, self.keys(), at, event))
+    }
+
+    /// Records that `act.actor` unlocked the vault, unless an entry of theirs from the last
+    /// `within` seconds says so already (every CLI command unlocks; a trail of each would
+    /// bury the rest). One indexed read when nothing is written. Returns whether it wrote.
+    pub fn audit_unlock(&self, tenant: i64, act: Act<'_>, within: i64) -> Result<bool> {
+        let recent: bool = self.read(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM audit_log INDEXED BY audit_log_by_action
+                 WHERE action = ?1 AND at > ?2 AND at <= ?3 AND actor = ?4 AND tenant_id = ?5)",
+                params![UNLOCK, act.now - within, act.now, act.actor, tenant],
+                |r| r.get(0),
+            )?)
+        })?;
+        if recent {
+            return Ok(false);
+        }
+        self.write(|tx| {
+            record(
+                tx,
+                self.keys(),
+                tenant,
+                act,
+                UNLOCK,
+                None,
+                "key from the OS keychain".into(),
+            )
+        })?;
+        Ok(true)
     }
 
     /// `tenant`'s entries in order, filtered; each object resolved while its lookup row lives.
