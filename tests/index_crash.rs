@@ -13,12 +13,11 @@
 //! machine changes the timing, not the verdict). At least one must land mid-way, or the test
 //! proved nothing. Every kill, wherever it landed, is checked in full.
 
-use std::collections::{BTreeSet, VecDeque};
-use std::os::unix::process::ExitStatusExt;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use helpr_tests::kill::{kill_after, KillPlan, Landed};
 use helpr_tests::{write_sample_maildir, Scratch, ALL_HITS, SAMPLE_QUERIES};
 use serde_json::Value;
 
@@ -29,104 +28,6 @@ const BIG: usize = 6000;
 /// Where in an uninterrupted run's duration the first kills are sent.
 const IMPORT_KILLS: [f64; 4] = [0.15, 0.40, 0.65, 0.90];
 const REBUILD_KILLS: [f64; 4] = [0.30, 0.60, 0.80, 0.95];
-/// Kills per test at most (the planned ones, then bisection while none landed mid-way).
-const MAX_KILLS: usize = 10;
-
-/// Where a kill landed, read from the data afterwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Landed {
-    TooEarly,
-    Midway,
-    TooLate,
-}
-
-/// The delays to kill at: the planned fractions of an uninterrupted run, then, while no kill
-/// has landed mid-way, the midpoint of the latest too-early and too-late delays (or, with no
-/// too-late one yet, twice the too-early one: the killed runs may be slower than the timed one).
-struct KillPlan {
-    full: Duration,
-    planned: VecDeque<Duration>,
-    early: Duration,
-    late: Option<Duration>,
-    tries: usize,
-    midway: usize,
-}
-
-impl KillPlan {
-    fn new(full: Duration, fractions: &[f64]) -> KillPlan {
-        KillPlan {
-            full,
-            planned: fractions.iter().map(|f| full.mul_f64(*f)).collect(),
-            early: Duration::ZERO,
-            late: None,
-            tries: 0,
-            midway: 0,
-        }
-    }
-
-    fn next(&mut self) -> Option<Duration> {
-        let delay = match self.planned.pop_front() {
-            Some(d) => d,
-            None if self.midway > 0 || self.tries >= MAX_KILLS => return None,
-            None => match self.late {
-                Some(late) => (self.early + late) / 2,
-                None => (self.early * 2).max(self.full),
-            },
-        };
-        self.tries += 1;
-        Some(delay)
-    }
-
-    /// Without a kill mid-way the test proved nothing.
-    fn assert_proved(&self, what: &str, full: Duration) {
-        assert!(
-            self.midway > 0,
-            "no kill landed mid-{what} in {} tries (a full {what} took {full:?}), so nothing \
-             was proved",
-            self.tries
-        );
-    }
-
-    fn record(&mut self, delay: Duration, landed: Landed) {
-        match landed {
-            Landed::Midway => self.midway += 1,
-            Landed::TooEarly => {
-                self.early = delay;
-                if self.late.is_some_and(|late| late <= delay) {
-                    self.late = None;
-                }
-            }
-            Landed::TooLate => {
-                self.late = Some(delay);
-                if self.early >= delay {
-                    self.early = Duration::ZERO;
-                }
-            }
-        }
-    }
-}
-
-#[test]
-fn kill_plan_bisects_until_a_kill_lands_midway() {
-    let ms = Duration::from_millis;
-    let mut plan = KillPlan::new(ms(1000), &[0.5]);
-    assert_eq!(plan.next(), Some(ms(500)));
-    plan.record(ms(500), Landed::TooLate);
-    assert_eq!(plan.next(), Some(ms(250)));
-    plan.record(ms(250), Landed::TooEarly);
-    assert_eq!(plan.next(), Some(ms(375)));
-    plan.record(ms(375), Landed::Midway);
-    assert_eq!(plan.next(), None);
-    // Always too early: the delays grow past the timed run; and the tries are bounded.
-    let mut plan = KillPlan::new(ms(100), &[0.5]);
-    let mut delays = Vec::new();
-    while let Some(d) = plan.next() {
-        delays.push(d);
-        plan.record(d, Landed::TooEarly);
-    }
-    assert_eq!(delays.len(), MAX_KILLS);
-    assert_eq!(delays[..3], [ms(50), ms(100), ms(200)]);
-}
 
 /// The generated Maildir, written once per test.
 fn maildir(root: &Path, count: usize, seed: u64) -> PathBuf {
@@ -134,32 +35,6 @@ fn maildir(root: &Path, count: usize, seed: u64) -> PathBuf {
     write_sample_maildir(&dir, count, seed);
     dir
 }
-
-/// Starts `helpr ARGS`, waits `after`, then SIGKILLs it (`Child::kill` sends SIGKILL on Unix).
-/// Returns true if the kill landed, false if the child had already finished by itself.
-fn kill_after(s: &Scratch, args: &[&str], after: Duration) -> bool {
-    let mut child = s
-        .command(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn helpr");
-    // Only chooses the moment of the kill; nothing is asserted about time.
-    std::thread::sleep(after);
-    if let Some(status) = child.try_wait().unwrap() {
-        assert!(
-            status.success(),
-            "helpr {args:?} failed on its own: {status}"
-        );
-        return false;
-    }
-    child.kill().unwrap();
-    let status = child.wait().unwrap();
-    // It may have exited between try_wait and kill.
-    status.signal() == Some(SIGKILL)
-}
-
-const SIGKILL: i32 = 9;
 
 /// Hit subjects per query, newest first: comparable across vaults (subjects are unique in the
 /// sample; ids depend on import history).
@@ -232,7 +107,7 @@ fn a_killed_import_leaves_a_consistent_index_and_finishes_on_rerun() {
     let expected = subject_results(&clean, &queries());
 
     let mut plan = KillPlan::new(full, &IMPORT_KILLS);
-    while let Some(delay) = plan.next() {
+    while let Some(delay) = plan.next_delay() {
         let s = Scratch::new();
         s.init();
         let killed = kill_after(&s, &args, delay);
@@ -292,7 +167,7 @@ fn a_killed_rebuild_keeps_the_live_index_and_the_rerun_ends_identical() {
     assert_eq!(subject_results(&s, &queries()), originals);
 
     let mut plan = KillPlan::new(full, &REBUILD_KILLS);
-    while let Some(delay) = plan.next() {
+    while let Some(delay) = plan.next_delay() {
         let context = format!("rebuild killed after {delay:?} (a full one took {full:?})");
         let live_before = live_index_files(&s);
         let killed = kill_after(&s, &["index", "rebuild"], delay);

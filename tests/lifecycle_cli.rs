@@ -3,8 +3,8 @@
 //! conversation everywhere and purges it from the index at once, restore brings it back and
 //! re-indexes it, the trash counts down the grace period, the start-up purge takes what
 //! outlived it (a restore then says so), `purge --now` needs a deleted item and a confirmation,
-//! the grace period is bounded, and the audit trail records each step, redacted after the purge,
-//! with `audit verify` intact.
+//! the grace period is bounded, and the audit trail records each step (and each user's vault
+//! unlock, once an hour), redacted after the purge, with `audit verify` intact.
 
 use helpr_tests::{message, scan, Scratch};
 use serde_json::{json, Value};
@@ -32,13 +32,15 @@ fn with_reply(s: &Scratch) -> (i64, i64, i64) {
     (ids["Refund request"], ids["Order 7"], ids["Re: Order 7"])
 }
 
-/// The `action` of each entry of `helpr audit --json`, in order.
+/// The `action` of each entry of `helpr audit --json`, in order, but the unlocks (see
+/// `the_vault_unlock_is_audited_once_an_hour_per_user`).
 fn actions(audit: &Value) -> Vec<&str> {
     audit
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["action"].as_str().unwrap())
+        .filter(|a| *a != "vault.unlock")
         .collect()
 }
 
@@ -63,7 +65,7 @@ fn delete_restore_and_the_purge_after_the_grace_period() {
     let deleted = s.json(&["delete", &lonely.to_string()]);
     assert_eq!(
         deleted,
-        json!({"ids": [lonely], "purge_after": T0 + 60 * DAY})
+        json!({"ids": [lonely], "purge_after": T0 + 60 * DAY, "gmail_pending": 0})
     );
     assert!(s.search_ids("wombatglyph").is_empty());
     assert!(!s.list_ids().contains(&lonely));
@@ -230,13 +232,53 @@ fn the_grace_period_is_a_bounded_audited_setting() {
         (1, Some("invalid_input")),
         "{err}"
     );
-    assert_eq!(
-        s.json(&["audit", "--since", "2026-03-03"])
+    // Since March 3: the unlock of the command run 8 days later, and the purge it made.
+    let since = s.json(&["audit", "--since", "2026-03-03"]);
+    let since: Vec<&str> = since
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(since, ["vault.unlock", "message.purge"]);
+}
+
+#[test]
+fn the_vault_unlock_is_audited_once_an_hour_per_user() {
+    let s = Scratch::new();
+    s.set_clock(Some(T0));
+    s.init();
+    let unlocks = |s: &Scratch| -> Vec<(i64, String)> {
+        s.json(&["audit", "--action", "vault.unlock"])
             .as_array()
             .unwrap()
-            .len(),
-        1
+            .iter()
+            .map(|e| {
+                (
+                    e["at"].as_i64().unwrap(),
+                    e["actor"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    for _ in 0..3 {
+        s.ok(&["list"]);
+    }
+    let first = unlocks(&s);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].0, T0);
+    assert!(first[0].1.starts_with("local:"), "{first:?}");
+    // Within the hour: still one entry. An hour and a second later: a second one.
+    s.set_clock(Some(T0 + 3_599));
+    s.ok(&["list"]);
+    assert_eq!(unlocks(&s).len(), 1);
+    s.set_clock(Some(T0 + 3_601));
+    s.ok(&["list"]);
+    assert_eq!(
+        unlocks(&s).iter().map(|u| u.0).collect::<Vec<_>>(),
+        [T0, T0 + 3_601]
     );
+    assert_eq!(s.json(&["audit", "verify"])["intact"], true);
 }
 
 /// An inbox (a connected Gmail account) deleted as a whole: its grant is revoked at Google, it
@@ -321,4 +363,162 @@ fn deleting_an_inbox_revokes_it_and_its_purge_leaves_nothing_behind() {
         .filter(|e| e["object_kind"] == "inbox")
         .all(|e| e["object_id"] == Value::Null));
     assert_eq!(s.json(&["audit", "verify"])["intact"], true);
+}
+
+/// A conversation of `n` messages (each a reply to the first), imported; returns its thread id.
+fn long_thread(s: &Scratch, n: usize) -> i64 {
+    for i in 0..n {
+        let mail = String::from_utf8(message(
+            &format!("pc{i}"),
+            &format!("Part {i}"),
+            &format!("part {i} of a long conversation"),
+            None,
+        ))
+        .unwrap();
+        let mail = if i == 0 {
+            mail
+        } else {
+            mail.replacen("Subject:", "In-Reply-To: <pc0@example.com>\r\nSubject:", 1)
+        };
+        s.write_mail(&format!("pc{i}.eml"), mail.as_bytes());
+    }
+    let report = s.json(&["import", s.mail().to_str().unwrap()]);
+    assert_eq!(report["imported"], n, "{report}");
+    let first = s.ids_by_subject()["Part 0"];
+    s.json(&["list", "--limit", &(n + 1).to_string()])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == first)
+        .unwrap()["thread_id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// How many messages the vault's trash holds, read in this process (opening the vault through
+/// `helpr` would run the start-up purge and resume the work under test).
+fn trash_len(s: &Scratch) -> usize {
+    let vault = helpr_vault::Vault::open(&s.data()).expect("vault opens");
+    let tenant = vault.default_tenant().unwrap().id;
+    let scope = helpr_vault::Scope {
+        tenant,
+        inboxes: vault.inbox_ids(tenant).unwrap(),
+    };
+    vault.trash(&scope).unwrap().len()
+}
+
+#[test]
+fn a_purge_killed_mid_way_resumes_at_the_next_start() {
+    use helpr_tests::kill::{kill_after, KillPlan, Landed};
+    use std::time::Instant;
+
+    const N: usize = 2_000;
+    // A vault with one live message and a conversation of N deleted 61 days ago, so the next
+    // start purges it.
+    let setup = || {
+        let s = Scratch::new();
+        s.set_clock(Some(T0));
+        s.init();
+        let thread = long_thread(&s, N);
+        let live = s.write_mail("live.eml", &message("live", "Survivor", "live body", None));
+        s.json(&["import", live.to_str().unwrap()]);
+        let deleted = s.json(&["delete", "--thread", &thread.to_string()]);
+        assert_eq!(deleted["ids"].as_array().unwrap().len(), N);
+        s.set_clock(Some(T0 + 61 * DAY));
+        s
+    };
+    let resumed = |s: &Scratch, context: &str| {
+        // Any start resumes the purge; then nothing of the conversation is left anywhere.
+        assert_eq!(
+            s.json(&["trash"]),
+            json!({"messages": [], "inboxes": []}),
+            "{context}"
+        );
+        let doctor = s.json(&["doctor"]);
+        assert_eq!(doctor["healthy"], true, "{context}: {doctor}");
+        assert_eq!(
+            doctor["report"]["orphans"],
+            json!([]),
+            "{context}: {doctor}"
+        );
+        assert_eq!(s.ids_by_subject().keys().collect::<Vec<_>>(), ["Survivor"]);
+        assert_eq!(s.json(&["index", "stats"])["docs"], 1, "{context}");
+        assert_eq!(s.search_ids("conversation"), Vec::<i64>::new());
+        assert_eq!(s.json(&["audit", "verify"])["intact"], true, "{context}");
+    };
+
+    // Timed once uninterrupted (the start-up purge does the work, before the command's own).
+    let clean = setup();
+    assert_eq!(trash_len(&clean), N);
+    let started = Instant::now();
+    clean.ok(&["purge", "--expired"]);
+    let full = started.elapsed();
+    assert_eq!(trash_len(&clean), 0);
+    resumed(&clean, "uninterrupted");
+
+    let mut plan = KillPlan::new(full, &[0.3, 0.55, 0.8]);
+    let mut s = setup();
+    while let Some(delay) = plan.next_delay() {
+        kill_after(&s, &["purge", "--expired"], delay);
+        let left = trash_len(&s);
+        let landed = match left {
+            N => Landed::TooEarly,
+            0 => Landed::TooLate,
+            _ => Landed::Midway,
+        };
+        plan.record(delay, landed);
+        if landed != Landed::TooEarly {
+            resumed(&s, &format!("killed after {delay:?} with {left} left"));
+            s = setup();
+        }
+    }
+    plan.assert_proved("purge", full);
+}
+
+#[test]
+fn sync_watch_purges_what_expired_while_it_runs() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let s = Scratch::new();
+    s.set_clock(Some(T0));
+    s.init();
+    let (lonely, root, reply) = with_reply(&s);
+    s.json(&["delete", &lonely.to_string()]);
+
+    // The watcher's clock is a file this test moves while it runs.
+    let clock = s.tmp().join("clock");
+    std::fs::write(&clock, T0.to_string()).unwrap();
+    s.set_clock(None);
+    let mut watch = s
+        .command(&["sync", "--watch", "--interval", "1"])
+        .env("HELPR_TEST_NOW", format!("@{}", clock.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut rounds = BufReader::new(watch.stdout.take().unwrap()).lines();
+    // A first round reported: the watcher is open, and its start-up purge found nothing due.
+    let first = rounds.next().unwrap().unwrap();
+    assert!(first.contains("no Gmail account"), "{first}");
+    assert_eq!(trash_len(&s), 1);
+
+    // 61 days pass while it runs: a later round purges the expired message.
+    std::fs::write(&clock, (T0 + 61 * DAY).to_string()).unwrap();
+    let mut seen = 0;
+    while trash_len(&s) > 0 {
+        rounds.next().unwrap().unwrap();
+        seen += 1;
+        assert!(seen < 60, "no purge after {seen} rounds");
+    }
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+
+    s.set_clock(Some(T0 + 61 * DAY));
+    let mut ids = s.list_ids();
+    ids.sort();
+    assert_eq!(ids, [root, reply]);
+    let purges = s.json(&["audit", "--action", "message.purge"]);
+    assert_eq!(purges.as_array().unwrap().len(), 1, "{purges}");
+    assert_eq!(purges[0]["at"], T0 + 61 * DAY);
 }

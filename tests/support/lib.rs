@@ -11,6 +11,7 @@ use base64::Engine;
 use serde_json::Value;
 
 pub mod gmail;
+pub mod kill;
 pub mod sample_mail;
 
 pub use sample_mail::{rfc2822, utc, write_sample_maildir, SAMPLE_QUERIES};
