@@ -434,6 +434,10 @@ fn mail_that_cannot_be_displayed_is_kept_with_its_source() {
         why.contains("only for messages it could not display"),
         "{why}"
     );
+    // The source left the vault once: one export on the audit trail, naming that message.
+    let exports = s.json(&["audit", "--action", "message.export"]);
+    assert_eq!(exports.as_array().unwrap().len(), 1, "{exports}");
+    assert_eq!(exports[0]["object_id"].to_string(), id_arg);
 
     // Importing again stores nothing twice.
     let again = s.json(&["import", dir_arg]);

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use helpr_core::{Helpr, SearchOptions};
+use helpr_mail::{KeptHeaders, Mailbox};
 use helpr_vault::{Act, AuditEvent, NewMessage, Scope, Target, Vault};
 
 #[derive(Debug, clap::Args)]
@@ -126,7 +127,7 @@ fn audit_verify(vault: &Vault, tenant: i64) -> anyhow::Result<serde_json::Value>
             tenant,
             actor: "bench",
             action: "settings.set",
-            object: Some(("message", i as i64)),
+            object: Some(("setting", i as i64)),
             detail: format!("entry {i}"),
         };
         vault.audit(i as i64, &event)?;
@@ -158,15 +159,27 @@ fn fill_inbox(vault: &Vault, tenant: i64) -> anyhow::Result<()> {
             .iter()
             .map(|i| {
                 let word = words[i % words.len()];
+                let headers = KeptHeaders {
+                    from: vec![Mailbox {
+                        name: Some(format!("Customer {i}")),
+                        address: format!("c{i}@example.com"),
+                    }],
+                    to: vec![Mailbox {
+                        name: None,
+                        address: INBOX_ADDRESS.into(),
+                    }],
+                    message_id: Some(format!("<bench-inbox-{i}@example.com>")),
+                    ..Default::default()
+                };
                 NewMessage {
                     inbox_id: inbox,
                     dedupe_key: format!("bench-inbox-{i}").into_bytes(),
                     gmail_id: Some(format!("{i:016x}")),
-                    subject: format!("{word} question #{i}"),
+                    subject: format!("{word} question #{i} benchinbox"),
                     snippet: format!("About the {word} of account {i}"),
                     sender: format!("Customer {i} <c{i}@example.com>"),
                     text: format!("Hello, about the {word} of account {i}: please advise.\n"),
-                    headers: b"{}".to_vec(),
+                    headers: serde_json::to_vec(&headers).expect("headers serialize"),
                     date: 1_700_000_000 + *i as i64,
                     ..Default::default()
                 }
@@ -181,7 +194,14 @@ fn fill_inbox(vault: &Vault, tenant: i64) -> anyhow::Result<()> {
 /// index purged); checks that a search no longer finds its mail.
 async fn inbox_delete(data: &Path) -> anyhow::Result<serde_json::Value> {
     let helpr = Helpr::open(data).await?;
-    let query = "subject:question";
+    // The open replays the index queue only if no other writer holds the index; doctor waits
+    // for the writer and reconciles, so every message of the new inbox is indexed before timing.
+    let doctor = helpr.doctor().await?;
+    anyhow::ensure!(
+        doctor.healthy(),
+        "the bench vault is not healthy: {doctor:?}"
+    );
+    let query = "subject:benchinbox";
     let before = helpr
         .search(query.into(), SearchOptions::default())
         .await?

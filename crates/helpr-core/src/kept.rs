@@ -74,8 +74,17 @@ impl Helpr {
     /// The original source of message `id`, which helpr keeps for the messages it could not
     /// display (`NotFound`, saying so, for any other).
     pub async fn original_source(&self, id: i64) -> Result<Vec<u8>, CoreError> {
-        self.with_vault(move |h| Ok(h.vault.original_source(&h.scope()?, id)?))
-            .await
+        self.with_vault(move |h| {
+            let source = h.vault.original_source(&h.scope()?, id)?;
+            // Content leaves the vault in the clear: an export, on the trail.
+            h.audit(
+                "message.export",
+                Some(("message", id)),
+                "original source".into(),
+            )?;
+            Ok(source)
+        })
+        .await
     }
 
     /// Runs the pipeline again over every kept message; each one it can now display replaces
