@@ -13,9 +13,9 @@ use super::measure::percentile;
 pub const PHASE_LOG: &str = "helpr::phase=debug";
 
 /// The phases in the order a search passes them, with how deep each sits (for the table).
-/// `open` covers keychain … index_queue_replay (`sqlite_init` runs beside `keychain`, on a
-/// thread of its own), `search` covers index_open … vault_resolve.
-pub const ORDER: [(&str, usize); 14] = [
+/// `open` covers keychain … purge_expired (`sqlite_init` runs beside `keychain`, on a thread
+/// of its own), `search` covers index_open … vault_resolve.
+pub const ORDER: [(&str, usize); 16] = [
     ("main", 0),
     ("cli_setup", 1),
     ("open", 1),
@@ -24,6 +24,8 @@ pub const ORDER: [(&str, usize); 14] = [
     ("key_check", 2),
     ("sqlcipher_open", 2),
     ("index_queue_replay", 2),
+    ("audit_unlock", 2),
+    ("purge_expired", 2),
     ("search", 1),
     ("index_open", 2),
     ("index_query", 2),
