@@ -8,6 +8,7 @@
 //! - [`views`]: the serializable views.
 //! - [`import`]: the import pipeline (sources → parse/sanitize in parallel → vault → index).
 //! - [`keys`]: key versions, rotation and retirement.
+//! - [`conversations`]: the sidebar, the conversation list a page at a time, one thread.
 //! - [`search`]: Gmail-like search over the encrypted index, resolved through the vault.
 //! - [`lifecycle`]: soft delete, restore, trash, purge, the grace period and the audit trail.
 //! - [`clock`]: the time lifecycle decisions use (settable in tests with `test-clock`).
@@ -20,6 +21,7 @@
 //! - [`index_stats`]: index statistics and the index half of `doctor`.
 
 pub mod clock;
+pub mod conversations;
 mod error;
 pub mod gmail;
 pub mod import;
@@ -41,6 +43,10 @@ use helpr_vault::{Scope, Vault};
 /// A user's unlocks closer together than this make one audit entry.
 const UNLOCK_AUDIT_SECS: i64 = 3_600;
 
+pub use conversations::{
+    ConversationPage, ConversationQuery, ConversationSummary, SidebarInbox, SidebarLabel,
+    ThreadView, MAX_CONVERSATION_PAGE,
+};
 pub use error::{CoreError, ErrorPayload};
 pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats};
 #[cfg(target_os = "linux")]
@@ -53,11 +59,11 @@ pub use index_stats::{DoctorView, IndexHealth, IndexStatsView};
 pub use indexing::{lost_messages_warning, IndexRepair};
 pub use kept::{ReprocessReport, StillKept};
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
-pub use lifecycle::{Deleted, Purged, Restored, Trash, TrashView};
+pub use lifecycle::{AuditQuery, Deleted, Purged, Restored, Trash, TrashView};
 pub use rebuild::{RebuildControl, RebuildProgress, RebuildReport};
 pub use search::{SearchOptions, SearchPage, SearchSort, MAX_SEARCH_LIMIT};
 pub use send::{OutgoingAttachment, SendRequest, SentView};
-pub use views::{AttachmentInfo, MessageSummary, MessageView};
+pub use views::{AboutView, AttachmentInfo, MessageSummary, MessageView};
 
 /// Sanitizes HTML exactly as the import/sync pipeline does (no vault needed).
 pub fn sanitize_html(html: &str) -> String {
@@ -194,6 +200,15 @@ impl Helpr {
     pub async fn read_attachment(&self, id: i64) -> Result<Vec<u8>, CoreError> {
         self.with_vault(move |h| Ok(h.vault.read_attachment(&h.scope()?, id)?))
             .await
+    }
+
+    /// Version, data directory and vault id.
+    pub fn about(&self) -> AboutView {
+        AboutView {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            data_dir: self.vault.dir().display().to_string(),
+            vault_id: self.vault_id(),
+        }
     }
 
     /// The vault's id (names its keychain entry).

@@ -13,7 +13,7 @@ use helpr_index::MailWriter;
 use helpr_vault::{
     Act, AuditEntry, AuditEvent, AuditFilter, AuditVerdict, Target, TrashItem, TrashedInbox,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::views::MessageSummary;
 use crate::{clock, CoreError, Helpr};
@@ -58,6 +58,26 @@ pub struct Trash {
     pub inboxes: Vec<TrashedInbox>,
 }
 
+/// Which audit entries to show (the desktop's filter; see [`AuditFilter`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct AuditQuery {
+    /// Entries at or after this time (seconds since the epoch).
+    #[serde(default)]
+    pub since: Option<i64>,
+    /// Only this action (`message.delete`), or a family (`message.`).
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+impl From<AuditQuery> for AuditFilter {
+    fn from(q: AuditQuery) -> Self {
+        AuditFilter {
+            since: q.since,
+            action: q.action.filter(|a| !a.trim().is_empty()),
+        }
+    }
+}
+
 /// What a purge did.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Purged {
@@ -92,6 +112,50 @@ impl Helpr {
         Ok(Deleted {
             gmail_pending: self.drain_outbox_now().await,
             ..deleted
+        })
+    }
+
+    /// Soft-deletes several messages or conversations (the desktop's multi-selection): each in
+    /// its own vault transaction, one index purge for all before this returns. An unknown or
+    /// already deleted target stops the run with `not_found`; the ones before it stay deleted.
+    pub async fn delete_many(&self, targets: Vec<Target>) -> Result<Deleted, CoreError> {
+        let deleted = self
+            .with_vault(move |h| {
+                let scope = h.scope()?;
+                h.soft_delete_with_index(|act| {
+                    let mut ids = Vec::new();
+                    for target in targets {
+                        ids.extend(h.vault.soft_delete(&scope, target, act)?);
+                    }
+                    Ok(ids)
+                })
+            })
+            .await?;
+        Ok(Deleted {
+            gmail_pending: self.drain_outbox_now().await,
+            ..deleted
+        })
+    }
+
+    /// Restores several messages or conversations from the trash (undo of
+    /// [`Helpr::delete_many`]) and indexes them again.
+    pub async fn restore_many(&self, targets: Vec<Target>) -> Result<Restored, CoreError> {
+        let restored = self
+            .with_vault(move |h| {
+                let scope = h.scope()?;
+                let act = h.act();
+                h.indexed_change(|vault| {
+                    let mut ids = Vec::new();
+                    for target in targets {
+                        ids.extend(vault.restore(&scope, target, act)?);
+                    }
+                    Ok(ids)
+                })
+            })
+            .await?;
+        Ok(Restored {
+            restored,
+            gmail_pending: self.drain_outbox_now().await,
         })
     }
 

@@ -22,6 +22,14 @@ pub struct MessageSummary {
     pub kept: bool,
 }
 
+/// What the desktop's About pane shows.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct AboutView {
+    pub version: String,
+    pub data_dir: String,
+    pub vault_id: String,
+}
+
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 pub struct AttachmentInfo {
     pub id: i64,

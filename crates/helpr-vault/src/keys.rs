@@ -25,7 +25,7 @@ pub struct KeyVersionInfo {
     pub records: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RetireProgress {
     pub done: u64,
     pub total: u64,

@@ -19,6 +19,7 @@
 pub mod attachments;
 pub mod audit;
 mod cached;
+pub mod conversations;
 pub mod delete;
 pub mod doctor;
 mod error;
@@ -43,6 +44,9 @@ mod tenants;
 
 pub use attachments::{NewAttachment, StoredAttachment};
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditVerdict};
+pub use conversations::{
+    ConversationFilter, ConversationPage, InboxCounts, LabelCounts, StoredConversation,
+};
 pub use doctor::DoctorReport;
 pub use error::VaultError;
 pub use gmail::{AccountState, GmailAccount, SyncStatus};
@@ -66,6 +70,8 @@ pub(crate) fn now() -> i64 {
         .unwrap_or(0)
 }
 
+#[cfg(test)]
+mod conversations_tests;
 #[cfg(test)]
 mod delete_tests;
 #[cfg(test)]

@@ -13,7 +13,8 @@
 //! v7 kept messages (`messages.kept`, the sealed `messages.rejected` reason and the original
 //! source as an `attachments.original` row); v8 the lifecycle (`tenants.grace_days`,
 //! `messages_deleted`) and the audit trail (`audit_log`, `audit_refs`, `audit_head`); v9
-//! `inboxes.deleted_at`; v10 `gmail_outbox`, trash and untrash owed to Gmail.
+//! `inboxes.deleted_at`; v10 `gmail_outbox`, trash and untrash owed to Gmail; v11
+//! `messages_threads`, the index conversations are grouped from.
 
 use rusqlite::Connection;
 
@@ -277,6 +278,14 @@ CREATE TABLE gmail_outbox (
     last_error TEXT,
     UNIQUE (inbox_id, gmail_id)
 ) STRICT;
+"#,
+    // v11: conversations. The desktop lists threads newest first a page at a time; grouping
+    // live messages by thread reads this narrow index (no sealed columns), already in thread
+    // order, instead of the wide `messages_summary`.
+    r#"
+CREATE INDEX messages_threads ON messages(
+    tenant_id, thread_id, date, inbox_id, unread, has_attachments
+) WHERE deleted_at IS NULL;
 "#,
 ];
 
