@@ -5,9 +5,27 @@
 
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
-        "list_messages",
+        "sidebar",
+        "conversations",
+        "thread",
         "get_message",
         "search_messages",
+        "delete_conversations",
+        "restore_conversations",
+        "restore_messages",
+        "trash",
+        "purge_messages",
+        "purge_expired",
+        "grace_days",
+        "set_grace_days",
+        "audit_log",
+        "audit_verify",
+        "list_keys",
+        "rotate_key",
+        "retire_key",
+        "stop_retire",
+        "doctor",
+        "about",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

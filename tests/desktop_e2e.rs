@@ -1,9 +1,13 @@
 //! Desktop end-to-end tests: the real `helpr-desktop` app, driven over WebDriver
 //! (tauri-driver + WebKitWebDriver), against a real vault (real SQLCipher, real keychain):
-//! a message imported through helpr-core shows in the list and opens in the reader; a query typed
-//! into the search box lists only the matching message and Escape returns to the full list; a
-//! malformed query shows the `invalid_input` banner with its column and keeps the list; and a
-//! vault whose keychain entry is gone opens the window anyway with a `vault_locked` error banner.
+//! a message imported through helpr-core shows in the conversation list (under its inbox in the
+//! sidebar) and opens in the thread pane; a query typed into the search box lists only the
+//! matching message as you type, a hit opens with the keyboard, and Escape returns to the list;
+//! a malformed query shows the `invalid_input` banner with its column and keeps the list; an HTML
+//! message with a tracking pixel, a script and remote styles renders in its sandboxed frame
+//! without one request leaving the window (a local listener stands in for the tracker) and the
+//! blocked-images bar says so; and a vault whose keychain entry is gone opens to the locked
+//! screen, which says why.
 //!
 //! These tests build nothing. `cargo xtask test` builds the app from this checkout (UI embedded,
 //! feature `custom-protocol`), hands its path over in `HELPR_DESKTOP_BIN` and runs them on a
@@ -25,14 +29,16 @@
 //! (Debian package `webkit2gtk-driver`); `DISPLAY` set. Anything missing fails the tests with a
 //! message saying what to do; nothing is skipped. Screenshots go to `<target>/e2e/`
 //! (`desktop.png` shows the opened message, `desktop-search.png` the search hits,
-//! `desktop-search-error.png` a malformed query's banner).
+//! `desktop-search-error.png` a malformed query's banner, `desktop-images.png` the blocked-images
+//! bar, `desktop-locked.png` the locked screen).
 //!
 //! The `[[test]]` needs the `desktop-e2e` feature, so `cargo test --workspace` does not run it.
 
-#[path = "desktop/driver.rs"]
-mod driver;
+use helpr_tests::desktop as driver;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
@@ -41,7 +47,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-use crate::driver::TauriDriver;
+use driver::TauriDriver;
 
 /// How long the app may take from launch to showing the imported message.
 const LIST_DEADLINE: Duration = Duration::from_secs(60);
@@ -50,6 +56,9 @@ const READER_DEADLINE: Duration = Duration::from_secs(20);
 /// How long a submitted search may take to show its hits or its error.
 const SEARCH_DEADLINE: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(200);
+/// The rows of the conversation list and of search hits.
+const LIST_ROW: &str = "conversation-row";
+const SEARCH_ROW: &str = "search-row";
 
 /// A message that exists only in this run's vault.
 struct Canary {
@@ -128,10 +137,11 @@ async fn desktop_app_search_lists_only_matching_messages() -> Result<()> {
         async |client, screenshots| {
             wait_for_rows(client, &[&invoice.subject, &roadmap.subject]).await?;
 
-            // Through the index: a field operator and a word, both only in the invoice.
-            submit_search(client, "from:alice invoice").await?;
+            // Through the index: a field operator and a word, both only in the invoice, typed
+            // without Enter (results as you type).
+            type_search(client, "from:alice invoice").await?;
             wait_for_count(client, "1 of 1 match").await?;
-            let shown = row_subjects(client).await?;
+            let shown = row_subjects(client, SEARCH_ROW).await?;
             ensure!(
                 shown == [invoice.subject.clone()],
                 "search `from:alice invoice` listed {shown:?}, expected only {:?}",
@@ -139,12 +149,22 @@ async fn desktop_app_search_lists_only_matching_messages() -> Result<()> {
             );
             save_screenshot(client, &screenshots.join("desktop-search.png")).await?;
 
+            // The hit opens with the keyboard: Arrow Down into the hits, then Enter.
+            let input = search_input(client).await?;
+            input.send_keys(&Key::Down.to_string()).await?;
+            client
+                .active_element()
+                .await?
+                .send_keys(&Key::Enter.to_string())
+                .await?;
+            wait_for_thread(client, &invoice.subject).await?;
+
             // Escape in the search box returns to the full list.
             search_input(client)
                 .await?
                 .send_keys(&Key::Escape.to_string())
                 .await?;
-            wait_for_count(client, "2 messages").await?;
+            wait_for_count(client, "2 conversations").await?;
             wait_for_rows(client, &[&invoice.subject, &roadmap.subject]).await
         },
     )
@@ -180,13 +200,337 @@ async fn desktop_app_search_shows_a_malformed_query_error_and_keeps_the_list() -
                 text.contains("query error at column 9") && text.contains("subject: needs a value"),
                 "banner does not name the column and the problem: {text:?}"
             );
-            let shown = row_subjects(client).await?;
+            let shown = row_subjects(client, LIST_ROW).await?;
             ensure!(
                 shown == [canary.subject.clone()],
                 "the list changed after a malformed query: {shown:?}"
             );
-            wait_for_count(client, "1 message").await?;
+            wait_for_count(client, "1 conversation").await?;
             save_screenshot(client, &screenshots.join("desktop-search-error.png")).await
+        },
+    )
+    .await;
+    let _ = keychain.delete_credential();
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desktop_app_deletes_restores_and_rotates_the_key_from_settings() -> Result<()> {
+    let setup = Setup::check()?;
+    let work = tempfile::tempdir()?;
+    let data_dir = work.path().join("vault");
+    let keep = Canary::from_sender("Carol Keeper <carol@example.com>", "Keep");
+    let gone = Canary::from_sender("Dan Drop <dan@example.com>", "Drop");
+    let keychain = seed_vault(&data_dir, work.path(), &[&keep, &gone]).await?;
+    let outcome = with_app(
+        &setup,
+        work.path(),
+        &data_dir,
+        async |client, screenshots| {
+            wait_for_rows(client, &[&keep.subject, &gone.subject]).await?;
+            // Open the one to drop, delete it with `#`: it leaves the list.
+            client
+                .find(Locator::XPath(&format!(
+                    "//*[@data-testid='{LIST_ROW}'][contains(., '{}')]",
+                    gone.subject
+                )))
+                .await?
+                .click()
+                .await?;
+            wait_for_thread(client, &gone.subject).await?;
+            client.active_element().await?.send_keys("#").await?;
+            wait_for_count(client, "1 conversation").await?;
+            ensure!(
+                row_subjects(client, LIST_ROW).await? == [keep.subject.clone()],
+                "the deleted conversation is still listed"
+            );
+            // It waits in the trash, with its days left, and comes back from there.
+            client.goto_hash("/trash").await?;
+            let row = wait_for(client, "//*[@data-testid='trash-row']", LIST_DEADLINE).await?;
+            let days = row
+                .find(Locator::Css("[data-testid=days-left]"))
+                .await?
+                .text()
+                .await?;
+            ensure!(days == "60 days left", "the trash says {days:?}");
+            row.find(Locator::XPath(".//button[contains(., 'Restore')]"))
+                .await?
+                .click()
+                .await?;
+            wait_for(client, "//*[@data-testid='list-empty']", READER_DEADLINE)
+                .await
+                .context("the trash did not empty after the restore")?;
+            client.goto_hash("/").await?;
+            wait_for_rows(client, &[&keep.subject, &gone.subject]).await?;
+
+            // Rotate the key from Settings → Security; old mail still opens.
+            client.goto_hash("/settings/security").await?;
+            wait_for(client, "//*[@data-testid='key-row']", LIST_DEADLINE).await?;
+            client
+                .find(Locator::XPath("//button[normalize-space(.)='Rotate key']"))
+                .await?
+                .click()
+                .await?;
+            wait_for(
+                client,
+                "//*[@data-testid='toast'][contains(., 'Key version 2 is now active')]",
+                READER_DEADLINE,
+            )
+            .await
+            .context("no toast for the rotation")?;
+            let versions = client
+                .find_all(Locator::Css("[data-testid=key-row]"))
+                .await?
+                .len();
+            ensure!(
+                versions == 2,
+                "{versions} key versions listed after one rotation"
+            );
+            save_screenshot(client, &screenshots.join("desktop-settings-security.png")).await?;
+            client.goto_hash("/").await?;
+            read_canary(client, &keep, &screenshots.join("desktop-after-rotate.png")).await
+        },
+    )
+    .await;
+    let _ = keychain.delete_credential();
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desktop_app_screenshots_of_the_main_views_in_both_themes() -> Result<()> {
+    let setup = Setup::check()?;
+    let work = tempfile::tempdir()?;
+    let data_dir = work.path().join("vault");
+    let mut canaries = Vec::new();
+    for (sender, topic) in [
+        ("Ana Souza <ana@example.com>", "Invoice 2024-113 overdue"),
+        ("Bob Chen <bob@example.com>", "Password reset not arriving"),
+        ("Carla Diaz <carla@example.com>", "Refund for order 88120"),
+        ("Dev Patel <dev@example.com>", "Export to CSV fails"),
+        ("Eve Martin <eve@example.com>", "Invoice copy for March"),
+    ] {
+        canaries.push(Canary::from_sender(sender, topic));
+    }
+    let refs: Vec<&Canary> = canaries.iter().collect();
+    let tracker = Tracker::start()?;
+    let newsletter = work.path().join("news.eml");
+    std::fs::write(
+        &newsletter,
+        tracked_eml(tracker.port, "weekly-digest", "Your weekly digest"),
+    )?;
+    let keychain = seed_vault(&data_dir, work.path(), &refs).await?;
+    {
+        let helpr = helpr_core::Helpr::open(&data_dir).await?;
+        helpr.import(vec![newsletter], |_| {}).await?;
+    }
+    let shots = setup.screenshots.join("screens");
+    std::fs::create_dir_all(&shots)?;
+    let outcome = with_app(&setup, work.path(), &data_dir, async |client, _| {
+        client.set_window_size(1440, 900).await?;
+        for theme in ["light", "dark"] {
+            client
+                .execute(
+                    "document.documentElement.setAttribute('data-theme', arguments[0]);",
+                    vec![json!(theme)],
+                )
+                .await?;
+            client.goto_hash("/").await?;
+            wait_for_rows(client, &[&canaries[0].subject]).await?;
+            wait_for_count(client, "6 conversations").await?;
+            wait_for(client, "//*[@data-testid='sidebar-inbox']", READER_DEADLINE).await?;
+            save_screenshot(client, &shots.join(format!("inbox-{theme}.png"))).await?;
+
+            let news = client
+                .find(Locator::XPath(&format!(
+                    "//*[@data-testid='{LIST_ROW}'][contains(., 'Your weekly digest')]"
+                )))
+                .await?;
+            news.click().await?;
+            wait_for(
+                client,
+                "//*[@data-testid='remote-images-bar']",
+                READER_DEADLINE,
+            )
+            .await?;
+            save_screenshot(client, &shots.join(format!("thread-{theme}.png"))).await?;
+
+            client.goto_hash("/?q=invoice").await?;
+            wait_for_count(client, "2 of 2 matches").await?;
+            save_screenshot(client, &shots.join(format!("search-{theme}.png"))).await?;
+
+            for section in ["security", "audit"] {
+                client.goto_hash(&format!("/settings/{section}")).await?;
+                wait_for(client, "//*[@data-testid='settings']", READER_DEADLINE).await?;
+                let ready = if section == "security" {
+                    "//*[@data-testid='key-row']"
+                } else {
+                    "//*[@data-testid='audit-row']"
+                };
+                wait_for(client, ready, READER_DEADLINE).await?;
+                save_screenshot(
+                    client,
+                    &shots.join(format!("settings-{section}-{theme}.png")),
+                )
+                .await?;
+            }
+        }
+        ensure!(tracker.hits() == 0, "the newsletter reached its tracker");
+        Ok(())
+    })
+    .await;
+    let _ = keychain.delete_credential();
+    outcome
+}
+
+/// Navigation inside the app (its router keeps the place in the URL's hash).
+trait GotoHash {
+    async fn goto_hash(&self, path: &str) -> Result<()>;
+}
+
+impl GotoHash for Client {
+    async fn goto_hash(&self, path: &str) -> Result<()> {
+        self.execute("window.location.hash = arguments[0];", vec![json!(path)])
+            .await
+            .with_context(|| format!("navigating to #{path}"))?;
+        Ok(())
+    }
+}
+
+/// A listener standing in for a tracker's host: counts every connection made to it.
+struct Tracker {
+    port: u16,
+    hits: Arc<AtomicUsize>,
+}
+
+impl Tracker {
+    fn start() -> Result<Self> {
+        let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))?;
+        let port = listener.local_addr()?.port();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counted = hits.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                counted.fetch_add(1, Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        Ok(Self { port, hits })
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+/// An HTML newsletter whose every way of reaching out points at the tracker: a pixel, a remote
+/// image, a stylesheet, a CSS background, a script, an inline handler and a form.
+fn tracked_eml(port: u16, token: &str, subject: &str) -> String {
+    let host = format!("http://127.0.0.1:{port}");
+    format!(
+        "From: News <news@example.com>\r\n\
+         To: Agent <agent@example.com>\r\n\
+         Subject: {subject}\r\n\
+         Date: Mon, 04 Mar 2024 14:05:00 +0000\r\n\
+         Message-ID: <{token}@helpr.test>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\
+         \r\n\
+         <html><head><link rel=\"stylesheet\" href=\"{host}/style.css\">\
+         <style>body {{ background: url({host}/bg.png) }}</style></head>\
+         <body><p>Big sale {token}</p>\
+         <img src=\"{host}/pixel.gif?u=42\" width=\"1\" height=\"1\">\
+         <img src=\"{host}/banner.png\" alt=\"banner\">\
+         <div style=\"background-image: url({host}/div.png)\">styled</div>\
+         <script>fetch(\"{host}/script\")</script>\
+         <img src=\"x\" onerror=\"fetch('{host}/onerror')\">\
+         <form action=\"{host}/form\"><input name=q></form>\
+         </body></html>\r\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desktop_app_shows_html_mail_without_a_request_leaving_the_window() -> Result<()> {
+    let setup = Setup::check()?;
+    let work = tempfile::tempdir()?;
+    let data_dir = work.path().join("vault");
+    let tracker = Tracker::start()?;
+    let token = format!("pixel-canary-{}", uuid::Uuid::new_v4());
+    let subject = format!("Newsletter {}", uuid::Uuid::new_v4());
+    let eml = work.path().join("tracked.eml");
+    std::fs::write(&eml, tracked_eml(tracker.port, &token, &subject))?;
+    let helpr = helpr_core::Helpr::init(&data_dir, "default").await?;
+    helpr.import(vec![eml], |_| {}).await?;
+    let stored = helpr
+        .list_messages()
+        .await?
+        .into_iter()
+        .find(|m| m.subject == subject)
+        .context("the newsletter was not imported")?;
+    let blocked = helpr.get_message(stored.id).await?.remote_images.len();
+    ensure!(
+        blocked >= 2,
+        "the sanitizer blocked only {blocked} remote images"
+    );
+    let keychain = keychain_entry(&helpr)?;
+    drop(helpr);
+
+    let outcome = with_app(
+        &setup,
+        work.path(),
+        &data_dir,
+        async |client, screenshots| {
+            wait_for_rows(client, &[&subject]).await?;
+            let row = client
+                .find(Locator::XPath(&format!(
+                    "//*[@data-testid='{LIST_ROW}'][contains(., '{subject}')]"
+                )))
+                .await?;
+            row.click().await?;
+            wait_for_thread(client, &subject).await?;
+
+            let bar = wait_for(
+                client,
+                "//*[@data-testid='remote-images-bar']",
+                READER_DEADLINE,
+            )
+            .await
+            .context("no blocked-images bar over a message with remote images")?;
+            let said = bar.text().await?;
+            ensure!(
+                said.contains(&format!("{blocked} remote images blocked")),
+                "the bar says {said:?}, expected {blocked} remote images blocked"
+            );
+
+            // The body rendered inside its frame (read from within it).
+            let frame = client
+                .find(Locator::Css("[data-testid=message-frame]"))
+                .await
+                .context("the HTML body is not in a frame")?;
+            ensure!(
+                frame.attr("sandbox").await?.as_deref() == Some(""),
+                "the frame is not fully sandboxed"
+            );
+            frame
+                .clone()
+                .enter_frame()
+                .await
+                .context("entering the frame")?;
+            let body = client.find(Locator::Css("body")).await?.text().await?;
+            client.enter_parent_frame().await?;
+            ensure!(
+                body.contains(&token),
+                "the frame does not show the body; it shows {body:?}"
+            );
+            save_screenshot(client, &screenshots.join("desktop-images.png")).await?;
+
+            // Give anything that might reach out the time to do it, then count.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            ensure!(
+                tracker.hits() == 0,
+                "{} connection(s) reached the tracker's host from the window",
+                tracker.hits()
+            );
+            Ok(())
         },
     )
     .await;
@@ -213,25 +557,29 @@ async fn desktop_app_shows_vault_locked_when_the_keychain_entry_is_gone() -> Res
         work.path(),
         &data_dir,
         async |client, screenshots| {
-            let banner = wait_for(client, "//*[@data-testid='error-banner']", LIST_DEADLINE)
+            let locked = wait_for(client, "//*[@data-testid='locked-screen']", LIST_DEADLINE)
                 .await
-                .context("no error banner for a vault whose key is gone")?;
-            let code = banner.attr("data-code").await?.unwrap_or_default();
-            let text = banner.text().await?;
+                .context("no locked screen for a vault whose key is gone")?;
+            let code = locked.attr("data-code").await?.unwrap_or_default();
+            let text = locked.text().await?;
             ensure!(
                 code == "vault_locked",
-                "banner code {code:?}, text {text:?}"
+                "locked screen code {code:?}, text {text:?}"
             );
             ensure!(
                 text.contains("Vault locked") && text.contains("vault locked:"),
-                "banner does not say the vault is locked: {text:?}"
+                "the locked screen does not say why: {text:?}"
             );
+            client
+                .find(Locator::XPath("//button[normalize-space(.)='Retry']"))
+                .await
+                .context("the locked screen offers no Retry")?;
             let rows = client
-                .find_all(Locator::Css("[data-testid=message-row]"))
+                .find_all(Locator::Css(&format!("[data-testid={LIST_ROW}]")))
                 .await?;
             ensure!(
                 rows.is_empty(),
-                "{} message rows shown from a locked vault",
+                "{} conversation rows shown from a locked vault",
                 rows.len()
             );
             save_screenshot(client, &screenshots.join("desktop-locked.png")).await
@@ -356,7 +704,7 @@ async fn launch_app(driver: &TauriDriver, app: &Path, data_dir: &Path) -> Result
 /// Waits for the canary in the list, opens it, checks the reader, and saves a screenshot.
 async fn read_canary(client: &Client, canary: &Canary, screenshot: &Path) -> Result<()> {
     let row_xpath = format!(
-        "//*[@data-testid='message-row'][contains(., '{}')]",
+        "//*[@data-testid='{LIST_ROW}'][contains(., '{}')]",
         canary.subject
     );
     let row = match wait_for(client, &row_xpath, LIST_DEADLINE).await {
@@ -364,40 +712,25 @@ async fn read_canary(client: &Client, canary: &Canary, screenshot: &Path) -> Res
         Err(error) => {
             let page = describe_page(client).await;
             return Err(error).context(format!(
-                "no message-row with subject {:?} within {LIST_DEADLINE:?}. If the page is \
-                 blank, the app may be a dev build (rebuild with --features \
+                "no conversation row with subject {:?} within {LIST_DEADLINE:?}. If the page \
+                 is blank, the app may be a dev build (rebuild with --features \
                  custom-protocol). Page: {page}",
                 canary.subject
             ));
         }
     };
     row.click().await.context("clicking the canary row")?;
-
-    let subject_xpath = format!(
-        "//*[@data-testid='message-subject'][normalize-space(.)='{}']",
-        canary.subject
-    );
-    let subject = match wait_for(client, &subject_xpath, READER_DEADLINE).await {
-        Ok(subject) => subject,
-        Err(error) => {
-            let page = describe_page(client).await;
-            return Err(error).context(format!(
-                "the reader did not show subject {:?} within {READER_DEADLINE:?}. Page: {page}",
-                canary.subject
-            ));
-        }
-    };
-    assert_eq!(subject.text().await?.trim(), canary.subject);
+    wait_for_thread(client, &canary.subject).await?;
 
     let body = client
         .find(Locator::Css("[data-testid=message-body]"))
         .await
-        .context("the reader shows no plain-text body")?
+        .context("the thread shows no plain-text body")?
         .text()
         .await?;
     ensure!(
         body.contains(&canary.body_token),
-        "the reader body lacks the canary token; body was {body:?}"
+        "the thread's body lacks the canary token; body was {body:?}"
     );
 
     save_screenshot(client, screenshot).await
@@ -406,11 +739,12 @@ async fn read_canary(client: &Client, canary: &Canary, screenshot: &Path) -> Res
 /// Waits until the list shows a row for each of `subjects` (the app has loaded the list).
 async fn wait_for_rows(client: &Client, subjects: &[&str]) -> Result<()> {
     for subject in subjects {
-        let xpath = format!("//*[@data-testid='message-row'][contains(., '{subject}')]");
+        let xpath = format!("//*[@data-testid='{LIST_ROW}'][contains(., '{subject}')]");
         if let Err(error) = wait_for(client, &xpath, LIST_DEADLINE).await {
             let page = describe_page(client).await;
             return Err(error).context(format!(
-                "no message-row with subject {subject:?} within {LIST_DEADLINE:?}. Page: {page}"
+                "no conversation row with subject {subject:?} within {LIST_DEADLINE:?}. \
+                 Page: {page}"
             ));
         }
     }
@@ -425,21 +759,40 @@ async fn search_input(client: &Client) -> Result<fantoccini::elements::Element> 
         .context("the top bar has no search box")
 }
 
-/// Types `query` into the search box and presses Enter, as a user would.
-async fn submit_search(client: &Client, query: &str) -> Result<()> {
+/// Types `query` into the search box, as a user would (results follow as they type).
+async fn type_search(client: &Client, query: &str) -> Result<()> {
     let input = search_input(client).await?;
     input.click().await.context("focusing the search box")?;
     input.send_keys(query).await.context("typing the query")?;
-    input
+    Ok(())
+}
+
+/// Types `query` into the search box and presses Enter.
+async fn submit_search(client: &Client, query: &str) -> Result<()> {
+    type_search(client, query).await?;
+    search_input(client)
+        .await?
         .send_keys(&Key::Enter.to_string())
         .await
         .context("pressing Enter in the search box")?;
     Ok(())
 }
 
-/// Waits until the count in the top bar reads exactly `expected` (e.g. "1 of 1 match").
+/// Waits until the thread pane shows the conversation with `subject`.
+async fn wait_for_thread(client: &Client, subject: &str) -> Result<()> {
+    let xpath = format!("//*[@data-testid='thread-subject'][normalize-space(.)='{subject}']");
+    if let Err(error) = wait_for(client, &xpath, READER_DEADLINE).await {
+        let page = describe_page(client).await;
+        return Err(error).context(format!(
+            "the thread pane did not show {subject:?} within {READER_DEADLINE:?}. Page: {page}"
+        ));
+    }
+    Ok(())
+}
+
+/// Waits until the count over the list reads exactly `expected` (e.g. "1 of 1 match").
 async fn wait_for_count(client: &Client, expected: &str) -> Result<()> {
-    let xpath = format!("//*[@data-testid='message-count'][normalize-space(.)='{expected}']");
+    let xpath = format!("//*[@data-testid='list-count'][normalize-space(.)='{expected}']");
     if let Err(error) = wait_for(client, &xpath, SEARCH_DEADLINE).await {
         let page = describe_page(client).await;
         return Err(error).context(format!(
@@ -449,13 +802,15 @@ async fn wait_for_count(client: &Client, expected: &str) -> Result<()> {
     Ok(())
 }
 
-/// The subjects of the rows the list shows, top to bottom. Read from the DOM (`textContent`):
-/// WebDriver's visible text of a row's subject is empty in WebKit, because the subject line is
-/// an ellipsized `overflow: hidden` box wider than the pane.
-async fn row_subjects(client: &Client) -> Result<Vec<String>> {
+/// The subjects of the `testid` rows the list shows, top to bottom. Read from the DOM
+/// (`textContent`): WebDriver's visible text of a row's subject is empty in WebKit, because the
+/// subject line is an ellipsized `overflow: hidden` box wider than the pane.
+async fn row_subjects(client: &Client, testid: &str) -> Result<Vec<String>> {
     let mut subjects = Vec::new();
     for row in client
-        .find_all(Locator::Css("[data-testid=message-row] .row-subject"))
+        .find_all(Locator::Css(&format!(
+            "[data-testid={testid}] .row-subject"
+        )))
         .await?
     {
         let subject = row.prop("textContent").await?.unwrap_or_default();
@@ -494,8 +849,16 @@ async fn describe_page(client: &Client) -> String {
     format!("error banner: {banner:?}; visible text: {text:?}")
 }
 
-/// Saves a PNG of the app window.
+/// Saves a PNG of the app window, after two animation frames (so what the DOM holds is painted).
 async fn save_screenshot(client: &Client, path: &Path) -> Result<()> {
+    client
+        .execute_async(
+            "const done = arguments[0]; \
+             requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+            vec![],
+        )
+        .await
+        .context("waiting for a painted frame")?;
     let png = client.screenshot().await.context("taking a screenshot")?;
     std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
 }

@@ -1,23 +1,47 @@
 //! The Tauri commands the UI may invoke. Each is a one-line delegation into `helpr-core`;
-//! errors cross to the UI as `helpr_core::ErrorPayload` (`{code, message}`).
+//! errors cross to the UI as `helpr_core::ErrorPayload` (`{code, message}`). Long work streams
+//! its progress over a Tauri channel.
 //!
 //! Every command here must also be listed in `build.rs` (app manifest) and granted in
 //! `capabilities/default.json`, or the window is not allowed to call it.
 
-use helpr_core::{ErrorPayload, MessageSummary, MessageView, SearchOptions, SearchPage};
+use helpr_core::{
+    AboutView, AuditEntry, AuditQuery, AuditVerdict, ConversationPage, ConversationQuery, Deleted,
+    DoctorView, ErrorPayload, KeyVersionInfo, MessageView, Purged, Restored, RetireOutcome,
+    RetireProgress, SearchOptions, SearchPage, SidebarInbox, Target, ThreadView, Trash,
+};
+use tauri::ipc::Channel;
 use tauri::State;
 
+use crate::stop::StopFlag;
 use crate::vault::Vault;
 
-/// All messages in the vault, in helpr-core's order.
+type Reply<T> = Result<T, ErrorPayload>;
+
+/// Every inbox with its counts, labels and health.
 #[tauri::command]
-pub async fn list_messages(vault: State<'_, Vault>) -> Result<Vec<MessageSummary>, ErrorPayload> {
-    Ok(vault.helpr().await?.list_messages().await?)
+pub async fn sidebar(vault: State<'_, Vault>) -> Reply<Vec<SidebarInbox>> {
+    Ok(vault.helpr().await?.sidebar().await?)
+}
+
+/// One page of conversations, newest first (never the whole vault).
+#[tauri::command]
+pub async fn conversations(
+    vault: State<'_, Vault>,
+    query: ConversationQuery,
+) -> Reply<ConversationPage> {
+    Ok(vault.helpr().await?.conversations(query).await?)
+}
+
+/// A conversation's messages, oldest first.
+#[tauri::command]
+pub async fn thread(vault: State<'_, Vault>, thread_id: i64) -> Reply<ThreadView> {
+    Ok(vault.helpr().await?.thread(thread_id).await?)
 }
 
 /// One message with its plain-text body and attachment metadata.
 #[tauri::command]
-pub async fn get_message(vault: State<'_, Vault>, id: i64) -> Result<MessageView, ErrorPayload> {
+pub async fn get_message(vault: State<'_, Vault>, id: i64) -> Reply<MessageView> {
     Ok(vault.helpr().await?.get_message(id).await?)
 }
 
@@ -28,6 +52,131 @@ pub async fn search_messages(
     vault: State<'_, Vault>,
     query: String,
     options: SearchOptions,
-) -> Result<SearchPage, ErrorPayload> {
+) -> Reply<SearchPage> {
     Ok(vault.helpr().await?.search(query, options).await?)
+}
+
+/// Moves conversations to the trash (and their Gmail messages to Gmail's Trash).
+#[tauri::command]
+pub async fn delete_conversations(vault: State<'_, Vault>, thread_ids: Vec<i64>) -> Reply<Deleted> {
+    Ok(vault
+        .helpr()
+        .await?
+        .delete_many(thread_ids.into_iter().map(Target::Thread).collect())
+        .await?)
+}
+
+/// Brings conversations back out of the trash (undo).
+#[tauri::command]
+pub async fn restore_conversations(
+    vault: State<'_, Vault>,
+    thread_ids: Vec<i64>,
+) -> Reply<Restored> {
+    Ok(vault
+        .helpr()
+        .await?
+        .restore_many(thread_ids.into_iter().map(Target::Thread).collect())
+        .await?)
+}
+
+/// Brings messages of the trash back.
+#[tauri::command]
+pub async fn restore_messages(vault: State<'_, Vault>, ids: Vec<i64>) -> Reply<Restored> {
+    Ok(vault
+        .helpr()
+        .await?
+        .restore_many(ids.into_iter().map(Target::Message).collect())
+        .await?)
+}
+
+/// The trash: deleted messages with the days left, and deleted inboxes.
+#[tauri::command]
+pub async fn trash(vault: State<'_, Vault>) -> Reply<Trash> {
+    Ok(vault.helpr().await?.trash().await?)
+}
+
+/// Purges messages of the trash now, before their grace period ends.
+#[tauri::command]
+pub async fn purge_messages(vault: State<'_, Vault>, ids: Vec<i64>) -> Reply<Purged> {
+    Ok(vault
+        .helpr()
+        .await?
+        .purge_now(ids.into_iter().map(Target::Message).collect())
+        .await?)
+}
+
+/// Purges everything whose grace period has ended.
+#[tauri::command]
+pub async fn purge_expired(vault: State<'_, Vault>) -> Reply<Purged> {
+    Ok(vault.helpr().await?.purge_expired().await?)
+}
+
+/// The grace period in days.
+#[tauri::command]
+pub async fn grace_days(vault: State<'_, Vault>) -> Reply<u32> {
+    Ok(vault.helpr().await?.grace_days().await?)
+}
+
+/// Sets the grace period (1–365 days); returns the old one.
+#[tauri::command]
+pub async fn set_grace_days(vault: State<'_, Vault>, days: u32) -> Reply<u32> {
+    Ok(vault.helpr().await?.set_grace_days(days).await?)
+}
+
+/// The audit trail, filtered; identifiers of purged objects stay redacted.
+#[tauri::command]
+pub async fn audit_log(vault: State<'_, Vault>, query: AuditQuery) -> Reply<Vec<AuditEntry>> {
+    Ok(vault.helpr().await?.audit_log(query.into()).await?)
+}
+
+/// Recomputes the audit trail's chain and names any entry edited, removed, inserted or moved.
+#[tauri::command]
+pub async fn audit_verify(vault: State<'_, Vault>) -> Reply<AuditVerdict> {
+    Ok(vault.helpr().await?.audit_verify().await?)
+}
+
+/// The data-key versions with their record counts.
+#[tauri::command]
+pub async fn list_keys(vault: State<'_, Vault>) -> Reply<Vec<KeyVersionInfo>> {
+    Ok(vault.helpr().await?.list_keys().await?)
+}
+
+/// Makes a new data-key version active; returns it.
+#[tauri::command]
+pub async fn rotate_key(vault: State<'_, Vault>) -> Reply<u32> {
+    Ok(vault.helpr().await?.rotate_key().await?)
+}
+
+/// Re-seals `version`'s records under the active key, then deletes it; progress after every
+/// batch on `progress`; [`stop_retire`] stops it between batches (running again resumes).
+#[tauri::command]
+pub async fn retire_key(
+    vault: State<'_, Vault>,
+    stop: State<'_, StopFlag>,
+    version: u32,
+    progress: Channel<RetireProgress>,
+) -> Reply<RetireOutcome> {
+    Ok(vault
+        .helpr()
+        .await?
+        .retire_key(version, stop.watch(move |p| progress.send(p).is_ok()))
+        .await?)
+}
+
+/// Asks a running key retirement to stop after its current batch.
+#[tauri::command]
+pub fn stop_retire(stop: State<'_, StopFlag>) {
+    stop.request();
+}
+
+/// The vault's and the index's health checks.
+#[tauri::command]
+pub async fn doctor(vault: State<'_, Vault>) -> Reply<DoctorView> {
+    Ok(vault.helpr().await?.doctor().await?)
+}
+
+/// Version, data directory and vault id.
+#[tauri::command]
+pub async fn about(vault: State<'_, Vault>) -> Reply<AboutView> {
+    Ok(vault.helpr().await?.about())
 }

@@ -24,6 +24,7 @@
 
 mod args;
 mod commands;
+mod stop;
 mod vault;
 
 use std::io::IsTerminal;
@@ -55,10 +56,29 @@ fn main() {
 
     let result = tauri::Builder::default()
         .manage(vault)
+        .manage(stop::StopFlag::default())
         .invoke_handler(tauri::generate_handler![
-            commands::list_messages,
+            commands::sidebar,
+            commands::conversations,
+            commands::thread,
             commands::get_message,
-            commands::search_messages
+            commands::search_messages,
+            commands::delete_conversations,
+            commands::restore_conversations,
+            commands::restore_messages,
+            commands::trash,
+            commands::purge_messages,
+            commands::purge_expired,
+            commands::grace_days,
+            commands::set_grace_days,
+            commands::audit_log,
+            commands::audit_verify,
+            commands::list_keys,
+            commands::rotate_key,
+            commands::retire_key,
+            commands::stop_retire,
+            commands::doctor,
+            commands::about
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

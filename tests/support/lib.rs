@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use base64::Engine;
 use serde_json::Value;
 
+pub mod desktop;
 pub mod gmail;
 pub mod kill;
 pub mod sample_mail;

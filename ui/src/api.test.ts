@@ -2,11 +2,10 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 const invoke = vi.fn();
-vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) as unknown }));
 
-const { errorTitle, getMessage, listMessages, searchMessages, toApiError, UNKNOWN_ERROR_CODE } = await import(
-  "./api"
-);
+const { conversations, errorTitle, getMessage, searchMessages, sidebar, thread, toApiError, UNKNOWN_ERROR_CODE } =
+  await import("./api");
 
 describe("toApiError", () => {
   it("keeps a {code, message} payload from helpr-core", () => {
@@ -50,8 +49,18 @@ describe("command wrappers", () => {
 
   it("calls the Rust commands by name with their arguments", async () => {
     invoke.mockResolvedValueOnce([]);
-    await listMessages();
-    expect(invoke).toHaveBeenCalledWith("list_messages", undefined);
+    await sidebar();
+    expect(invoke).toHaveBeenCalledWith("sidebar", undefined);
+
+    invoke.mockResolvedValueOnce({ total: 0, conversations: [] });
+    await conversations({ inbox: 2, label: null, limit: 100, offset: 200 });
+    expect(invoke).toHaveBeenCalledWith("conversations", {
+      query: { inbox: 2, label: null, limit: 100, offset: 200 },
+    });
+
+    invoke.mockResolvedValueOnce({ thread_id: 3, subject: "", messages: [] });
+    await thread(3);
+    expect(invoke).toHaveBeenCalledWith("thread", { threadId: 3 });
 
     invoke.mockResolvedValueOnce({ id: 7 });
     await getMessage(7);

@@ -1,7 +1,7 @@
 // The one module that talks to the Tauri shell. Every command the UI uses is wrapped here with
 // typed views that mirror the Rust transport types in helpr-core (snake_case, as serialized), and
 // every failure is turned into an `ApiError` so components never inspect raw rejection values.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 
 /** One row of the message list (`helpr_core::MessageSummary`). */
 export interface MessageSummary {
@@ -37,11 +37,191 @@ export interface MessageView {
   cc: string[];
   subject: string;
   text: string;
+  /** Sanitized HTML; blocked remote images appear as `helpr-remote:N` placeholders. */
   html: string | null;
+  /** The blocked remote image URLs, by placeholder index. */
+  remote_images: string[];
   labels: string[];
   attachments: AttachmentInfo[];
   /** Why helpr could not display this message (kept with its original source); null otherwise. */
   rejected: string | null;
+}
+
+/** One row of the conversation list (`helpr_core::ConversationSummary`). */
+export interface ConversationSummary {
+  thread_id: number;
+  inbox_id: number;
+  /** Unix seconds: the newest message's date. */
+  last_date: number;
+  message_count: number;
+  unread_count: number;
+  has_attachments: boolean;
+  /** The newest message's id, sender, subject and snippet. */
+  latest_id: number;
+  from: string;
+  subject: string;
+  snippet: string;
+  labels: string[];
+}
+
+/** Which conversations, and which page (`helpr_core::ConversationQuery`); limit 1..=500. */
+export interface ConversationQuery {
+  inbox: number | null;
+  label: number | null;
+  limit: number;
+  offset: number;
+}
+
+/** One page of conversations and how many there are in all (`helpr_core::ConversationPage`). */
+export interface ConversationPage {
+  total: number;
+  conversations: ConversationSummary[];
+}
+
+/** A conversation's messages, oldest first (`helpr_core::ThreadView`). */
+export interface ThreadView {
+  thread_id: number;
+  subject: string;
+  messages: MessageView[];
+}
+
+/** A Gmail inbox's account and sync health (`helpr_core::InboxHealth`). */
+export interface InboxHealth {
+  inbox_id: number;
+  address: string;
+  account: "connected" | "reconnect_needed" | "disconnected";
+  /** `idle`, `listing`, `full_sync`, `incremental`, `error`. */
+  state: string;
+  last_sync_at: number | null;
+  /** `code: message` of the last failed run. */
+  last_error: string | null;
+  done: number;
+  total: number;
+  messages: number;
+  rejected: number;
+  outbox_pending: number;
+  outbox_error: string | null;
+}
+
+/** A label under an inbox in the sidebar (`helpr_core::SidebarLabel`). */
+export interface SidebarLabel {
+  label_id: number;
+  name: string;
+  conversations: number;
+  unread: number;
+}
+
+/** An inbox in the sidebar (`helpr_core::SidebarInbox`). */
+export interface SidebarInbox {
+  inbox_id: number;
+  address: string;
+  kind: "local" | "gmail";
+  conversations: number;
+  unread: number;
+  health: InboxHealth | null;
+  labels: SidebarLabel[];
+}
+
+/** What a delete did (`helpr_core::Deleted`). */
+export interface Deleted {
+  ids: number[];
+  /** Unix seconds when the purge may take them. */
+  purge_after: number;
+  /** Trash calls still owed to Gmail (it could not be reached); the next sync sends them. */
+  gmail_pending: number;
+}
+
+/** What a restore did (`helpr_core::Restored`). */
+export interface Restored {
+  restored: number[];
+  gmail_pending: number;
+}
+
+/** A deleted message in the trash (`helpr_core::TrashView`). */
+export interface TrashItem {
+  message: MessageSummary;
+  deleted_at: number;
+  purge_after: number;
+  /** Whole days left before the purge may take it. */
+  days_left: number;
+}
+
+/** A deleted inbox in the trash (`helpr_vault::TrashedInbox`). */
+export interface TrashedInbox {
+  id: number;
+  address: string;
+  deleted_at: number;
+  purge_after: number;
+  messages: number;
+}
+
+export interface Trash {
+  messages: TrashItem[];
+  inboxes: TrashedInbox[];
+}
+
+/** One entry of the audit trail (`helpr_vault::AuditEntry`). */
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  object_kind: string | null;
+  /** The keyed hash naming the object, hex. */
+  object_ref: string | null;
+  /** The object it resolves to; null once the object is purged (redacted). */
+  object_id: number | null;
+  detail: string;
+}
+
+export interface AuditQuery {
+  since: number | null;
+  action: string | null;
+}
+
+export interface AuditVerdict {
+  entries: number;
+  intact: boolean;
+  problems: string[];
+}
+
+/** A data-key version (`helpr_vault::KeyVersionInfo`). */
+export interface KeyVersion {
+  version: number;
+  active: boolean;
+  records: number;
+}
+
+export interface RetireProgress {
+  done: number;
+  total: number;
+}
+
+export type RetireOutcome =
+  | { status: "retired"; resealed: number }
+  | { status: "interrupted"; resealed: number; remaining: number };
+
+/** `helpr doctor`'s report (`helpr_core::DoctorView`), the parts the pane shows. */
+export interface DoctorView {
+  vault: {
+    schema_version: number;
+    cipher_version: string;
+    cipher_integrity_errors: string[];
+    integrity_errors: string[];
+    check_errors: string[];
+    messages: number;
+    attachments: number;
+    key_versions: number;
+    trashed: number;
+    orphans: string[];
+  };
+  index: { docs: number; vault_messages: number; error: string | null };
+}
+
+export interface AboutView {
+  version: string;
+  data_dir: string;
+  vault_id: string;
 }
 
 /** Search result order (`helpr_core::SearchSort`): newest first, or best match first. */
@@ -111,16 +291,28 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<T>(command, args);
   } catch (error) {
+    // Components receive core's `{code, message}` as it is, not wrapped in an Error.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
     throw toApiError(error);
   }
 }
 
-/** All messages in the vault, newest first as helpr-core orders them. */
-export function listMessages(): Promise<MessageSummary[]> {
-  return call<MessageSummary[]>("list_messages");
+/** Every inbox with its counts, labels and health. */
+export function sidebar(): Promise<SidebarInbox[]> {
+  return call<SidebarInbox[]>("sidebar");
 }
 
-/** One message with its plain-text body and attachment list. */
+/** One page of conversations, newest first. */
+export function conversations(query: ConversationQuery): Promise<ConversationPage> {
+  return call<ConversationPage>("conversations", { query });
+}
+
+/** A conversation's messages, oldest first. */
+export function thread(threadId: number): Promise<ThreadView> {
+  return call<ThreadView>("thread", { threadId });
+}
+
+/** One message with its bodies and attachment list. */
 export function getMessage(id: number): Promise<MessageView> {
   return call<MessageView>("get_message", { id });
 }
@@ -133,12 +325,127 @@ export function searchMessages(query: string, options: SearchOptions): Promise<S
   return call<SearchPage>("search_messages", { query, options });
 }
 
+/** Moves conversations to the trash (and their Gmail messages to Gmail's Trash). */
+export function deleteConversations(threadIds: number[]): Promise<Deleted> {
+  return call<Deleted>("delete_conversations", { threadIds });
+}
+
+/** Brings conversations back from the trash (undo). */
+export function restoreConversations(threadIds: number[]): Promise<Restored> {
+  return call<Restored>("restore_conversations", { threadIds });
+}
+
+/** Brings messages of the trash back. */
+export function restoreMessages(ids: number[]): Promise<Restored> {
+  return call<Restored>("restore_messages", { ids });
+}
+
+export function trash(): Promise<Trash> {
+  return call<Trash>("trash");
+}
+
+/** Purges messages of the trash now, for good. */
+export function purgeMessages(ids: number[]): Promise<{ purged: number }> {
+  return call<{ purged: number }>("purge_messages", { ids });
+}
+
+/** Purges everything whose grace period has ended. */
+export function purgeExpired(): Promise<{ purged: number }> {
+  return call<{ purged: number }>("purge_expired");
+}
+
+export function graceDays(): Promise<number> {
+  return call<number>("grace_days");
+}
+
+/** Sets the grace period (1–365 days); resolves to the old one. */
+export function setGraceDays(days: number): Promise<number> {
+  return call<number>("set_grace_days", { days });
+}
+
+export function auditLog(query: AuditQuery): Promise<AuditEntry[]> {
+  return call<AuditEntry[]>("audit_log", { query });
+}
+
+export function auditVerify(): Promise<AuditVerdict> {
+  return call<AuditVerdict>("audit_verify");
+}
+
+export function listKeys(): Promise<KeyVersion[]> {
+  return call<KeyVersion[]>("list_keys");
+}
+
+/** Makes a new key version active; resolves to it. */
+export function rotateKey(): Promise<number> {
+  return call<number>("rotate_key");
+}
+
+/** Re-seals `version`'s records under the active key and deletes it; progress per batch. */
+export function retireKey(version: number, onProgress: (p: RetireProgress) => void): Promise<RetireOutcome> {
+  const progress = new Channel<RetireProgress>();
+  progress.onmessage = onProgress;
+  return call<RetireOutcome>("retire_key", { version, progress });
+}
+
+/** Asks a running retirement to stop after its current batch. */
+export function stopRetire(): Promise<void> {
+  return call<void>("stop_retire");
+}
+
+export function doctor(): Promise<DoctorView> {
+  return call<DoctorView>("doctor");
+}
+
+export function about(): Promise<AboutView> {
+  return call<AboutView>("about");
+}
+
 /** The commands the UI needs, as one interface so components can be rendered against a stand-in. */
 export interface HelprApi {
-  listMessages(): Promise<MessageSummary[]>;
+  sidebar(): Promise<SidebarInbox[]>;
+  conversations(query: ConversationQuery): Promise<ConversationPage>;
+  thread(threadId: number): Promise<ThreadView>;
   getMessage(id: number): Promise<MessageView>;
   searchMessages(query: string, options: SearchOptions): Promise<SearchPage>;
+  deleteConversations(threadIds: number[]): Promise<Deleted>;
+  restoreConversations(threadIds: number[]): Promise<Restored>;
+  restoreMessages(ids: number[]): Promise<Restored>;
+  trash(): Promise<Trash>;
+  purgeMessages(ids: number[]): Promise<{ purged: number }>;
+  purgeExpired(): Promise<{ purged: number }>;
+  graceDays(): Promise<number>;
+  setGraceDays(days: number): Promise<number>;
+  auditLog(query: AuditQuery): Promise<AuditEntry[]>;
+  auditVerify(): Promise<AuditVerdict>;
+  listKeys(): Promise<KeyVersion[]>;
+  rotateKey(): Promise<number>;
+  retireKey(version: number, onProgress: (p: RetireProgress) => void): Promise<RetireOutcome>;
+  stopRetire(): Promise<void>;
+  doctor(): Promise<DoctorView>;
+  about(): Promise<AboutView>;
 }
 
 /** The real shell. */
-export const tauriApi: HelprApi = { listMessages, getMessage, searchMessages };
+export const tauriApi: HelprApi = {
+  sidebar,
+  conversations,
+  thread,
+  getMessage,
+  searchMessages,
+  deleteConversations,
+  restoreConversations,
+  restoreMessages,
+  trash,
+  purgeMessages,
+  purgeExpired,
+  graceDays,
+  setGraceDays,
+  auditLog,
+  auditVerify,
+  listKeys,
+  rotateKey,
+  retireKey,
+  stopRetire,
+  doctor,
+  about,
+};

@@ -1,4 +1,5 @@
-// Component tests for the search form alone: submit, Escape, the clear button, the order toggle.
+// Component tests for the search field alone: typing, Enter, Escape, the clear button, operator
+// hints (arrows and Tab or Enter take one), and the order toggle.
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SearchBox } from "./SearchBox";
@@ -16,22 +17,24 @@ function renderBox(props: { value?: string; active?: boolean } = {}) {
   return handlers;
 }
 
+function field(): HTMLElement {
+  return screen.getByRole("combobox", { name: "Search mail" });
+}
+
 describe("SearchBox", () => {
-  it("submits the field's text and reports typing", () => {
+  it("reports typing and submits the field's text on Enter", () => {
     const handlers = renderBox({ value: "from:ada" });
-    const input = screen.getByRole("textbox", { name: "Search mail" });
-    fireEvent.change(input, { target: { value: "from:ada x" } });
+    fireEvent.change(field(), { target: { value: "from:ada x" } });
     expect(handlers.onChange).toHaveBeenCalledWith("from:ada x");
-    fireEvent.click(screen.getByRole("button", { name: "Search" }));
+    fireEvent.submit(field().closest("form")!);
     expect(handlers.onSubmit).toHaveBeenCalledWith("from:ada");
   });
 
   it("clears on Escape but not on other keys", () => {
-    const handlers = renderBox({ value: "x" });
-    const input = screen.getByRole("textbox", { name: "Search mail" });
-    fireEvent.keyDown(input, { key: "a" });
+    const handlers = renderBox({ value: "x " });
+    fireEvent.keyDown(field(), { key: "a" });
     expect(handlers.onClear).not.toHaveBeenCalled();
-    fireEvent.keyDown(input, { key: "Escape" });
+    fireEvent.keyDown(field(), { key: "Escape" });
     expect(handlers.onClear).toHaveBeenCalledTimes(1);
   });
 
@@ -42,6 +45,23 @@ describe("SearchBox", () => {
     const handlers = renderBox({ active: true });
     fireEvent.click(screen.getByRole("button", { name: "Clear search" }));
     expect(handlers.onClear).toHaveBeenCalledTimes(1);
+  });
+
+  it("hints the operators that start with the word being typed and takes one", () => {
+    const handlers = renderBox({ value: "invoice f" });
+    fireEvent.focus(field());
+    const hints = screen.getByRole("listbox", { name: "Search operators" });
+    expect([...hints.querySelectorAll("code")].map((c) => c.textContent)).toEqual(["from:", "filename:"]);
+    fireEvent.keyDown(field(), { key: "ArrowDown" });
+    fireEvent.keyDown(field(), { key: "ArrowDown" });
+    expect(field().getAttribute("aria-activedescendant")).toBe("search-hint-1");
+    fireEvent.keyDown(field(), { key: "Tab" });
+    expect(handlers.onChange).toHaveBeenCalledWith("invoice filename:");
+    // Enter on a hint takes it instead of searching.
+    fireEvent.keyDown(field(), { key: "ArrowDown" });
+    fireEvent.submit(field().closest("form")!);
+    expect(handlers.onChange).toHaveBeenLastCalledWith("invoice from:");
+    expect(handlers.onSubmit).not.toHaveBeenCalled();
   });
 
   it("marks the current order and reports a change", () => {

@@ -1,0 +1,187 @@
+//! Process plumbing for driving the desktop app over WebDriver (the E2E test and `cargo xtask
+//! bench desktop`): finds the built app and `tauri-driver`, starts `tauri-driver` on free
+//! ports, and stops it (and with it WebKitWebDriver) when dropped.
+
+use std::fs::File;
+use std::io::Read;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+/// How long `tauri-driver` may take to accept connections.
+const DRIVER_START_DEADLINE: Duration = Duration::from_secs(20);
+/// How long `tauri-driver` gets to stop WebKitWebDriver after SIGTERM before it is killed.
+const DRIVER_STOP_DEADLINE: Duration = Duration::from_secs(5);
+const POLL: Duration = Duration::from_millis(100);
+
+/// The profile directory this test binary was built into (`<target>/debug`), from `<target>/debug/deps/<test>`.
+fn profile_dir() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("locating the test binary")?;
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .context("test binary is not inside <target>/<profile>/deps")
+}
+
+/// The cargo target directory: `$CARGO_TARGET_DIR`, else the one this test binary was built into.
+pub fn target_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let profile = profile_dir()?;
+    profile
+        .parent()
+        .map(Path::to_path_buf)
+        .context("profile directory has no parent")
+}
+
+/// The desktop app under test: `$HELPR_DESKTOP_BIN`, which `cargo xtask test` sets to the app it
+/// has just built from this checkout (with the UI embedded). No fallback: a stale app an earlier
+/// build left in the target dir must never stand in for it.
+pub fn desktop_binary() -> Result<PathBuf> {
+    crate::handed_over_binary(
+        "HELPR_DESKTOP_BIN",
+        "helpr-desktop",
+        "npm --prefix ui ci && npm --prefix ui run build && \
+         cargo build -p helpr-desktop --features custom-protocol",
+    )
+    .map_err(anyhow::Error::msg)
+}
+
+/// `tauri-driver` from `$PATH`, else `~/.cargo/bin/tauri-driver`.
+pub fn tauri_driver_binary() -> Result<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|dir| dir.join("tauri-driver"));
+    let in_cargo_home =
+        std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo/bin/tauri-driver"));
+    let in_cargo_dir =
+        std::env::var_os("CARGO_HOME").map(|home| PathBuf::from(home).join("bin/tauri-driver"));
+    on_path
+        .chain(in_cargo_dir)
+        .chain(in_cargo_home)
+        .find(|candidate| candidate.is_file())
+        .context(
+            "tauri-driver not found on PATH or in ~/.cargo/bin; install it with \
+             `cargo install tauri-driver --locked` (it also needs WebKitWebDriver, \
+             Debian package webkit2gtk-driver)",
+        )
+}
+
+/// Fails unless an X11 or Wayland display is available for the app window.
+pub fn require_display() -> Result<()> {
+    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if set("DISPLAY") || set("WAYLAND_DISPLAY") {
+        return Ok(());
+    }
+    bail!(
+        "no display: DISPLAY is not set. Run this test under a display server, e.g. \
+         `Xvfb :99 &` then `DISPLAY=:99 cargo test -p helpr-tests --features desktop-e2e \
+         --test desktop_e2e` (cargo xtask does this for you)"
+    )
+}
+
+/// A port that was free a moment ago (the OS picks it; the listener is closed at once).
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// A running `tauri-driver`; dropping it stops the driver, WebKitWebDriver and the app.
+pub struct TauriDriver {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl TauriDriver {
+    /// Starts `tauri-driver` on free ports, logging to `log`, and waits until both it and the
+    /// WebKitWebDriver it starts accept connections (tauri-driver listens before its native driver
+    /// does; a session requested in between fails with "connection refused").
+    pub fn start(binary: &Path, log: &Path) -> Result<Self> {
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let log_file = File::create(log).with_context(|| format!("creating {}", log.display()))?;
+        let child = Command::new(binary)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let mut driver = Self {
+            child,
+            port,
+            log: log.to_path_buf(),
+        };
+        let deadline = Instant::now() + DRIVER_START_DEADLINE;
+        driver.wait_until_listening(port, "tauri-driver", deadline)?;
+        driver.wait_until_listening(native_port, "WebKitWebDriver", deadline)?;
+        Ok(driver)
+    }
+
+    /// The WebDriver URL clients connect to.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Everything `tauri-driver` and WebKitWebDriver printed so far (for failure messages).
+    pub fn log(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut file) = File::open(&self.log) {
+            let _ = file.read_to_string(&mut text);
+        }
+        text
+    }
+
+    fn wait_until_listening(&mut self, port: u16, what: &str, deadline: Instant) -> Result<()> {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "tauri-driver exited early ({status}); its output:\n{}",
+                    self.log()
+                );
+            }
+            if TcpStream::connect_timeout(&addr, POLL).is_ok() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "{what} did not listen on port {port} within {DRIVER_START_DEADLINE:?}; \
+                     tauri-driver output:\n{}",
+                    self.log()
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver too; SIGKILL would orphan it.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + DRIVER_STOP_DEADLINE;
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(POLL);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
