@@ -11,6 +11,10 @@
 //!   import runs vs idle (issue 13). It runs inside a throw-away keychain session.
 //! - `lifecycle [--messages N] [--seed S]`: soft delete → absent from search, the purge's
 //!   throughput with `secure_delete`, and audit `verify` of 100,000 entries (issue 14).
+//! - `desktop [--messages N] [--seed S] [--runs R]`: the release desktop app on a vault of N
+//!   messages under Xvfb, driven over WebDriver: start → list painted (cold and warm), memory
+//!   after scrolling 10,000 rows, scroll frame times, keystroke → search results painted, each
+//!   beside the CLI's same figure (issue 15). It runs inside a throw-away keychain session.
 //! - `sync [--messages N] [--seed S]`: a full Gmail sync against the emulator at Google's
 //!   quota, as a fraction of the quota-bound rate, and new-message-to-searchable latency
 //!   (issue 5). It runs inside a throw-away keychain session (the vault needs one).
@@ -72,6 +76,18 @@ pub enum Bench {
         #[arg(long, default_value_t = sample_mail::DEFAULT_SEED)]
         seed: u64,
     },
+    /// The desktop app on a large vault: start → list painted, memory after scrolling, scroll
+    /// frame times, search as you type; beside `helpr list` and `helpr search`.
+    Desktop {
+        /// Sample messages imported into the bench vault.
+        #[arg(long, default_value_t = 100_000)]
+        messages: usize,
+        #[arg(long, default_value_t = sample_mail::DEFAULT_SEED)]
+        seed: u64,
+        /// Starts per kind (cold, warm); the median counts.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Full Gmail sync at Google's quota (fraction of the quota-bound rate); arrival → searchable.
     Sync {
         /// Synthetic messages in the emulator's mailbox.
@@ -96,6 +112,11 @@ pub fn run(args: &Args) -> Result<()> {
         Bench::Search(search_args) => search::run(search_args),
         Bench::Sync { messages, seed } => sync(*messages, *seed),
         Bench::Lifecycle { messages, seed } => lifecycle(*messages, *seed),
+        Bench::Desktop {
+            messages,
+            seed,
+            runs,
+        } => desktop(*messages, *seed, *runs),
         Bench::Hostile {
             messages,
             seed,
@@ -143,6 +164,43 @@ fn lifecycle(messages: usize, seed: u64) -> Result<()> {
         bench_dir().join("lifecycle.json").into(),
     ];
     crate::keychain::run(&task, crate::keychain::Display::Inherit)
+}
+
+fn desktop(messages: usize, seed: u64, runs: usize) -> Result<()> {
+    crate::deps::ensure_packages(&[
+        crate::deps::DESKTOP_PACKAGES,
+        crate::deps::E2E_PACKAGES,
+        crate::deps::KEYCHAIN_PACKAGES,
+    ])?;
+    let tauri_driver = crate::deps::ensure_tauri_driver()?;
+    crate::deps::ensure_node()?;
+    crate::deps::npm_install()?;
+    process::run(crate::deps::npm().args(["run", "build"]))?;
+    let corpus = bench_dir().join(format!("desktop-corpus-{seed}-{messages}"));
+    ensure_corpus(&corpus, seed, messages)?;
+    let helpr = workspace::build_cli_release()?;
+    let app = workspace::build_desktop_release()?;
+    let bench = workspace::build_bench_release()?;
+    let task: Vec<std::ffi::OsString> = vec![
+        "run".into(),
+        "--".into(),
+        bench.into(),
+        "desktop".into(),
+        "--helpr".into(),
+        helpr.into(),
+        "--desktop".into(),
+        app.into(),
+        "--tauri-driver".into(),
+        tauri_driver.into(),
+        "--corpus".into(),
+        corpus.into(),
+        "--runs".into(),
+        runs.to_string().into(),
+        "--json".into(),
+        bench_dir().join("desktop.json").into(),
+    ];
+    let display = crate::xvfb::VirtualDisplay::start()?;
+    crate::keychain::run(&task, crate::keychain::Display::X11(display.display()))
 }
 
 fn sync(messages: usize, seed: u64) -> Result<()> {

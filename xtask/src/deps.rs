@@ -2,6 +2,7 @@
 //! `tauri-driver`, Node/npm and the UI's `node_modules`. Every check is cheap and installs only
 //! what is missing, so running it on a prepared machine changes nothing.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
@@ -131,16 +132,16 @@ fn privilege_prefix() -> Result<Option<&'static str>> {
 }
 
 /// Installs `tauri-driver` with `cargo install` unless it is on `PATH` or in `$CARGO_HOME/bin`.
-pub fn ensure_tauri_driver() -> Result<()> {
+pub fn ensure_tauri_driver() -> Result<PathBuf> {
     let (cargo_home, _) = workspace::tool_homes()?;
     let installed = cargo_home.join("bin").join(TAURI_DRIVER);
     if let Some(found) = process::which(TAURI_DRIVER) {
         println!("{TAURI_DRIVER}: {}", found.display());
-        return Ok(());
+        return Ok(found);
     }
     if process::is_executable(&installed) {
         println!("{TAURI_DRIVER}: {}", installed.display());
-        return Ok(());
+        return Ok(installed);
     }
     process::run(workspace::cargo().args([
         "install",
@@ -148,7 +149,8 @@ pub fn ensure_tauri_driver() -> Result<()> {
         "--version",
         TAURI_DRIVER_VERSION,
         "--locked",
-    ]))
+    ]))?;
+    Ok(installed)
 }
 
 /// Makes sure `node` and `npm` exist (from Debian when missing) and warns when Node is too old.

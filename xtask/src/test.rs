@@ -53,6 +53,9 @@ pub fn run(args: &Args) -> Result<()> {
     steps.run("ui: npm run typecheck", || {
         process::run(deps::npm().args(["run", "typecheck"]))
     })?;
+    steps.run("ui: npm run lint", || {
+        process::run(deps::npm().args(["run", "lint"]))
+    })?;
     steps.run("ui: npm test", || {
         // CI=true keeps test runners such as vitest out of watch mode.
         process::run(deps::npm().arg("test").env("CI", "true"))

@@ -14,7 +14,8 @@ use crate::process;
 pub const CLI_PACKAGE: &str = "helpr-cli";
 pub const CLI_BIN: &str = "helpr";
 
-/// The Tauri shell's binary target.
+/// The Tauri shell's package and binary target.
+pub const DESKTOP_PACKAGE: &str = "helpr-desktop";
 pub const DESKTOP_BIN: &str = "helpr-desktop";
 
 /// The emulator's binary target.
@@ -119,6 +120,24 @@ pub fn build_workspace(targets: Targets) -> Result<Binaries> {
 /// Builds the `helpr` CLI in release mode (for benchmarks) and returns the path of the executable.
 pub fn build_cli_release() -> Result<PathBuf> {
     build_release_bin(CLI_PACKAGE, CLI_BIN)
+}
+
+/// Builds the desktop app in release mode with the UI embedded (`ui/dist` must be built) and
+/// returns the path of the executable.
+pub fn build_desktop_release() -> Result<PathBuf> {
+    let mut cmd = cargo();
+    cmd.args([
+        "build",
+        "--release",
+        "-p",
+        DESKTOP_PACKAGE,
+        "--features",
+        "custom-protocol",
+        "--bin",
+        DESKTOP_BIN,
+    ]);
+    let messages = build_messages(&mut cmd)?;
+    Binaries(executables_from_messages(&messages)).get(DESKTOP_BIN)
 }
 
 /// Builds `helpr-bench` in release mode and returns the path of the executable.

@@ -31,7 +31,7 @@ impl VirtualDisplay {
             "1",
             "-screen",
             "0",
-            "1280x1024x24",
+            "1600x1000x24",
             "-nolisten",
             "tcp",
         ])

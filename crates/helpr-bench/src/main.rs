@@ -7,9 +7,12 @@
 //!   tantivy's plain one on the same index.
 //! - [`hostile`]: deep nesting through the sanitizer vs ammonia alone, the peak memory of
 //!   importing a 50 MB message, and search latency during a large import vs idle.
+//! - [`desktop`]: the desktop app on a 100,000-message vault (start → list painted, memory,
+//!   scroll frames, search as you type) beside the CLI's same figures.
 //! - [`sync`]: a full Gmail sync against the emulator at Google's quota, as a fraction of the
 //!   quota-bound rate, and new-message-to-searchable latency.
 
+mod desktop;
 mod hostile;
 mod lifecycle;
 mod pipeline;
@@ -37,6 +40,8 @@ enum Bench {
     Hostile(hostile::Args),
     /// Lifecycle costs: delete → absent from search, purge throughput, audit verify.
     Lifecycle(lifecycle::Args),
+    /// The desktop app on a large vault: start → list painted, memory, scrolling, typing.
+    Desktop(desktop::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,5 +51,6 @@ fn main() -> anyhow::Result<()> {
         Bench::Sync(args) => sync::run(&args),
         Bench::Hostile(args) => hostile::run(&args),
         Bench::Lifecycle(args) => lifecycle::run(&args),
+        Bench::Desktop(args) => desktop::run(&args),
     }
 }
