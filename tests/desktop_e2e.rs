@@ -297,7 +297,7 @@ async fn desktop_app_deletes_restores_and_rotates_the_key_from_settings() -> Res
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn desktop_app_screenshots_of_the_main_views_in_both_themes() -> Result<()> {
+async fn desktop_app_views_pass_axe_and_are_screenshotted_in_both_themes() -> Result<()> {
     let setup = Setup::check()?;
     let work = tempfile::tempdir()?;
     let data_dir = work.path().join("vault");
@@ -339,6 +339,7 @@ async fn desktop_app_screenshots_of_the_main_views_in_both_themes() -> Result<()
             wait_for_count(client, "6 conversations").await?;
             wait_for(client, "//*[@data-testid='sidebar-inbox']", READER_DEADLINE).await?;
             save_screenshot(client, &shots.join(format!("inbox-{theme}.png"))).await?;
+            assert_accessible(client, &format!("the inbox ({theme})")).await?;
 
             let news = client
                 .find(Locator::XPath(&format!(
@@ -353,25 +354,40 @@ async fn desktop_app_screenshots_of_the_main_views_in_both_themes() -> Result<()
             )
             .await?;
             save_screenshot(client, &shots.join(format!("thread-{theme}.png"))).await?;
+            assert_accessible(client, &format!("a thread ({theme})")).await?;
 
             client.goto_hash("/?q=invoice").await?;
             wait_for_count(client, "2 of 2 matches").await?;
             save_screenshot(client, &shots.join(format!("search-{theme}.png"))).await?;
+            assert_accessible(client, &format!("search results ({theme})")).await?;
 
-            for section in ["security", "audit"] {
+            client.goto_hash("/trash").await?;
+            wait_for(client, "//*[@data-testid='trash']", READER_DEADLINE).await?;
+            assert_accessible(client, &format!("the trash ({theme})")).await?;
+
+            for (section, ready) in [
+                ("inboxes", "inboxes-table"),
+                ("security", "key-row"),
+                ("data", "trash"),
+                ("audit", "audit-row"),
+                ("about", "about"),
+            ] {
                 client.goto_hash(&format!("/settings/{section}")).await?;
-                wait_for(client, "//*[@data-testid='settings']", READER_DEADLINE).await?;
-                let ready = if section == "security" {
-                    "//*[@data-testid='key-row']"
-                } else {
-                    "//*[@data-testid='audit-row']"
-                };
-                wait_for(client, ready, READER_DEADLINE).await?;
-                save_screenshot(
+                wait_for(
                     client,
-                    &shots.join(format!("settings-{section}-{theme}.png")),
+                    &format!("//*[@data-testid='{ready}']"),
+                    READER_DEADLINE,
                 )
-                .await?;
+                .await
+                .with_context(|| format!("settings → {section} did not show"))?;
+                if matches!(section, "security" | "audit") {
+                    save_screenshot(
+                        client,
+                        &shots.join(format!("settings-{section}-{theme}.png")),
+                    )
+                    .await?;
+                }
+                assert_accessible(client, &format!("settings → {section} ({theme})")).await?;
             }
         }
         ensure!(tracker.hits() == 0, "the newsletter reached its tracker");
@@ -380,6 +396,43 @@ async fn desktop_app_screenshots_of_the_main_views_in_both_themes() -> Result<()
     .await;
     let _ = keychain.delete_credential();
     outcome
+}
+
+/// Runs axe-core (the UI's own copy, `ui/node_modules/axe-core`) on the page shown and fails on
+/// any serious or critical violation, naming the rule and the first elements.
+async fn assert_accessible(client: &Client, view: &str) -> Result<()> {
+    let axe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js");
+    let source = std::fs::read_to_string(&axe).with_context(|| {
+        format!(
+            "reading {} (run `npm ci` in ui/, as cargo xtask test does)",
+            axe.display()
+        )
+    })?;
+    client
+        .execute(&source, vec![])
+        .await
+        .context("loading axe-core into the window")?;
+    let found = client
+        .execute_async(
+            "const done = arguments[0];
+             axe.run(document, { resultTypes: ['violations'] })
+               .then(r => done(r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => ({ rule: v.id, impact: v.impact, help: v.help,
+                              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))))
+               .catch(e => done([{ rule: 'axe failed', help: String(e) }]));",
+            vec![],
+        )
+        .await
+        .context("running axe-core")?;
+    let violations = found.as_array().cloned().unwrap_or_default();
+    ensure!(
+        violations.is_empty(),
+        "{} serious or critical accessibility violations in {view}: {}",
+        violations.len(),
+        serde_json::to_string_pretty(&violations)?
+    );
+    Ok(())
 }
 
 /// Navigation inside the app (its router keeps the place in the URL's hash).
@@ -582,7 +635,8 @@ async fn desktop_app_shows_vault_locked_when_the_keychain_entry_is_gone() -> Res
                 "{} conversation rows shown from a locked vault",
                 rows.len()
             );
-            save_screenshot(client, &screenshots.join("desktop-locked.png")).await
+            save_screenshot(client, &screenshots.join("desktop-locked.png")).await?;
+            assert_accessible(client, "the locked screen").await
         },
     )
     .await

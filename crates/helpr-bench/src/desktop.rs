@@ -354,8 +354,15 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
         let (cold, warm) = (median(&mut cold), median(&mut warm));
 
-        // One more start for memory, scrolling and typing.
+        // One more start for memory, scrolling and typing (scripts that run for a while).
         let (client, _) = start_once(&driver, &args.desktop, &data).await?;
+        client
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(Duration::from_secs(600)),
+                None,
+                None,
+            ))
+            .await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let pid = app_pid(&args.desktop)?;
         let idle_kib = tree_pss_kib(pid);

@@ -28,6 +28,19 @@ interface Props {
   onError: (error: ApiError) => void;
 }
 
+/** Rows made once per fetched page (the page objects are TanStack Query's, stable until
+ * refetched), so memoised rows see the same data object while they stay in view. */
+const pageRows = new WeakMap<ConversationPage, RowData[]>();
+
+function rowsOf(page: ConversationPage): RowData[] {
+  let rows = pageRows.get(page);
+  if (rows === undefined) {
+    rows = page.conversations.map(toRow);
+    pageRows.set(page, rows);
+  }
+  return rows;
+}
+
 function toRow(c: ConversationSummary): RowData {
   return {
     key: c.thread_id,
@@ -81,8 +94,8 @@ export const ConversationList = forwardRef<RowListHandle, Props>(function Conver
 
   const rowAt = (index: number): RowData | undefined => {
     const { page, row } = locate(index);
-    const c = byPage.get(page)?.conversations[row];
-    return c === undefined ? undefined : toRow(c);
+    const data = byPage.get(page);
+    return data === undefined ? undefined : rowsOf(data)[row];
   };
   const onRange = useCallback((start: number, end: number) => {
     setRange((shown) => (shown[0] === start && shown[1] === end ? shown : [start, end]));

@@ -3,6 +3,7 @@
 // height never changes with hover, selection or data arriving; a row still loading is a skeleton
 // of the same size.
 import { Paperclip } from "lucide-react";
+import { memo } from "react";
 import { labelName } from "../sidebar/health";
 import { displaySubject, formatListDate } from "../format";
 
@@ -23,6 +24,7 @@ export interface RowData {
 
 interface Props {
   id: string;
+  index: number;
   data: RowData | undefined;
   top: number;
   /** The keyboard cursor is here. */
@@ -32,7 +34,8 @@ interface Props {
   /** This row's conversation is open in the thread pane. */
   open: boolean;
   testId: string;
-  onClick: (event: React.MouseEvent) => void;
+  /** Stable across renders, so a row re-renders only when its own props change. */
+  onClick: (index: number, event: React.MouseEvent) => void;
 }
 
 /** The sender's display name: `Ada Lovelace` from `Ada Lovelace <ada@example.com>`. */
@@ -42,7 +45,17 @@ export function senderName(from: string): string {
   return name !== undefined && name !== "" ? name : from.replace(/[<>]/g, "").trim();
 }
 
-export function ConversationRow({ id, data, top, active, selected, open, testId, onClick }: Props) {
+export const ConversationRow = memo(function ConversationRow({
+  id,
+  index,
+  data,
+  top,
+  active,
+  selected,
+  open,
+  testId,
+  onClick,
+}: Props) {
   const style = { transform: `translateY(${top}px)`, height: ROW_HEIGHT };
   if (data === undefined) {
     return <div className="row row-skeleton" style={style} aria-hidden="true" data-testid="row-skeleton" />;
@@ -57,7 +70,7 @@ export function ConversationRow({ id, data, top, active, selected, open, testId,
       className={`row${data.unread ? " unread" : ""}${active ? " active" : ""}${selected ? " selected" : ""}${open ? " open" : ""}`}
       style={style}
       data-testid={testId}
-      onClick={onClick}
+      onClick={(event) => onClick(index, event)}
     >
       <div className="row-line">
         <span className="row-from" title={data.from}>
@@ -83,4 +96,4 @@ export function ConversationRow({ id, data, top, active, selected, open, testId,
       </div>
     </div>
   );
-}
+});

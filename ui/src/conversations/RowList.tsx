@@ -41,7 +41,7 @@ export const RowList = forwardRef<RowListHandle, Props>(function RowList(
     count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
+    overscan: 6,
     // React 19 warns about flushSync inside effects; a frame's delay on scroll is invisible.
     useFlushSync: false,
   });
@@ -87,7 +87,7 @@ export const RowList = forwardRef<RowListHandle, Props>(function RowList(
     [active, count, move, onOpen, rowAt],
   );
 
-  const click = (index: number, event: React.MouseEvent) => {
+  const clickImpl = (index: number, event: React.MouseEvent) => {
     setCursor(index);
     if (event.metaKey || event.ctrlKey) {
       toggle(index);
@@ -106,6 +106,14 @@ export const RowList = forwardRef<RowListHandle, Props>(function RowList(
     anchor.current = index;
     onOpen(index);
   };
+
+  // Rows are memoised: they get one click handler for the list's whole life, which calls the
+  // latest implementation (it reads the current selection and rows).
+  const latestClick = useRef(clickImpl);
+  useEffect(() => {
+    latestClick.current = clickImpl;
+  });
+  const click = useCallback((index: number, event: React.MouseEvent) => latestClick.current(index, event), []);
 
   const onKeyDown = (event: React.KeyboardEvent) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
@@ -150,13 +158,14 @@ export const RowList = forwardRef<RowListHandle, Props>(function RowList(
             <ConversationRow
               key={item.index}
               id={rowId(item.index)}
+              index={item.index}
               data={data}
               top={item.start}
               active={item.index === active}
               selected={data !== undefined && selected.has(data.key)}
               open={data !== undefined && data.key === openKey}
               testId={rowTestId}
-              onClick={(event) => click(item.index, event)}
+              onClick={click}
             />
           );
         })}

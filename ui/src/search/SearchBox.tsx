@@ -56,7 +56,7 @@ export const SearchBox = forwardRef<HTMLInputElement, Props>(function SearchBox(
         data-testid="search-input"
         aria-label="Search mail"
         aria-autocomplete="list"
-        aria-controls="search-hints"
+        aria-controls={hints.length > 0 ? "search-hints" : undefined}
         aria-expanded={hints.length > 0}
         aria-activedescendant={cursor >= 0 ? `search-hint-${cursor}` : undefined}
         role="combobox"

@@ -26,6 +26,18 @@ interface Props {
   fallback: React.ReactNode;
 }
 
+/** Rows made once per hit object (stable while its page is cached), for the memoised rows. */
+const hitRows = new WeakMap<MessageSummary, RowData>();
+
+function rowOf(m: MessageSummary): RowData {
+  let row = hitRows.get(m);
+  if (row === undefined) {
+    row = toRow(m);
+    hitRows.set(m, row);
+  }
+  return row;
+}
+
 function toRow(m: MessageSummary): RowData {
   return {
     key: m.thread_id,
@@ -96,7 +108,7 @@ export const SearchResults = forwardRef<RowListHandle, Props>(function SearchRes
           count={hits.length}
           rowAt={(i) => {
             const hit = hits[i];
-            return hit === undefined ? undefined : toRow(hit);
+            return hit === undefined ? undefined : rowOf(hit);
           }}
           onRange={onRange}
           openKey={openThread}

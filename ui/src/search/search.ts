@@ -6,7 +6,7 @@ export const SEARCH_PAGE_SIZE = 50;
 
 /** How long typing must pause before the query runs (results as you type): short enough that a
  * keystroke's results paint within 100 ms, long enough that fast typing sends one query. */
-export const SEARCH_DEBOUNCE_MS = 60;
+export const SEARCH_DEBOUNCE_MS = 30;
 
 /** The request for the page after the `shown` hits already fetched. */
 export function pageOptions(sort: SearchSort, shown = 0): SearchOptions {
