@@ -425,7 +425,9 @@ async fn assert_accessible(client: &Client, view: &str) -> Result<()> {
         )
         .await
         .context("running axe-core")?;
-    let violations = found.as_array().cloned().unwrap_or_default();
+    let violations = found
+        .as_array()
+        .with_context(|| format!("axe-core answered {found} for {view}, not a list"))?;
     ensure!(
         violations.is_empty(),
         "{} serious or critical accessibility violations in {view}: {}",
