@@ -8,6 +8,7 @@ import { toApiError } from "../api";
 import { useApi } from "../app/apiContext";
 import type { ListRoute } from "../app/route";
 import type { RowData } from "./ConversationRow";
+import { memoByObject } from "./memo";
 import { conversationCount, locate, pageQuery, pagesFor } from "./pages";
 import { RowList, type RowListHandle } from "./RowList";
 
@@ -28,19 +29,6 @@ interface Props {
   onError: (error: ApiError) => void;
 }
 
-/** Rows made once per fetched page (the page objects are TanStack Query's, stable until
- * refetched), so memoised rows see the same data object while they stay in view. */
-const pageRows = new WeakMap<ConversationPage, RowData[]>();
-
-function rowsOf(page: ConversationPage): RowData[] {
-  let rows = pageRows.get(page);
-  if (rows === undefined) {
-    rows = page.conversations.map(toRow);
-    pageRows.set(page, rows);
-  }
-  return rows;
-}
-
 function toRow(c: ConversationSummary): RowData {
   return {
     key: c.thread_id,
@@ -54,6 +42,9 @@ function toRow(c: ConversationSummary): RowData {
     labels: c.labels,
   };
 }
+
+/** A fetched page's rows, made once per page object. */
+const rowsOf = memoByObject((page: ConversationPage) => page.conversations.map(toRow));
 
 export const ConversationList = forwardRef<RowListHandle, Props>(function ConversationList(
   { route, openThread, onOpen, selected, onSelectedChange, onError },

@@ -8,6 +8,7 @@ import { forwardRef, useCallback, useEffect, useRef } from "react";
 import { toApiError, type ApiError, type MessageSummary, type SearchSort } from "../api";
 import { useApi } from "../app/apiContext";
 import type { RowData } from "../conversations/ConversationRow";
+import { memoByObject } from "../conversations/memo";
 import { RowList, type RowListHandle } from "../conversations/RowList";
 import { matchesLabel, mergePages, nextOffset, pageOptions, type SearchResults as Results } from "./search";
 
@@ -26,18 +27,6 @@ interface Props {
   fallback: React.ReactNode;
 }
 
-/** Rows made once per hit object (stable while its page is cached), for the memoised rows. */
-const hitRows = new WeakMap<MessageSummary, RowData>();
-
-function rowOf(m: MessageSummary): RowData {
-  let row = hitRows.get(m);
-  if (row === undefined) {
-    row = toRow(m);
-    hitRows.set(m, row);
-  }
-  return row;
-}
-
 function toRow(m: MessageSummary): RowData {
   return {
     key: m.thread_id,
@@ -52,6 +41,9 @@ function toRow(m: MessageSummary): RowData {
     kept: m.kept,
   };
 }
+
+/** A hit's row, made once per hit object. */
+const rowOf = memoByObject(toRow);
 
 export const SearchResults = forwardRef<RowListHandle, Props>(function SearchResults(
   { query, sort, openThread, onOpen, selected, onSelectedChange, onError, fallback },
