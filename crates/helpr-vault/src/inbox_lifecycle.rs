@@ -107,17 +107,7 @@ impl Vault {
                 "UPDATE sync_state SET state = 'idle', done = 0, total = 0 WHERE inbox_id = ?1",
                 [inbox],
             )?;
-            index_feed::enqueue(tx, &ids)?;
-            audit::record(
-                tx,
-                self.keys(),
-                tenant,
-                act,
-                "inbox.delete",
-                Some(("inbox", inbox)),
-                format!("messages {}", ids.len()),
-            )?;
-            Ok(ids)
+            self.queue_and_audit(tx, tenant, inbox, act, "inbox.delete", ids)
         })
     }
 
@@ -156,18 +146,32 @@ impl Vault {
                 "UPDATE inboxes SET deleted_at = NULL WHERE id = ?1",
                 [inbox],
             )?;
-            index_feed::enqueue(tx, &ids)?;
-            audit::record(
-                tx,
-                self.keys(),
-                tenant,
-                act,
-                "inbox.restore",
-                Some(("inbox", inbox)),
-                format!("messages {}", ids.len()),
-            )?;
-            Ok(ids)
+            self.queue_and_audit(tx, tenant, inbox, act, "inbox.restore", ids)
         })
+    }
+
+    /// The end of an inbox's delete or restore: its messages `ids` queued for the index and
+    /// `action` on the trail, in the same transaction; returns `ids`.
+    fn queue_and_audit(
+        &self,
+        tx: &Transaction<'_>,
+        tenant: i64,
+        inbox: i64,
+        act: Act<'_>,
+        action: &str,
+        ids: Vec<i64>,
+    ) -> Result<Vec<i64>> {
+        index_feed::enqueue(tx, &ids)?;
+        audit::record(
+            tx,
+            self.keys(),
+            tenant,
+            act,
+            action,
+            Some(("inbox", inbox)),
+            format!("messages {}", ids.len()),
+        )?;
+        Ok(ids)
     }
 
     /// `tenant`'s deleted inboxes, with their addresses, message counts and purge dates.
