@@ -31,6 +31,27 @@ fn synced_rig(n: usize, seed: u64) -> (GmailRig, Vec<String>) {
     (rig, ids)
 }
 
+/// Starts `helpr sync` in the background and returns it once `started` holds (it has done
+/// some of its work); fails saying `nothing` if that takes over a minute.
+fn sync_once_it(
+    s: &helpr_tests::Scratch,
+    nothing: &str,
+    started: impl Fn() -> bool,
+) -> std::process::Child {
+    let child = s
+        .command(&["sync"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let since = Instant::now();
+    while !started() {
+        assert!(since.elapsed() < Duration::from_secs(60), "{nothing}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child
+}
+
 /// Whether Gmail (the emulator) holds `gmail_id` in its Trash.
 fn in_gmail_trash(rig: &GmailRig, gmail_id: &str) -> bool {
     rig.emu
@@ -195,20 +216,7 @@ fn a_sync_killed_while_sending_the_outbox_sends_every_wish_on_the_next_run() {
     // some trash reached Gmail and before all did, or it proved nothing.
     rig.emu.set_latency(Duration::from_millis(150));
     let trashed = || owed.iter().filter(|g| in_gmail_trash(&rig, g)).count();
-    let mut child = s
-        .command(&["sync"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while trashed() == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the sync sent nothing"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let mut child = sync_once_it(s, "the sync sent nothing", || trashed() > 0);
     child.kill().unwrap();
     child.wait().unwrap();
     let at_kill = trashed();
@@ -296,20 +304,7 @@ fn a_purge_while_a_sync_runs_waits_its_turn_and_loses_nothing() {
     rig.emu.set_history_floor(rig.emu.history_id());
     rig.emu.set_latency(Duration::from_millis(50));
     let before = rig.vault().len();
-    let mut sync = s
-        .command(&["sync"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while rig.vault().len() == before {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the sync stored nothing"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut sync = sync_once_it(s, "the sync stored nothing", || rig.vault().len() > before);
     let purged = s.json(&["purge", "--now", &doomed.to_string(), "--yes"]);
     let sync_was_running = sync.try_wait().unwrap().is_none();
     assert_eq!(purged["purged"], 1, "{purged}");
