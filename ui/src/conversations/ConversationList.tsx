@@ -20,13 +20,17 @@ const PAGE_FRESH_MS = 5_000;
 export const LIST_PAINTED_MARK = "helpr:list-painted";
 let listPainted = false;
 
-interface Props {
-  route: ListRoute;
+/** What the workspace hands either list pane (conversations, or search hits). */
+export interface ListPaneProps {
   openThread: number | null;
   onOpen: (threadId: number) => void;
   selected: ReadonlySet<number>;
   onSelectedChange: (keys: Set<number>) => void;
   onError: (error: ApiError) => void;
+}
+
+interface Props extends ListPaneProps {
+  route: ListRoute;
 }
 
 function toRow(c: ConversationSummary): RowData {

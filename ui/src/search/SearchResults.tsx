@@ -5,8 +5,9 @@
 // why.
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { forwardRef, useCallback, useEffect, useRef } from "react";
-import { toApiError, type ApiError, type MessageSummary, type SearchSort } from "../api";
+import { toApiError, type MessageSummary, type SearchSort } from "../api";
 import { useApi } from "../app/apiContext";
+import type { ListPaneProps } from "../conversations/ConversationList";
 import type { RowData } from "../conversations/ConversationRow";
 import { memoByObject } from "../conversations/memo";
 import { RowList, type RowListHandle } from "../conversations/RowList";
@@ -15,14 +16,9 @@ import { matchesLabel, mergePages, nextOffset, pageOptions, type SearchResults a
 /** Fetch the next page when the last row in view is this close to the end. */
 const PREFETCH_ROWS = 20;
 
-interface Props {
+interface Props extends ListPaneProps {
   query: string;
   sort: SearchSort;
-  openThread: number | null;
-  onOpen: (threadId: number) => void;
-  selected: ReadonlySet<number>;
-  onSelectedChange: (keys: Set<number>) => void;
-  onError: (error: ApiError) => void;
   /** Shown instead when the very first query fails (a malformed one): the list as it was. */
   fallback: React.ReactNode;
 }
