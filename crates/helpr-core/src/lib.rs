@@ -22,6 +22,7 @@
 
 pub mod clock;
 pub mod conversations;
+pub mod drafts;
 mod error;
 pub mod gmail;
 pub mod import;
@@ -47,6 +48,7 @@ pub use conversations::{
     ConversationPage, ConversationQuery, ConversationSummary, SidebarInbox, SidebarLabel,
     ThreadView, MAX_CONVERSATION_PAGE,
 };
+pub use drafts::{ComposeMode, Draft, DraftAttachment, DraftSummary};
 pub use error::{CoreError, ErrorPayload};
 pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats};
 #[cfg(target_os = "linux")]

@@ -52,6 +52,8 @@ pub struct SendRequest {
     pub from: Option<String>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
+    /// Blind copies: in the SMTP envelope, not in the headers sent or stored.
+    pub bcc: Vec<String>,
     /// Required unless `reply_to` is set (then `Re: <parent's subject>` by default).
     pub subject: Option<String>,
     pub body: String,
@@ -179,17 +181,29 @@ struct Outgoing {
     message_id: String,
 }
 
-fn build(
+/// Who a message is from and to.
+struct Addressed {
     from: Mailbox,
     to: Vec<Mailbox>,
     cc: Vec<Mailbox>,
+    bcc: Vec<Mailbox>,
+}
+
+fn build(
+    Addressed { from, to, cc, bcc }: Addressed,
     subject: String,
     body: String,
     reply: Option<&ReplyHeaders>,
     attachments: Vec<Loaded>,
 ) -> Result<Outgoing, CoreError> {
     let message_id = format!("<{}@helpr>", uuid::Uuid::new_v4());
-    let recipients: Vec<String> = to.iter().chain(&cc).map(|m| m.email.to_string()).collect();
+    let mut recipients: Vec<String> = Vec::new();
+    for m in to.iter().chain(&cc).chain(&bcc) {
+        let email = m.email.to_string();
+        if !recipients.iter().any(|r| r.eq_ignore_ascii_case(&email)) {
+            recipients.push(email);
+        }
+    }
     let mut b = Message::builder()
         .from(from)
         .subject(subject)
@@ -200,6 +214,10 @@ fn build(
     }
     for m in cc {
         b = b.cc(m);
+    }
+    // lettre drops the Bcc header once the envelope is made: blind copies stay blind.
+    for m in bcc {
+        b = b.bcc(m);
     }
     if let Some(r) = reply {
         if let Some(irt) = &r.in_reply_to {
@@ -238,6 +256,7 @@ impl Helpr {
     pub async fn send(&self, request: SendRequest) -> Result<SentView, CoreError> {
         let to = mailboxes(&request.to, "--to")?;
         let cc = mailboxes(&request.cc, "--cc")?;
+        let bcc = mailboxes(&request.bcc, "--bcc")?;
         if to.is_empty() {
             return Err(CoreError::InvalidInput(
                 "give at least one recipient (--to)".into(),
@@ -266,9 +285,7 @@ impl Helpr {
             .map(load)
             .collect::<Result<Vec<_>, _>>()?;
         let outgoing = build(
-            from,
-            to,
-            cc,
+            Addressed { from, to, cc, bcc },
             subject,
             request.body,
             reply.as_ref().map(|r| &r.headers),
@@ -422,9 +439,15 @@ mod tests {
             subject: "Plan",
         });
         let out = build(
-            "user@example.com".parse().unwrap(),
-            vec!["Bob <bob@example.org>".parse().unwrap()],
-            vec!["carol@example.org".parse().unwrap()],
+            Addressed {
+                from: "user@example.com".parse().unwrap(),
+                to: vec!["Bob <bob@example.org>".parse().unwrap()],
+                cc: vec!["carol@example.org".parse().unwrap()],
+                bcc: vec![
+                    "hidden@example.org".parse().unwrap(),
+                    "BOB@example.org".parse().unwrap(),
+                ],
+            },
             reply.subject.clone(),
             "Hello there".into(),
             Some(&reply),
@@ -435,7 +458,14 @@ mod tests {
             )],
         )
         .unwrap();
-        assert_eq!(out.recipients, ["bob@example.org", "carol@example.org"]);
+        assert_eq!(
+            out.recipients,
+            ["bob@example.org", "carol@example.org", "hidden@example.org"]
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.raw).contains("hidden@"),
+            "a blind copy is not in the headers"
+        );
         let mail = parse(&out.raw).unwrap();
         assert_eq!(mail.subject, "Re: Plan");
         assert_eq!(mail.headers.in_reply_to, ["p@x"]);

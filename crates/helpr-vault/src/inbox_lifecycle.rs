@@ -252,6 +252,7 @@ impl Vault {
                 "gmail_outbox",
                 "gmail_accounts",
                 "threads",
+                "drafts",
             ] {
                 tx.execute(&format!("DELETE FROM {table} WHERE inbox_id = ?1"), [inbox])?;
             }

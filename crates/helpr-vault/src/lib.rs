@@ -22,6 +22,7 @@ mod cached;
 pub mod conversations;
 pub mod delete;
 pub mod doctor;
+pub mod drafts;
 mod error;
 pub mod gmail;
 pub mod gmail_outbox;
@@ -48,6 +49,7 @@ pub use conversations::{
     ConversationFilter, ConversationPage, InboxCounts, LabelCounts, StoredConversation,
 };
 pub use doctor::DoctorReport;
+pub use drafts::{DraftPlace, StoredDraft};
 pub use error::VaultError;
 pub use gmail::{AccountState, GmailAccount, SyncStatus};
 pub use gmail_outbox::{OutboxAction, OutboxEntry, OutboxState};

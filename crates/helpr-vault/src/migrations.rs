@@ -287,6 +287,22 @@ CREATE INDEX messages_threads ON messages(
     tenant_id, thread_id, date, inbox_id, unread, has_attachments
 ) WHERE deleted_at IS NULL;
 "#,
+    // v12: drafts. What an agent is writing, sealed as one record (recipients, subject, body,
+    // attachments), saved as they type so a crash loses no draft. `reply_to` names the message
+    // answered (no foreign key: a purge of it leaves the draft, which then sends as new mail).
+    r#"
+CREATE TABLE drafts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    inbox_id INTEGER REFERENCES inboxes(id),
+    reply_to INTEGER,
+    key_version INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX drafts_by_key ON drafts(tenant_id, key_version);
+CREATE INDEX drafts_by_reply ON drafts(tenant_id, reply_to);
+"#,
 ];
 
 /// The schema version this build writes and understands.
@@ -317,6 +333,7 @@ pub(crate) const SEALED_COLUMNS: &[(&str, &str, &[&str])] = &[
         "gmail_account",
         &["config", "refresh_token"],
     ),
+    ("drafts", "draft", &["content"]),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

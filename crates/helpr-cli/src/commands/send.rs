@@ -1,5 +1,5 @@
 //! `helpr send --to ADDR … --subject S [--body TEXT | --body-file FILE | stdin] [--reply-to ID]
-//! [--attach FILE …] [--from ADDR]`: sends from a connected Gmail account through helpr-core and
+//! [--cc ADDR …] [--bcc ADDR …] [--attach FILE …] [--from ADDR]`: sends from a connected Gmail account through helpr-core and
 //! prints the sent copy's local id and Message-ID. With `--reply-to`, `--subject` may be left
 //! out (`Re: <parent's subject>`).
 
@@ -16,6 +16,9 @@ pub struct Args {
     /// A copy recipient (repeat for more).
     #[arg(long)]
     pub cc: Vec<String>,
+    /// A blind copy recipient (repeat for more): in the envelope, not in the headers.
+    #[arg(long)]
+    pub bcc: Vec<String>,
     /// Optional with --reply-to (then `Re: <parent's subject>`).
     #[arg(long)]
     pub subject: Option<String>,
@@ -69,6 +72,7 @@ pub async fn run(dir: &Path, args: Args) -> Result<(), CoreError> {
         from: args.from,
         to: args.to,
         cc: args.cc,
+        bcc: args.bcc,
         subject: args.subject,
         reply_to: args.reply_to,
         attachments: args
