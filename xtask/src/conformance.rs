@@ -32,7 +32,7 @@ pub fn requirements() -> PathBuf {
 pub fn ensure_venv() -> Result<PathBuf> {
     let requirements = requirements();
     let wanted = hash_of(&requirements)?;
-    let venv = target_dir().join("conformance-venv");
+    let venv = workspace::target_dir().join("conformance-venv");
     let python = venv.join("bin").join("python");
     if is_current(&venv, &wanted) && process::is_executable(&python) {
         println!(
@@ -66,15 +66,6 @@ pub fn ensure_venv() -> Result<PathBuf> {
     fs::write(venv.join(STAMP), &wanted)
         .with_context(|| format!("could not write {}", venv.join(STAMP).display()))?;
     Ok(python)
-}
-
-/// `$CARGO_TARGET_DIR`, else the workspace's `target/`.
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
-        Some(dir) => workspace::root().join(dir),
-        None => workspace::root().join("target"),
-    }
 }
 
 fn hash_of(file: &Path) -> Result<String> {

@@ -1,8 +1,9 @@
 //! `cargo xtask demo`: build helpr, the desktop app and the emulator (one workspace build, the
 //! same the gate makes), generate a sample mailbox, import it into a fresh vault,
-//! connect and sync a Gmail account served by the google-emulator (no Google account; see
-//! `demo_gmail.rs`; `--no-gmail` skips it), and show it all — in the desktop app when there is
-//! a display, with `helpr list` and `helpr status` otherwise.
+//! start a Gmail account served by the google-emulator (no Google account; see `demo_gmail.rs`;
+//! `--no-gmail` skips it), and show it all. With a display, the desktop app opens with the
+//! emulator's configuration and the user connects the account from Settings and watches it
+//! sync; without one, the demo connects and syncs with `helpr` and ends with `helpr list`.
 //!
 //! The vault needs a keychain. When the caller's session bus offers a Secret Service, the demo
 //! uses it (and keeps the vault, so it can be explored afterwards); otherwise it runs inside a
@@ -39,6 +40,9 @@ pub struct Args {
     /// Skip the emulated Gmail account.
     #[arg(long)]
     pub no_gmail: bool,
+    /// How many messages the emulated Gmail account holds.
+    #[arg(long, default_value_t = 2_000)]
+    pub gmail_messages: usize,
 }
 
 /// What the demo runs once a keychain is available (also the hidden `in-session demo` arguments).
@@ -126,7 +130,7 @@ pub fn run(args: &Args) -> Result<()> {
                 emulator = Some(crate::demo_gmail::start(
                     &exe,
                     scratch.path(),
-                    200,
+                    args.gmail_messages,
                     args.seed,
                 )?);
                 Ok(())
@@ -189,17 +193,35 @@ fn run_programs(args: &SessionArgs) -> Result<()> {
     };
     process::run(helpr().arg("init"))?;
     process::run(helpr().arg("import").arg(&args.maildir))?;
-    if let Some(config) = &args.gmail_config {
-        crate::demo_gmail::connect(&args.helpr, &args.data_dir, config)?;
-        process::run(helpr().arg("sync"))?;
-        process::run(helpr().arg("status"))?;
-    }
-    match &args.desktop {
-        Some(desktop) => {
+    match (&args.desktop, &args.gmail_config) {
+        // In the window, the user connects the emulated account themselves and watches it sync.
+        (Some(desktop), Some(config)) => {
+            println!(
+                "\nOpening the desktop app; close its window to end the demo.\n\
+                 Try: Settings (g s) → Inboxes → Connect Gmail → Sign in with Google (consent is \
+                 auto-approved), watch the sync, then read, search (/), reply (r), delete (#) and \
+                 undo (z), and rotate the key under Settings → Security."
+            );
+            process::run(
+                Command::new(desktop)
+                    .arg("--data-dir")
+                    .arg(&args.data_dir)
+                    .arg("--gmail-config")
+                    .arg(config),
+            )
+        }
+        (Some(desktop), None) => {
             println!("\nOpening the desktop app; close its window to end the demo.");
             process::run(Command::new(desktop).arg("--data-dir").arg(&args.data_dir))
         }
-        None => process::run(helpr().arg("list")),
+        (None, config) => {
+            if let Some(config) = config {
+                crate::demo_gmail::connect(&args.helpr, &args.data_dir, config)?;
+                process::run(helpr().arg("sync"))?;
+                process::run(helpr().arg("status"))?;
+            }
+            process::run(helpr().arg("list"))
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod demo;
 mod demo_gmail;
 mod deps;
 mod keychain;
+mod package;
 mod process;
 mod sample_mail;
 mod session;
@@ -45,8 +46,10 @@ enum Command {
     /// Run the MIME/XSS corpora in DIR through the pipeline and a real browser; fail on any
     /// panic, script execution or request.
     Corpus(corpus::Args),
-    /// Benchmarks: `pipeline` (issue 3), `search` (issue 4); `sync` follows (issue 5).
+    /// Benchmarks: `pipeline`, `search`, `sync`, `desktop`, … (see `cargo xtask bench --help`).
     Bench(bench::Args),
+    /// Build a Debian package (`target/package/helpr_<version>_<arch>.deb`) from this checkout.
+    Package(package::Args),
     /// Internal: the second half of a keychain session, run under `dbus-run-session`.
     #[command(name = "in-session", hide = true)]
     InSession(keychain::InSessionArgs),
@@ -71,6 +74,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Session(args) => session::run(&args),
         Command::Corpus(args) => corpus::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Package(args) => package::run(&args),
         Command::InSession(args) => keychain::run_in_session(args),
     }
 }

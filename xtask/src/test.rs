@@ -162,9 +162,13 @@ pub fn run_in_session(under_test: &UnderTest) -> Result<()> {
     steps.finish()
 }
 
-/// The E2E tests' names all start with this (tests/desktop_e2e.rs); `cargo test` selects and
+/// The E2E tests' names all start with this (tests/desktop_*e2e.rs); `cargo test` selects and
 /// skips them by it.
 const E2E_PREFIX: &str = "desktop_app_";
+
+/// The desktop E2E test binaries (tests/desktop_e2e.rs, tests/desktop_gmail_e2e.rs), for
+/// nextest: they run apart from the rest, one test at a time.
+const E2E_BINARIES: &str = "binary_id(/^helpr-tests::desktop_.*e2e$/)";
 
 /// Which tests one run covers.
 #[derive(Clone, Copy)]
@@ -207,13 +211,8 @@ impl Runner {
                     .args(workspace::WORKSPACE_SELECTION)
                     .arg("--no-fail-fast");
                 match part {
-                    Part::Workspace => cmd.args(["-E", "not binary_id(helpr-tests::desktop_e2e)"]),
-                    Part::DesktopE2e => cmd.args([
-                        "-E",
-                        "binary_id(helpr-tests::desktop_e2e)",
-                        "--test-threads",
-                        "1",
-                    ]),
+                    Part::Workspace => cmd.args(["-E", &format!("not {E2E_BINARIES}")]),
+                    Part::DesktopE2e => cmd.args(["-E", E2E_BINARIES, "--test-threads", "1"]),
                 };
             }
             Self::CargoTest => {
