@@ -26,6 +26,22 @@ fn main() {
         "stop_retire",
         "doctor",
         "about",
+        "gmail_setup",
+        "connect_gmail",
+        "sync_inboxes",
+        "resync_inbox",
+        "disconnect_inbox",
+        "compose",
+        "save_draft",
+        "drafts",
+        "draft",
+        "discard_draft",
+        "send_draft",
+        "save_attachment",
+        "save_attachment_as",
+        "load_remote_images",
+        "allow_images_from_sender",
+        "mark_conversations",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

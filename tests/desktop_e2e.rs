@@ -5,8 +5,9 @@
 //! matching message as you type, a hit opens with the keyboard, and Escape returns to the list;
 //! a malformed query shows the `invalid_input` banner with its column and keeps the list; an HTML
 //! message with a tracking pixel, a script and remote styles renders in its sandboxed frame
-//! without one request leaving the window (a local listener stands in for the tracker) and the
-//! blocked-images bar says so; and a vault whose keychain entry is gone opens to the locked
+//! without one request leaving the window (a local listener stands in for the tracker), the
+//! blocked-images bar says so, and "Load once" has core fetch them into the frame as `data:`
+//! URLs; and a vault whose keychain entry is gone opens to the locked
 //! screen, which says why.
 //!
 //! These tests build nothing. `cargo xtask test` builds the app from this checkout (UI embedded,
@@ -34,31 +35,17 @@
 //!
 //! The `[[test]]` needs the `desktop-e2e` feature, so `cargo test --workspace` does not run it.
 
-use helpr_tests::desktop as driver;
+use helpr_tests::webdriver::*;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use serde_json::json;
-
-use driver::TauriDriver;
-
-/// How long the app may take from launch to showing the imported message.
-const LIST_DEADLINE: Duration = Duration::from_secs(60);
-/// How long the reader may take to show a clicked message.
-const READER_DEADLINE: Duration = Duration::from_secs(20);
-/// How long a submitted search may take to show its hits or its error.
-const SEARCH_DEADLINE: Duration = Duration::from_secs(20);
-const POLL: Duration = Duration::from_millis(200);
-/// The rows of the conversation list and of search hits.
-const LIST_ROW: &str = "conversation-row";
-const SEARCH_ROW: &str = "search-row";
 
 /// A message that exists only in this run's vault.
 struct Canary {
@@ -398,60 +385,11 @@ async fn desktop_app_views_pass_axe_and_are_screenshotted_in_both_themes() -> Re
     outcome
 }
 
-/// Runs axe-core (the UI's own copy, `ui/node_modules/axe-core`) on the page shown and fails on
-/// any serious or critical violation, naming the rule and the first elements.
-async fn assert_accessible(client: &Client, view: &str) -> Result<()> {
-    let axe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js");
-    let source = std::fs::read_to_string(&axe).with_context(|| {
-        format!(
-            "reading {} (run `npm ci` in ui/, as cargo xtask test does)",
-            axe.display()
-        )
-    })?;
-    client
-        .execute(&source, vec![])
-        .await
-        .context("loading axe-core into the window")?;
-    let found = client
-        .execute_async(
-            "const done = arguments[0];
-             axe.run(document, { resultTypes: ['violations'] })
-               .then(r => done(r.violations
-                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                 .map(v => ({ rule: v.id, impact: v.impact, help: v.help,
-                              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))))
-               .catch(e => done([{ rule: 'axe failed', help: String(e) }]));",
-            vec![],
-        )
-        .await
-        .context("running axe-core")?;
-    let violations = found
-        .as_array()
-        .with_context(|| format!("axe-core answered {found} for {view}, not a list"))?;
-    ensure!(
-        violations.is_empty(),
-        "{} serious or critical accessibility violations in {view}: {}",
-        violations.len(),
-        serde_json::to_string_pretty(&violations)?
-    );
-    Ok(())
-}
+/// A 1×1 GIF: what the tracker answers to every request.
+const PIXEL: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
 
-/// Navigation inside the app (its router keeps the place in the URL's hash).
-trait GotoHash {
-    async fn goto_hash(&self, path: &str) -> Result<()>;
-}
-
-impl GotoHash for Client {
-    async fn goto_hash(&self, path: &str) -> Result<()> {
-        self.execute("window.location.hash = arguments[0];", vec![json!(path)])
-            .await
-            .with_context(|| format!("navigating to #{path}"))?;
-        Ok(())
-    }
-}
-
-/// A listener standing in for a tracker's host: counts every connection made to it.
+/// A listener standing in for a tracker's host: counts every connection made to it and answers
+/// each with a 1×1 GIF.
 struct Tracker {
     port: u16,
     hits: Arc<AtomicUsize>,
@@ -464,9 +402,20 @@ impl Tracker {
         let hits = Arc::new(AtomicUsize::new(0));
         let counted = hits.clone();
         std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
+            for mut stream in listener.incoming().flatten() {
                 counted.fetch_add(1, Ordering::SeqCst);
-                drop(stream);
+                let mut request = [0u8; 4096];
+                let _ = std::io::Read::read(&mut stream, &mut request);
+                let _ = std::io::Write::write_all(
+                    &mut stream,
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\nContent-Length: {}\r\n\
+                         Connection: close\r\n\r\n",
+                        PIXEL.len()
+                    )
+                    .as_bytes(),
+                );
+                let _ = std::io::Write::write_all(&mut stream, PIXEL);
             }
         });
         Ok(Self { port, hits })
@@ -585,6 +534,32 @@ async fn desktop_app_shows_html_mail_without_a_request_leaving_the_window() -> R
                 "{} connection(s) reached the tracker's host from the window",
                 tracker.hits()
             );
+
+            // Load once: core fetches the images and the frame shows them as data: URLs.
+            client
+                .find(Locator::Css("[data-testid=load-images]"))
+                .await
+                .context("no Load once button on the images bar")?
+                .click()
+                .await?;
+            wait_for(
+                client,
+                "//*[@data-testid='remote-images-bar'][@data-loaded='true']",
+                READER_DEADLINE,
+            )
+            .await
+            .context("the images did not load")?;
+            let doc = frame.attr("srcdoc").await?.unwrap_or_default();
+            ensure!(
+                doc.contains("data:image/gif;base64,"),
+                "the frame shows no loaded image"
+            );
+            ensure!(
+                !doc.contains("127.0.0.1"),
+                "the frame holds a remote URL it could fetch itself"
+            );
+            ensure!(tracker.hits() > 0, "core fetched nothing");
+            save_screenshot(client, &screenshots.join("desktop-images-loaded.png")).await?;
             Ok(())
         },
     )
@@ -644,59 +619,6 @@ async fn desktop_app_shows_vault_locked_when_the_keychain_entry_is_gone() -> Res
     .await
 }
 
-/// What every test needs before it touches the keychain: a display, the tools and the app.
-struct Setup {
-    tauri_driver: PathBuf,
-    app: PathBuf,
-    screenshots: PathBuf,
-}
-
-impl Setup {
-    /// Fails with what to do when a prerequisite is missing.
-    fn check() -> Result<Self> {
-        driver::require_display()?;
-        let setup = Self {
-            tauri_driver: driver::tauri_driver_binary()?,
-            app: driver::desktop_binary()?,
-            screenshots: driver::target_dir()?.join("e2e"),
-        };
-        std::fs::create_dir_all(&setup.screenshots)
-            .with_context(|| format!("creating {}", setup.screenshots.display()))?;
-        Ok(setup)
-    }
-}
-
-/// Runs `check` against the app started with `--data-dir data_dir`: starts `tauri-driver`
-/// (logging into `work`), opens a WebDriver session, and always closes the session and stops the
-/// driver afterwards. On failure it saves `<target>/e2e/desktop-failure-<uuid>.png` and adds the
-/// driver's output to the error.
-async fn with_app(
-    setup: &Setup,
-    work: &Path,
-    data_dir: &Path,
-    check: impl AsyncFnOnce(&Client, &Path) -> Result<()>,
-) -> Result<()> {
-    let screenshots = &setup.screenshots;
-    let driver = TauriDriver::start(&setup.tauri_driver, &work.join("tauri-driver.log"))?;
-    let client = launch_app(&driver, &setup.app, data_dir).await?;
-    let outcome = check(&client, screenshots).await;
-    if outcome.is_err() {
-        let name = format!("desktop-failure-{}.png", uuid::Uuid::new_v4());
-        if save_screenshot(&client, &screenshots.join(&name))
-            .await
-            .is_ok()
-        {
-            eprintln!("failure screenshot: {}", screenshots.join(&name).display());
-        }
-    }
-    let closed = client.close().await;
-    let driver_log = driver.log();
-    drop(driver);
-    outcome.with_context(|| format!("tauri-driver / WebKitWebDriver output:\n{driver_log}"))?;
-    closed.context("closing the WebDriver session")?;
-    Ok(())
-}
-
 /// Creates a vault in `data_dir` and imports the canaries (written as `.eml` files into `work`)
 /// through helpr-core, which also indexes them; returns the vault's keychain entry.
 async fn seed_vault(data_dir: &Path, work: &Path, canaries: &[&Canary]) -> Result<keyring::Entry> {
@@ -736,27 +658,6 @@ fn keychain_entry(helpr: &helpr_core::Helpr) -> Result<keyring::Entry> {
     )?)
 }
 
-/// Starts a WebDriver session, which launches the app with `--data-dir`.
-async fn launch_app(driver: &TauriDriver, app: &Path, data_dir: &Path) -> Result<Client> {
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("browserName".into(), json!("wry"));
-    capabilities.insert(
-        "tauri:options".into(),
-        json!({ "application": app, "args": ["--data-dir", data_dir] }),
-    );
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url())
-        .await
-        .with_context(|| {
-            format!(
-                "starting a WebDriver session for {}; driver output:\n{}",
-                app.display(),
-                driver.log()
-            )
-        })
-}
-
 /// Waits for the canary in the list, opens it, checks the reader, and saves a screenshot.
 async fn read_canary(client: &Client, canary: &Canary, screenshot: &Path) -> Result<()> {
     let row_xpath = format!(
@@ -790,131 +691,4 @@ async fn read_canary(client: &Client, canary: &Canary, screenshot: &Path) -> Res
     );
 
     save_screenshot(client, screenshot).await
-}
-
-/// Waits until the list shows a row for each of `subjects` (the app has loaded the list).
-async fn wait_for_rows(client: &Client, subjects: &[&str]) -> Result<()> {
-    for subject in subjects {
-        let xpath = format!("//*[@data-testid='{LIST_ROW}'][contains(., '{subject}')]");
-        if let Err(error) = wait_for(client, &xpath, LIST_DEADLINE).await {
-            let page = describe_page(client).await;
-            return Err(error).context(format!(
-                "no conversation row with subject {subject:?} within {LIST_DEADLINE:?}. \
-                 Page: {page}"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The search box in the top bar.
-async fn search_input(client: &Client) -> Result<fantoccini::elements::Element> {
-    client
-        .find(Locator::Css("[data-testid=search-input]"))
-        .await
-        .context("the top bar has no search box")
-}
-
-/// Types `query` into the search box, as a user would (results follow as they type).
-async fn type_search(client: &Client, query: &str) -> Result<()> {
-    let input = search_input(client).await?;
-    input.click().await.context("focusing the search box")?;
-    input.send_keys(query).await.context("typing the query")?;
-    Ok(())
-}
-
-/// Types `query` into the search box and presses Enter.
-async fn submit_search(client: &Client, query: &str) -> Result<()> {
-    type_search(client, query).await?;
-    search_input(client)
-        .await?
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .context("pressing Enter in the search box")?;
-    Ok(())
-}
-
-/// Waits until the thread pane shows the conversation with `subject`.
-async fn wait_for_thread(client: &Client, subject: &str) -> Result<()> {
-    let xpath = format!("//*[@data-testid='thread-subject'][normalize-space(.)='{subject}']");
-    if let Err(error) = wait_for(client, &xpath, READER_DEADLINE).await {
-        let page = describe_page(client).await;
-        return Err(error).context(format!(
-            "the thread pane did not show {subject:?} within {READER_DEADLINE:?}. Page: {page}"
-        ));
-    }
-    Ok(())
-}
-
-/// Waits until the count over the list reads exactly `expected` (e.g. "1 of 1 match").
-async fn wait_for_count(client: &Client, expected: &str) -> Result<()> {
-    let xpath = format!("//*[@data-testid='list-count'][normalize-space(.)='{expected}']");
-    if let Err(error) = wait_for(client, &xpath, SEARCH_DEADLINE).await {
-        let page = describe_page(client).await;
-        return Err(error).context(format!(
-            "the count did not read {expected:?} within {SEARCH_DEADLINE:?}. Page: {page}"
-        ));
-    }
-    Ok(())
-}
-
-/// The subjects of the `testid` rows the list shows, top to bottom. Read from the DOM
-/// (`textContent`): WebDriver's visible text of a row's subject is empty in WebKit, because the
-/// subject line is an ellipsized `overflow: hidden` box wider than the pane.
-async fn row_subjects(client: &Client, testid: &str) -> Result<Vec<String>> {
-    let mut subjects = Vec::new();
-    for row in client
-        .find_all(Locator::Css(&format!(
-            "[data-testid={testid}] .row-subject"
-        )))
-        .await?
-    {
-        let subject = row.prop("textContent").await?.unwrap_or_default();
-        subjects.push(subject.trim().to_owned());
-    }
-    Ok(subjects)
-}
-
-async fn wait_for(
-    client: &Client,
-    xpath: &str,
-    deadline: Duration,
-) -> Result<fantoccini::elements::Element> {
-    Ok(client
-        .wait()
-        .at_most(deadline)
-        .every(POLL)
-        .for_element(Locator::XPath(xpath))
-        .await?)
-}
-
-/// The error banner and the visible text, for failure messages.
-async fn describe_page(client: &Client) -> String {
-    let banner = match client
-        .find(Locator::Css("[data-testid=error-banner]"))
-        .await
-    {
-        Ok(banner) => banner.text().await.unwrap_or_default(),
-        Err(_) => "(none)".to_owned(),
-    };
-    let text = match client.find(Locator::Css("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(error) => format!("(no body: {error})"),
-    };
-    let text: String = text.chars().take(2000).collect();
-    format!("error banner: {banner:?}; visible text: {text:?}")
-}
-
-/// Saves a PNG of the app window, after two animation frames (so what the DOM holds is painted).
-async fn save_screenshot(client: &Client, path: &Path) -> Result<()> {
-    client
-        .execute_async(
-            "const done = arguments[0]; \
-             requestAnimationFrame(() => requestAnimationFrame(() => done()));",
-            vec![],
-        )
-        .await
-        .context("waiting for a painted frame")?;
-    let png = client.screenshot().await.context("taking a screenshot")?;
-    std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
 }

@@ -6,13 +6,16 @@
 //! `capabilities/default.json`, or the window is not allowed to call it.
 
 use helpr_core::{
-    AboutView, AuditEntry, AuditQuery, AuditVerdict, ConversationPage, ConversationQuery, Deleted,
-    DoctorView, ErrorPayload, KeyVersionInfo, MessageView, Purged, Restored, RetireOutcome,
-    RetireProgress, SearchOptions, SearchPage, SidebarInbox, Target, ThreadView, Trash,
+    AboutView, AuditEntry, AuditQuery, AuditVerdict, ComposeMode, ConversationPage,
+    ConversationQuery, Deleted, DoctorView, Draft, DraftSummary, ErrorPayload, KeyVersionInfo,
+    Marked, MessageView, Purged, Restored, RetireOutcome, RetireProgress, SearchOptions,
+    SearchPage, SentView, SidebarInbox, SyncOutcome, Target, ThreadView, Trash,
 };
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{AppHandle, State};
 
+use crate::files::Downloads;
+use crate::gmail::{ConnectEvent, Gmail, GmailSetup, OAuthClientInput, SyncEvent};
 use crate::stop::StopFlag;
 use crate::vault::Vault;
 
@@ -179,4 +182,128 @@ pub async fn doctor(vault: State<'_, Vault>) -> Reply<DoctorView> {
 #[tauri::command]
 pub async fn about(vault: State<'_, Vault>) -> Reply<AboutView> {
     Ok(vault.helpr().await?.about())
+}
+
+/// Whether a configuration file names the Gmail OAuth client (else Settings asks for one).
+#[tauri::command]
+pub fn gmail_setup(gmail: State<'_, Gmail>) -> GmailSetup {
+    gmail.setup()
+}
+
+/// Signs a Gmail account in (consent in the system browser) and stores it; its address.
+#[tauri::command]
+pub async fn connect_gmail(
+    vault: State<'_, Vault>,
+    gmail: State<'_, Gmail>,
+    client: Option<OAuthClientInput>,
+    events: Channel<ConnectEvent>,
+) -> Reply<String> {
+    gmail.connect(vault.helpr().await?, client, events).await
+}
+
+/// Syncs the connected Gmail inboxes (or one), streaming each account's progress.
+#[tauri::command]
+pub async fn sync_inboxes(
+    vault: State<'_, Vault>,
+    gmail: State<'_, Gmail>,
+    address: Option<String>,
+    progress: Channel<SyncEvent>,
+) -> Reply<Vec<SyncOutcome>> {
+    gmail.sync(vault.helpr().await?, address, progress).await
+}
+
+/// Makes the next sync of an inbox a full one.
+#[tauri::command]
+pub async fn resync_inbox(vault: State<'_, Vault>, address: String) -> Reply<()> {
+    Ok(vault.helpr().await?.resync_gmail(&address).await?)
+}
+
+/// Revokes an inbox's grant at Google and stops its sync; the mail stays.
+#[tauri::command]
+pub async fn disconnect_inbox(vault: State<'_, Vault>, address: String) -> Reply<()> {
+    Ok(vault.helpr().await?.disconnect_gmail(&address).await?)
+}
+
+/// A new draft, or a reply, reply-all or forward of message `of` (a saved reply resumes).
+#[tauri::command]
+pub async fn compose(vault: State<'_, Vault>, mode: ComposeMode, of: Option<i64>) -> Reply<Draft> {
+    Ok(vault.helpr().await?.compose(mode, of).await?)
+}
+
+/// Seals a draft into the vault; the draft as saved (with its id).
+#[tauri::command]
+pub async fn save_draft(vault: State<'_, Vault>, draft: Draft) -> Reply<Draft> {
+    Ok(vault.helpr().await?.save_draft(draft).await?)
+}
+
+/// Every draft, most recently saved first.
+#[tauri::command]
+pub async fn drafts(vault: State<'_, Vault>) -> Reply<Vec<DraftSummary>> {
+    Ok(vault.helpr().await?.drafts().await?)
+}
+
+/// One draft, whole.
+#[tauri::command]
+pub async fn draft(vault: State<'_, Vault>, id: i64) -> Reply<Draft> {
+    Ok(vault.helpr().await?.draft(id).await?)
+}
+
+/// Deletes a draft.
+#[tauri::command]
+pub async fn discard_draft(vault: State<'_, Vault>, id: i64) -> Reply<()> {
+    Ok(vault.helpr().await?.discard_draft(id).await?)
+}
+
+/// Sends a draft through SMTP and drops its saved copy; the sent message's ids.
+#[tauri::command]
+pub async fn send_draft(vault: State<'_, Vault>, draft: Draft) -> Reply<SentView> {
+    Ok(vault.helpr().await?.send_draft(draft).await?)
+}
+
+/// Saves an attachment as a new file in the downloads folder; the file's path.
+#[tauri::command]
+pub async fn save_attachment(
+    vault: State<'_, Vault>,
+    downloads: State<'_, Downloads>,
+    id: i64,
+) -> Reply<String> {
+    downloads.save(vault.helpr().await?, id).await
+}
+
+/// Asks where to save an attachment (the OS's save dialog) and saves it; `null` if cancelled.
+#[tauri::command]
+pub async fn save_attachment_as(
+    app: AppHandle,
+    vault: State<'_, Vault>,
+    downloads: State<'_, Downloads>,
+    id: i64,
+) -> Reply<Option<String>> {
+    downloads.save_as(app, vault.helpr().await?, id).await
+}
+
+/// Fetches a message's blocked remote images (core fetches; the window gets `data:` URLs by
+/// placeholder index, `null` where one failed).
+#[tauri::command]
+pub async fn load_remote_images(vault: State<'_, Vault>, id: i64) -> Reply<Vec<Option<String>>> {
+    Ok(vault.helpr().await?.load_remote_images(id).await?)
+}
+
+/// Loads this message's sender's remote images without asking from now on; the address.
+#[tauri::command]
+pub async fn allow_images_from_sender(vault: State<'_, Vault>, id: i64) -> Reply<String> {
+    Ok(vault.helpr().await?.allow_images_from_sender(id).await?)
+}
+
+/// Marks conversations read (`read` true) or unread, here and at Gmail.
+#[tauri::command]
+pub async fn mark_conversations(
+    vault: State<'_, Vault>,
+    thread_ids: Vec<i64>,
+    read: bool,
+) -> Reply<Marked> {
+    Ok(vault
+        .helpr()
+        .await?
+        .mark_read(thread_ids.into_iter().map(Target::Thread).collect(), read)
+        .await?)
 }

@@ -5,7 +5,9 @@
 //! registers the commands from [`commands`].
 //!
 //! Data directory: `--data-dir DIR` (or `--data-dir=DIR`), else `$HELPR_DATA_DIR`, else
-//! `helpr_core::Helpr::default_data_dir()`. Other arguments are ignored: WebKitWebDriver starts
+//! `helpr_core::Helpr::default_data_dir()`. Gmail's OAuth client: `--gmail-config FILE`, else
+//! `$HELPR_GMAIL_CONFIG`, else typed into Settings (see [`gmail`]). Saved attachments:
+//! `--download-dir DIR`, else `$HELPR_DOWNLOAD_DIR`, else the OS's downloads folder ([`files`]). Other arguments are ignored: WebKitWebDriver starts
 //! the app with its own flags (`--automation`).
 //!
 //! Builds (run from the workspace root):
@@ -24,6 +26,8 @@
 
 mod args;
 mod commands;
+mod files;
+mod gmail;
 mod stop;
 mod vault;
 
@@ -52,11 +56,22 @@ fn main() {
         std::env::var_os("HELPR_DATA_DIR"),
     )
     .unwrap_or_else(helpr_core::Helpr::default_data_dir);
+    let gmail_config = args::gmail_config(
+        std::env::args_os().skip(1),
+        std::env::var_os("HELPR_GMAIL_CONFIG"),
+    );
+    let download_dir = args::download_dir(
+        std::env::args_os().skip(1),
+        std::env::var_os("HELPR_DOWNLOAD_DIR"),
+    );
     let vault = tauri::async_runtime::block_on(Vault::open(data_dir));
 
     let result = tauri::Builder::default()
         .manage(vault)
         .manage(stop::StopFlag::default())
+        .manage(gmail::Gmail::new(gmail_config))
+        .manage(files::Downloads::new(download_dir))
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::sidebar,
             commands::conversations,
@@ -78,7 +93,23 @@ fn main() {
             commands::retire_key,
             commands::stop_retire,
             commands::doctor,
-            commands::about
+            commands::about,
+            commands::gmail_setup,
+            commands::connect_gmail,
+            commands::sync_inboxes,
+            commands::resync_inbox,
+            commands::disconnect_inbox,
+            commands::compose,
+            commands::save_draft,
+            commands::drafts,
+            commands::draft,
+            commands::discard_draft,
+            commands::send_draft,
+            commands::save_attachment,
+            commands::save_attachment_as,
+            commands::load_remote_images,
+            commands::allow_images_from_sender,
+            commands::mark_conversations
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

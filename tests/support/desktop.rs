@@ -100,7 +100,8 @@ pub struct TauriDriver {
 }
 
 impl TauriDriver {
-    /// Starts `tauri-driver` on free ports, logging to `log`, and waits until both it and the
+    /// Starts `tauri-driver` on free ports, logging to `log` (no system browser for the app: see
+    /// `BROWSER` below), and waits until both it and the
     /// WebKitWebDriver it starts accept connections (tauri-driver listens before its native driver
     /// does; a session requested in between fails with "connection refused").
     pub fn start(binary: &Path, log: &Path) -> Result<Self> {
@@ -114,6 +115,11 @@ impl TauriDriver {
                 "--native-port",
                 &native_port.to_string(),
             ])
+            // The app opens Google's consent page with xdg-open, which runs `$BROWSER` when no
+            // desktop environment is named. The test plays the browser: `true` opens nothing
+            // (else Debian's x-www-browser, Chromium, could follow the link on its own).
+            .env("BROWSER", "true")
+            .env_remove("XDG_CURRENT_DESKTOP")
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)

@@ -380,3 +380,34 @@ impl GmailRig {
         assert_eq!(status.as_u16(), 200);
     }
 }
+
+/// Plays the user's browser on the emulator's consent page at `url`: loads it, presses Allow
+/// (the form's POST), and follows the redirect to the app's loopback listener. Returns what
+/// the loopback page said.
+pub async fn give_consent(url: &str) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()?;
+    let page = browser.get(url).send().await?.text().await?;
+    let marker = "name=\"request\" value=\"";
+    let start = page
+        .find(marker)
+        .with_context(|| format!("no consent form on the page: {page}"))?
+        + marker.len();
+    let request = &page[start..]
+        .split('"')
+        .next()
+        .context("the consent form's request id is not closed")?;
+    let origin = url
+        .find(google_emulator::oauth::AUTH_PATH)
+        .map(|i| &url[..i])
+        .context("the consent URL is not the emulator's")?;
+    let answer = browser
+        .post(format!("{origin}{}", google_emulator::oauth::AUTH_PATH))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("request={request}&decision=allow"))
+        .send()
+        .await?;
+    Ok(answer.text().await?)
+}

@@ -14,6 +14,8 @@ pub mod desktop;
 pub mod gmail;
 pub mod kill;
 pub mod sample_mail;
+#[cfg(feature = "desktop-e2e")]
+pub mod webdriver;
 
 pub use sample_mail::{rfc2822, utc, write_sample_maildir, SAMPLE_QUERIES};
 

@@ -1,7 +1,7 @@
 // The one module that talks to the Tauri shell. Every command the UI uses is wrapped here with
 // typed views that mirror the Rust transport types in helpr-core (snake_case, as serialized), and
 // every failure is turned into an `ApiError` so components never inspect raw rejection values.
-import { Channel, invoke } from "@tauri-apps/api/core";
+import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
 
 /** One row of the message list (`helpr_core::MessageSummary`). */
 export interface MessageSummary {
@@ -42,9 +42,12 @@ export interface MessageView {
   /** The blocked remote image URLs, by placeholder index. */
   remote_images: string[];
   labels: string[];
+  unread: boolean;
   attachments: AttachmentInfo[];
   /** Why helpr could not display this message (kept with its original source); null otherwise. */
   rejected: string | null;
+  /** The user loads this sender's remote images without asking. */
+  images_allowed: boolean;
 }
 
 /** One row of the conversation list (`helpr_core::ConversationSummary`). */
@@ -400,6 +403,180 @@ export function about(): Promise<AboutView> {
   return call<AboutView>("about");
 }
 
+/** How a draft starts (`helpr_core::ComposeMode`). */
+export type ComposeMode = "new" | "reply" | "reply_all" | "forward";
+
+/** One attachment of a draft; `data` is base64 (`helpr_core::DraftAttachment`). */
+export interface DraftAttachment {
+  name: string;
+  content_type: string;
+  data: string;
+}
+
+/** What the agent is writing (`helpr_core::Draft`); sealed in the vault on every save. */
+export interface Draft {
+  /** null until first saved. */
+  id: number | null;
+  /** The Gmail account it is sent from; null = the first connected one. */
+  from: string | null;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  body: string;
+  /** The message this answers. */
+  reply_to: number | null;
+  attachments: DraftAttachment[];
+  /** Unix seconds of the last save. */
+  updated_at: number | null;
+}
+
+/** A draft in a list (`helpr_core::DraftSummary`). */
+export interface DraftSummary {
+  id: number;
+  to: string[];
+  subject: string;
+  reply_to: number | null;
+  attachments: number;
+  updated_at: number;
+}
+
+/** A sent message's local copy (`helpr_core::SentView`). */
+export interface SentView {
+  id: number;
+  thread_id: number;
+  message_id: string;
+}
+
+/** Whether a configuration file names the Gmail OAuth client. */
+export interface GmailSetup {
+  configured: boolean;
+}
+
+/** The user's own Google desktop OAuth client. */
+export interface OAuthClientInput {
+  client_id: string;
+  client_secret: string;
+}
+
+/** The sign-in waits for consent at `url` (opened in the system browser unless `opened` is false). */
+export interface ConnectEvent {
+  kind: "consent";
+  url: string;
+  opened: boolean;
+}
+
+/** One account's sync progress. */
+export interface SyncEvent {
+  address: string;
+  phase: "listing" | "full_sync" | "incremental";
+  done: number;
+  total: number;
+}
+
+/** What one account's sync did (`helpr_core::SyncOutcome`, the parts the UI reads). */
+export interface SyncOutcome {
+  address: string;
+  error: { code: string; message: string } | null;
+}
+
+/** Whether Settings must ask for an OAuth client before connecting Gmail. */
+export function gmailSetup(): Promise<GmailSetup> {
+  return call<GmailSetup>("gmail_setup");
+}
+
+/** Signs a Gmail account in (consent in the system browser); resolves to its address. */
+export function connectGmail(client: OAuthClientInput | null, onEvent: (e: ConnectEvent) => void): Promise<string> {
+  const events = new Channel<ConnectEvent>();
+  events.onmessage = onEvent;
+  return call<string>("connect_gmail", { client, events });
+}
+
+/** Syncs the connected Gmail inboxes (or `address`), with each account's progress. */
+export function syncInboxes(address: string | null, onProgress: (e: SyncEvent) => void): Promise<SyncOutcome[]> {
+  const progress = new Channel<SyncEvent>();
+  progress.onmessage = onProgress;
+  return call<SyncOutcome[]>("sync_inboxes", { address, progress });
+}
+
+/** Makes the next sync of `address` a full one. */
+export function resyncInbox(address: string): Promise<void> {
+  return call<void>("resync_inbox", { address });
+}
+
+/** Revokes the inbox's grant at Google and stops its sync; the mail stays. */
+export function disconnectInbox(address: string): Promise<void> {
+  return call<void>("disconnect_inbox", { address });
+}
+
+/** A new draft, or a reply / reply-all / forward of message `of` (a saved reply resumes). */
+export function compose(mode: ComposeMode, of: number | null): Promise<Draft> {
+  return call<Draft>("compose", { mode, of });
+}
+
+/** Seals the draft into the vault; resolves to it as saved (with its id). */
+export function saveDraft(draft: Draft): Promise<Draft> {
+  return call<Draft>("save_draft", { draft });
+}
+
+export function drafts(): Promise<DraftSummary[]> {
+  return call<DraftSummary[]>("drafts");
+}
+
+export function draft(id: number): Promise<Draft> {
+  return call<Draft>("draft", { id });
+}
+
+export function discardDraft(id: number): Promise<void> {
+  return call<void>("discard_draft", { id });
+}
+
+/** Sends the draft (SMTP through core) and drops its saved copy. */
+export function sendDraft(draft: Draft): Promise<SentView> {
+  return call<SentView>("send_draft", { draft });
+}
+
+/** Saves an attachment as a new file in the downloads folder; resolves to its path. */
+export function saveAttachment(id: number): Promise<string> {
+  return call<string>("save_attachment", { id });
+}
+
+/** Asks where to save an attachment (the OS's dialog); resolves to the path, or null if cancelled. */
+export function saveAttachmentAs(id: number): Promise<string | null> {
+  return call<string | null>("save_attachment_as", { id });
+}
+
+/** Core fetches a message's blocked remote images: `data:` URLs by placeholder index, null where one failed. */
+export function loadRemoteImages(id: number): Promise<(string | null)[]> {
+  return call<(string | null)[]>("load_remote_images", { id });
+}
+
+/** Loads this message's sender's remote images without asking from now on; resolves to the address. */
+export function allowImagesFromSender(id: number): Promise<string> {
+  return call<string>("allow_images_from_sender", { id });
+}
+
+/** What marking read or unread changed (`helpr_core::Marked`). */
+export interface Marked {
+  changed: number[];
+  /** Changes still owed to Gmail. */
+  gmail_pending: number;
+}
+
+/** Marks conversations read (`read` true) or unread, here and at Gmail. */
+export function markConversations(threadIds: number[], read: boolean): Promise<Marked> {
+  return call<Marked>("mark_conversations", { threadIds, read });
+}
+
+/**
+ * Where the window loads message `messageId`'s inline image `contentId` from: the shell's
+ * `helpr-cid` scheme, which serves it from the vault (`helpr-cid://localhost/…` on Linux and
+ * macOS, `http://helpr-cid.localhost/…` on Windows).
+ */
+export function inlineImageUrl(messageId: number, contentId: string): string {
+  return convertFileSrc(`${messageId}/${contentId}`, "helpr-cid");
+}
+
 /** The commands the UI needs, as one interface so components can be rendered against a stand-in. */
 export interface HelprApi {
   sidebar(): Promise<SidebarInbox[]>;
@@ -423,6 +600,23 @@ export interface HelprApi {
   stopRetire(): Promise<void>;
   doctor(): Promise<DoctorView>;
   about(): Promise<AboutView>;
+  gmailSetup(): Promise<GmailSetup>;
+  connectGmail(client: OAuthClientInput | null, onEvent: (e: ConnectEvent) => void): Promise<string>;
+  syncInboxes(address: string | null, onProgress: (e: SyncEvent) => void): Promise<SyncOutcome[]>;
+  resyncInbox(address: string): Promise<void>;
+  disconnectInbox(address: string): Promise<void>;
+  compose(mode: ComposeMode, of: number | null): Promise<Draft>;
+  saveDraft(draft: Draft): Promise<Draft>;
+  drafts(): Promise<DraftSummary[]>;
+  draft(id: number): Promise<Draft>;
+  discardDraft(id: number): Promise<void>;
+  sendDraft(draft: Draft): Promise<SentView>;
+  saveAttachment(id: number): Promise<string>;
+  saveAttachmentAs(id: number): Promise<string | null>;
+  loadRemoteImages(id: number): Promise<(string | null)[]>;
+  allowImagesFromSender(id: number): Promise<string>;
+  markConversations(threadIds: number[], read: boolean): Promise<Marked>;
+  inlineImageUrl(messageId: number, contentId: string): string;
 }
 
 /** The real shell. */
@@ -448,4 +642,21 @@ export const tauriApi: HelprApi = {
   stopRetire,
   doctor,
   about,
+  gmailSetup,
+  connectGmail,
+  syncInboxes,
+  resyncInbox,
+  disconnectInbox,
+  compose,
+  saveDraft,
+  drafts,
+  draft,
+  discardDraft,
+  sendDraft,
+  saveAttachment,
+  saveAttachmentAs,
+  loadRemoteImages,
+  allowImagesFromSender,
+  markConversations,
+  inlineImageUrl,
 };

@@ -150,7 +150,7 @@ impl Helpr {
             }
             let messages = ids
                 .into_iter()
-                .map(|id| MessageView::try_from(h.vault.get_message(&scope, id)?))
+                .map(|id| MessageView::load(&h.vault, &scope, id))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(ThreadView {
                 thread_id,

@@ -124,6 +124,20 @@ fn config_of(account: &GmailAccount) -> Result<GmailConfig, CoreError> {
         .map_err(|_| CoreError::Integrity("stored Gmail configuration is not readable".into()))
 }
 
+/// Reads a helpr Gmail configuration file (what `google-emulator --print-config` writes);
+/// the error names the file, not its contents.
+pub fn load_config(path: &std::path::Path) -> Result<GmailConfig, CoreError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CoreError::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
+    GmailConfig::from_toml(&text)
+        .map_err(|e| CoreError::InvalidInput(format!("{}: {e}", path.display())))
+}
+
+/// Opens `url` in the system browser without waiting for it (the OAuth sign-in).
+pub fn open_in_browser(url: &str) -> std::io::Result<()> {
+    open::that_detached(url)
+}
+
 impl Helpr {
     /// Runs the OAuth sign-in (`open` gets the authorization URL) and stores the account.
     /// Returns its address.
@@ -354,6 +368,17 @@ impl Helpr {
             }
         }
         Ok(())
+    }
+
+    /// Makes the next sync of `address` a full one: every message is listed again and what
+    /// is missing or changed is fetched (what is stored already is kept, not fetched twice).
+    pub async fn resync_gmail(&self, address: &str) -> Result<(), CoreError> {
+        let inbox = self.account(address).await?.inbox_id;
+        self.with_vault(move |h| {
+            h.vault.reset_sync(inbox)?;
+            h.audit("inbox.resync", Some(("inbox", inbox)), "gmail".into())
+        })
+        .await
     }
 
     /// Revokes the grant at Google, deletes the sealed refresh token and stops sync for

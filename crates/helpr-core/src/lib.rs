@@ -31,7 +31,10 @@ pub mod indexing;
 pub mod kept;
 pub mod keys;
 pub mod lifecycle;
+pub mod read_state;
 pub mod rebuild;
+pub mod remote_images;
+pub mod save;
 pub mod search;
 pub mod send;
 mod views;
@@ -53,6 +56,8 @@ pub use error::{CoreError, ErrorPayload};
 pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats};
 #[cfg(target_os = "linux")]
 pub use helpr_crypto::session_bus;
+pub use helpr_gmail::sync::{Phase as SyncPhase, Progress as SyncProgress};
+pub use helpr_gmail::GmailConfig;
 pub use helpr_vault::AccountState;
 pub use helpr_vault::TrashedInbox;
 pub use helpr_vault::{AuditEntry, AuditFilter, AuditVerdict, Target};
@@ -62,6 +67,7 @@ pub use indexing::{lost_messages_warning, IndexRepair};
 pub use kept::{ReprocessReport, StillKept};
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
 pub use lifecycle::{AuditQuery, Deleted, Purged, Restored, Trash, TrashView};
+pub use read_state::Marked;
 pub use rebuild::{RebuildControl, RebuildProgress, RebuildReport};
 pub use search::{SearchOptions, SearchPage, SearchSort, MAX_SEARCH_LIMIT};
 pub use send::{OutgoingAttachment, SendRequest, SentView};
@@ -194,7 +200,7 @@ impl Helpr {
 
     /// One message, decrypted.
     pub async fn get_message(&self, id: i64) -> Result<MessageView, CoreError> {
-        self.with_vault(move |h| MessageView::try_from(h.vault.get_message(&h.scope()?, id)?))
+        self.with_vault(move |h| MessageView::load(&h.vault, &h.scope()?, id))
             .await
     }
 

@@ -1,7 +1,7 @@
 //! The views the edges show, built from decrypted vault records.
 
 use helpr_mail::KeptHeaders;
-use helpr_vault::{StoredAttachment, StoredMessage, StoredSummary};
+use helpr_vault::{Scope, StoredAttachment, StoredMessage, StoredSummary, Vault};
 use serde::Serialize;
 
 use crate::CoreError;
@@ -52,10 +52,27 @@ pub struct MessageView {
     /// The blocked remote image URLs, by placeholder index, for "load images" on request.
     pub remote_images: Vec<String>,
     pub labels: Vec<String>,
+    pub unread: bool,
     pub attachments: Vec<AttachmentInfo>,
     /// Why helpr could not display this message (it was kept with its original source, which
     /// `original_source` returns); `None` for a message displayed normally.
     pub rejected: Option<String>,
+    /// The user loads this sender's remote images without asking.
+    pub images_allowed: bool,
+    /// The sender's address (for "always load images from this sender"); not sent to the edges.
+    #[serde(skip)]
+    pub(crate) sender_address: Option<String>,
+}
+
+impl MessageView {
+    /// Message `id` within `scope`, with whether its sender's images load without asking.
+    pub(crate) fn load(vault: &Vault, scope: &Scope, id: i64) -> Result<MessageView, CoreError> {
+        let mut view = MessageView::try_from(vault.get_message(scope, id)?)?;
+        if let (false, Some(address)) = (view.remote_images.is_empty(), &view.sender_address) {
+            view.images_allowed = vault.images_allowed_from(scope.tenant, address)?;
+        }
+        Ok(view)
+    }
 }
 
 impl From<StoredSummary> for MessageSummary {
@@ -103,12 +120,15 @@ impl TryFrom<StoredMessage> for MessageView {
             html: m.html,
             remote_images: m.remote_images,
             labels: m.labels,
+            unread: m.summary.unread,
             attachments: m
                 .attachments
                 .into_iter()
                 .map(AttachmentInfo::from)
                 .collect(),
             rejected: m.rejected,
+            images_allowed: false,
+            sender_address: headers.from.first().map(|m| m.address.clone()),
         })
     }
 }

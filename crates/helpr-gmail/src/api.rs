@@ -132,6 +132,7 @@ impl GmailApi {
             cost::MESSAGES_TRASH,
             &path,
             &[],
+            None,
         )
         .await
     }
@@ -145,6 +146,27 @@ impl GmailApi {
             cost::MESSAGES_TRASH,
             &path,
             &[],
+            None,
+        )
+        .await
+    }
+
+    /// Adds and removes labels of a message (`messages.modify`, e.g. `UNREAD`).
+    pub async fn modify(
+        &self,
+        id: &str,
+        add: &[&str],
+        remove: &[&str],
+    ) -> Result<MessageRef, ApiError> {
+        let path = format!("/messages/{}/modify", path_segment(id));
+        let body = serde_json::json!({ "addLabelIds": add, "removeLabelIds": remove });
+        self.call(
+            Method::POST,
+            "messages.modify",
+            cost::MESSAGES_MODIFY,
+            &path,
+            &[],
+            Some(&body),
         )
         .await
     }
@@ -181,7 +203,7 @@ impl GmailApi {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
-        self.call(Method::GET, op, units, path, query).await
+        self.call(Method::GET, op, units, path, query, None).await
     }
 
     async fn call<T: serde::de::DeserializeOwned>(
@@ -191,6 +213,7 @@ impl GmailApi {
         units: u32,
         path: &str,
         query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
     ) -> Result<T, ApiError> {
         let url = format!("{}{path}", self.base);
         let mut failed = 0u32;
@@ -202,13 +225,17 @@ impl GmailApi {
                 e => ApiError::Token(e),
             })?;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let sent = self
+            let mut request = self
                 .http
                 .request(method.clone(), &url)
                 .query(query)
-                .bearer_auth(bearer.token.expose_secret())
-                .send()
-                .await;
+                .bearer_auth(bearer.token.expose_secret());
+            if let Some(body) = body {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.to_string());
+            }
+            let sent = request.send().await;
             let verdict = match sent {
                 Err(e) => Verdict::Retry(None, network_kind(&e).to_owned()),
                 Ok(resp) => {

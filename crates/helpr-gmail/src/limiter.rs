@@ -25,6 +25,7 @@ pub mod cost {
     pub const MESSAGES_GET: u32 = 5;
     /// messages.trash (untrash is not in the reference; Google bills it alike).
     pub const MESSAGES_TRASH: u32 = 5;
+    pub const MESSAGES_MODIFY: u32 = 5;
 }
 
 const WINDOW: Duration = Duration::from_secs(1);

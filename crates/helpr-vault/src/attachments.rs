@@ -173,6 +173,27 @@ impl Vault {
             .collect()
     }
 
+    /// The decrypted name of one attachment within `scope` (of a live message).
+    pub fn attachment_name(&self, scope: &Scope, id: i64) -> Result<String> {
+        let sealed: Option<Vec<u8>> = self.read(|c| {
+            Ok(c.query_row(
+                &format!(
+                    "SELECT a.name FROM attachments a JOIN messages m ON m.id = a.message_id
+                     WHERE a.id = ?1 AND a.tenant_id = ?2 AND m.inbox_id IN {}
+                     AND m.deleted_at IS NULL",
+                    scope.inbox_sql()
+                ),
+                params![id, scope.tenant],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })?;
+        let sealed = sealed.ok_or_else(|| VaultError::NotFound(format!("attachment {id}")))?;
+        Ok(self
+            .keys()
+            .open_string(scope.tenant, RecordRef::new(KIND, id, "name"), &sealed)?)
+    }
+
     /// The decrypted bytes of one attachment within `scope`. Every chunk must be present and
     /// in place; a missing, moved or tampered chunk is an error, never partial data.
     pub fn read_attachment(&self, scope: &Scope, id: i64) -> Result<Vec<u8>> {

@@ -353,6 +353,18 @@ impl Vault {
         })
     }
 
+    /// Forgets the sync checkpoint: the next sync is a full one.
+    pub fn reset_sync(&self, inbox: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE sync_state SET history_id = NULL, full_sync_from = NULL
+                 WHERE inbox_id = ?1",
+                [inbox],
+            )?;
+            Ok(())
+        })
+    }
+
     /// A full sync starts from `from`: the checkpoint is dropped until it completes.
     pub fn begin_full_sync(&self, inbox: i64, from: u64) -> Result<()> {
         self.write(|tx| {

@@ -26,6 +26,10 @@ use crate::Vault;
 pub enum OutboxAction {
     Trash,
     Untrash,
+    /// Remove `UNREAD`.
+    Read,
+    /// Add `UNREAD`.
+    Unread,
 }
 
 impl OutboxAction {
@@ -33,6 +37,16 @@ impl OutboxAction {
         match self {
             OutboxAction::Trash => "trash",
             OutboxAction::Untrash => "untrash",
+            OutboxAction::Read => "read",
+            OutboxAction::Unread => "unread",
+        }
+    }
+
+    /// Wishes of one kind replace each other; of different kinds, they wait side by side.
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            OutboxAction::Trash | OutboxAction::Untrash => TRASH_KIND,
+            OutboxAction::Read | OutboxAction::Unread => READ_KIND,
         }
     }
 
@@ -40,6 +54,8 @@ impl OutboxAction {
         match s {
             "trash" => Ok(OutboxAction::Trash),
             "untrash" => Ok(OutboxAction::Untrash),
+            "read" => Ok(OutboxAction::Read),
+            "unread" => Ok(OutboxAction::Unread),
             other => Err(rusqlite::Error::InvalidColumnType(
                 0,
                 format!("outbox action {other:?}"),
@@ -48,6 +64,11 @@ impl OutboxAction {
         }
     }
 }
+
+/// The kind of trash and untrash wishes.
+pub(crate) const TRASH_KIND: &str = "trash";
+/// The kind of read and unread wishes.
+pub(crate) const READ_KIND: &str = "read";
 
 /// One wish waiting for Gmail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,24 +98,30 @@ pub(crate) fn enqueue(
 ) -> Result<usize> {
     Ok(tx.execute(
         &format!(
-            "INSERT INTO gmail_outbox (inbox_id, gmail_id, action, queued_at)
-             SELECT inbox_id, gmail_id, ?1, ?2 FROM messages
+            "INSERT INTO gmail_outbox (inbox_id, gmail_id, kind, action, queued_at)
+             SELECT inbox_id, gmail_id, ?3, ?1, ?2 FROM messages
              WHERE id IN {} AND gmail_id IS NOT NULL
-             ON CONFLICT (inbox_id, gmail_id) DO UPDATE SET action = excluded.action,
+             ON CONFLICT (inbox_id, gmail_id, kind) DO UPDATE SET action = excluded.action,
                 queued_at = excluded.queued_at, attempts = 0, last_error = NULL",
             id_list_sql(ids)
         ),
-        params![action.as_str(), now],
+        params![action.as_str(), now, action.kind()],
     )?)
 }
 
-/// Whether a wish for `gmail_id` waits in the outbox (sync then leaves the message's trash
-/// state alone: helpr's own change has not reached Gmail yet).
-pub(crate) fn pending(tx: &Transaction<'_>, inbox: i64, gmail_id: &str) -> Result<bool> {
+/// Whether a wish of `kind` for `gmail_id` waits in the outbox (sync then leaves that state of
+/// the message alone: helpr's own change has not reached Gmail yet).
+pub(crate) fn pending(
+    tx: &Transaction<'_>,
+    inbox: i64,
+    gmail_id: &str,
+    kind: &str,
+) -> Result<bool> {
     Ok(crate::cached::query_row(
         tx,
-        "SELECT EXISTS (SELECT 1 FROM gmail_outbox WHERE inbox_id = ?1 AND gmail_id = ?2)",
-        params![inbox, gmail_id],
+        "SELECT EXISTS (SELECT 1 FROM gmail_outbox
+             WHERE inbox_id = ?1 AND gmail_id = ?2 AND kind = ?3)",
+        params![inbox, gmail_id, kind],
         |r| r.get(0),
     )?)
 }

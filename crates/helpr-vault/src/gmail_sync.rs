@@ -102,13 +102,24 @@ impl Vault {
                 if let Some(id) = by_gmail_id(tx, inbox, &change.gmail_id)? {
                     let (unread_add, add) = split_unread(&change.add);
                     let (unread_remove, remove) = split_unread(&change.remove);
+                    // helpr's own read or unread, not yet at Gmail, is newer than this.
+                    let own_read = gmail_outbox::pending(
+                        tx,
+                        inbox,
+                        &change.gmail_id,
+                        gmail_outbox::READ_KIND,
+                    )?;
                     if change.replace {
                         crate::cached::execute(
                             tx,
                             "DELETE FROM message_labels WHERE message_id = ?1",
                             [id],
                         )?;
-                        set_unread(tx, id, unread_add)?;
+                        if !own_read {
+                            set_unread(tx, id, unread_add)?;
+                        }
+                    } else if own_read {
+                        // Left as helpr has it until the outbox has told Gmail.
                     } else if unread_add {
                         set_unread(tx, id, true)?;
                     } else if unread_remove {
@@ -268,7 +279,7 @@ impl Vault {
         into: bool,
         why: &str,
     ) -> Result<bool> {
-        if gmail_outbox::pending(tx, on.inbox, gmail_id)? {
+        if gmail_outbox::pending(tx, on.inbox, gmail_id, gmail_outbox::TRASH_KIND)? {
             return Ok(false);
         }
         let changed = if into {

@@ -386,3 +386,106 @@ fn the_sent_copy_is_matched_by_message_id() {
     assert_eq!(t.vault.count_messages(&scope(tenant, inbox)).unwrap(), 1);
     assert!(t.vault.message_by_gmail_id(inbox, "s1").unwrap().is_some());
 }
+
+fn unread_of(t: &TestVault, s: &Scope, id: i64) -> bool {
+    t.vault.get_message(s, id).unwrap().summary.unread
+}
+
+#[test]
+fn marking_read_owes_gmail_the_change_beside_a_trash_and_sync_waits_for_it() {
+    let t = TestVault::new();
+    let (tenant, inbox) = connect(&t);
+    let batch = GmailBatch {
+        added: vec![
+            synced(inbox, "r1", "<r1@x>", &["INBOX", "UNREAD"]),
+            synced(inbox, "r2", "<r2@x>", &["INBOX", "UNREAD"]),
+        ],
+        ..Default::default()
+    };
+    t.vault.apply_gmail_batch(tenant, inbox, &batch).unwrap();
+    let s = scope(tenant, inbox);
+    let r1 = t.vault.message_by_gmail_id(inbox, "r1").unwrap().unwrap();
+    let r2 = t.vault.message_by_gmail_id(inbox, "r2").unwrap().unwrap();
+    let thread = t.vault.get_message(&s, r1).unwrap().summary.thread_id;
+    t.queued();
+
+    assert_eq!(
+        t.vault
+            .set_unread(&s, Target::Message(r1), false, AT)
+            .unwrap(),
+        [r1]
+    );
+    assert!(!unread_of(&t, &s, r1) && unread_of(&t, &s, r2));
+    assert!(
+        t.queued().contains(&r1),
+        "is:unread follows: queued for the index"
+    );
+    // Marking again changes nothing and owes nothing more.
+    assert!(t
+        .vault
+        .set_unread(&s, Target::Message(r1), false, AT)
+        .unwrap()
+        .is_empty());
+
+    // A trash of the same message waits beside the read, not instead of it.
+    let act = Act {
+        actor: "local:test",
+        now: AT,
+    };
+    t.vault.soft_delete(&s, Target::Message(r2), act).unwrap();
+    let owed: Vec<(String, OutboxAction)> = t
+        .vault
+        .gmail_outbox(inbox, 0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.gmail_id, e.action))
+        .collect();
+    assert_eq!(
+        owed,
+        [
+            ("r1".to_owned(), OutboxAction::Read),
+            ("r2".to_owned(), OutboxAction::Trash)
+        ]
+    );
+    t.vault.restore(&s, Target::Message(r2), act).unwrap();
+
+    // Gmail still reporting r1 unread (from before the read reached it) changes nothing.
+    let stale = GmailBatch {
+        labels: vec![GmailLabelChange {
+            gmail_id: "r1".into(),
+            add: vec!["UNREAD".into()],
+            remove: vec![],
+            replace: false,
+        }],
+        at: AT,
+        ..Default::default()
+    };
+    t.vault.apply_gmail_batch(tenant, inbox, &stale).unwrap();
+    assert!(
+        !unread_of(&t, &s, r1),
+        "helpr's read stands until Gmail has it"
+    );
+
+    // Once Gmail has it, Gmail's later changes apply again.
+    let read = t
+        .vault
+        .gmail_outbox(inbox, 0, 10)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == OutboxAction::Read)
+        .unwrap();
+    assert!(t.vault.gmail_outbox_done(inbox, &read).unwrap());
+    t.vault.apply_gmail_batch(tenant, inbox, &stale).unwrap();
+    assert!(unread_of(&t, &s, r1));
+
+    // A conversation at once; an unknown one is not found.
+    let changed = t
+        .vault
+        .set_unread(&s, Target::Thread(thread), false, AT)
+        .unwrap();
+    assert_eq!(changed, [r1]);
+    assert!(matches!(
+        t.vault.set_unread(&s, Target::Thread(987_654), true, AT),
+        Err(VaultError::NotFound(_))
+    ));
+}

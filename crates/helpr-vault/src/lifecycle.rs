@@ -35,14 +35,14 @@ pub enum Target {
 }
 
 impl Target {
-    fn kind(self) -> &'static str {
+    pub(crate) fn kind(self) -> &'static str {
         match self {
             Target::Message(_) => "message",
             Target::Thread(_) => "thread",
         }
     }
 
-    fn id(self) -> i64 {
+    pub(crate) fn id(self) -> i64 {
         match self {
             Target::Message(id) | Target::Thread(id) => id,
         }
@@ -110,7 +110,7 @@ impl Vault {
     }
 
     /// The ids `target` names within `scope` whose `deleted_at` is set (`deleted`) or not.
-    fn target_ids(
+    pub(crate) fn target_ids(
         c: &Connection,
         scope: &Scope,
         target: Target,

@@ -14,7 +14,8 @@
 //! source as an `attachments.original` row); v8 the lifecycle (`tenants.grace_days`,
 //! `messages_deleted`) and the audit trail (`audit_log`, `audit_refs`, `audit_head`); v9
 //! `inboxes.deleted_at`; v10 `gmail_outbox`, trash and untrash owed to Gmail; v11
-//! `messages_threads`, the index conversations are grouped from.
+//! `messages_threads`, the index conversations are grouped from; v12 `drafts`; v13
+//! `image_senders`; v14 read and unread in `gmail_outbox`.
 
 use rusqlite::Connection;
 
@@ -303,6 +304,37 @@ CREATE TABLE drafts (
 CREATE INDEX drafts_by_key ON drafts(tenant_id, key_version);
 CREATE INDEX drafts_by_reply ON drafts(tenant_id, reply_to);
 "#,
+    // v13: senders whose remote images the user always loads ("always for this sender"),
+    // kept as keyed fingerprints of the address, never the address.
+    r#"
+CREATE TABLE image_senders (
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    sender_fp BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, sender_fp)
+) STRICT, WITHOUT ROWID;
+"#,
+    // v14: the Gmail outbox also carries read and unread, one wish per message and kind
+    // (`trash`: trash/untrash; `read`: read/unread), so marking a trashed message read does not
+    // replace its trash wish. The table is rebuilt (SQLite cannot change a UNIQUE or a CHECK).
+    r#"
+CREATE TABLE gmail_outbox_v14 (
+    id INTEGER PRIMARY KEY,
+    inbox_id INTEGER NOT NULL REFERENCES inboxes(id),
+    gmail_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('trash', 'read')),
+    action TEXT NOT NULL CHECK (action IN ('trash', 'untrash', 'read', 'unread')),
+    queued_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    UNIQUE (inbox_id, gmail_id, kind)
+) STRICT;
+INSERT INTO gmail_outbox_v14 (id, inbox_id, gmail_id, kind, action, queued_at, attempts, last_error)
+    SELECT id, inbox_id, gmail_id, 'trash', action, queued_at, attempts, last_error
+    FROM gmail_outbox;
+DROP TABLE gmail_outbox;
+ALTER TABLE gmail_outbox_v14 RENAME TO gmail_outbox;
+"#,
 ];
 
 /// The schema version this build writes and understands.
@@ -421,6 +453,7 @@ mod tests {
             ("audit_refs", "ref"),
             ("audit_head", "mac"),
             ("audit_head", "head_mac"),
+            ("image_senders", "sender_fp"),
         ];
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();

@@ -15,7 +15,8 @@ import {
   useParams,
   useSearchParams,
 } from "react-router";
-import { tauriApi, toApiError, type ApiError, type HelprApi, type SearchSort } from "../api";
+import { tauriApi, toApiError, type ApiError, type ComposeMode, type HelprApi, type SearchSort, type SentView } from "../api";
+import { Compose } from "../compose/Compose";
 import { ConversationList } from "../conversations/ConversationList";
 import type { RowListHandle } from "../conversations/RowList";
 import { SearchBox } from "../search/SearchBox";
@@ -29,6 +30,7 @@ import { ApiContext, useApi } from "./apiContext";
 import { CheatSheet } from "./CheatSheet";
 import { ErrorBanner } from "./ErrorBanner";
 import { LockedScreen } from "./LockedScreen";
+import { SyncProvider } from "./sync";
 import { Toast, type ToastMessage } from "./Toast";
 import { parseId, routeOf, withParam } from "./route";
 
@@ -70,7 +72,9 @@ export function App({ api = tauriApi, initialPath }: Props) {
     );
   return (
     <ApiContext.Provider value={api}>
-      <QueryClientProvider client={client}>{router}</QueryClientProvider>
+      <QueryClientProvider client={client}>
+        <SyncProvider>{router}</SyncProvider>
+      </QueryClientProvider>
     </ApiContext.Provider>
   );
 }
@@ -87,6 +91,12 @@ export function deletedText(conversations: number, gmailPending: number): string
   return gmailPending > 0 ? `${what} (Gmail's Trash follows when Gmail can be reached)` : what;
 }
 
+/** What the composer is writing: a new message, or an answer to one message. */
+interface Composing {
+  mode: ComposeMode;
+  of: number | null;
+}
+
 function Workspace() {
   const route = routeOf(useParams());
   const inTrash = useLocation().pathname === "/trash";
@@ -101,6 +111,7 @@ function Workspace() {
   const [selected, setSelected] = useState<Set<number>>(() => new Set());
   const [help, setHelp] = useState(false);
   const [toast, setToast] = useState<ToastMessage | null>(null);
+  const [composing, setComposing] = useState<Composing | null>(null);
   const api = useApi();
   const listRef = useRef<RowListHandle>(null);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -114,6 +125,13 @@ function Workspace() {
   if (seenQuery !== query) {
     setSeenQuery(query);
     if (draft.trim() !== query) setDraft(query);
+  }
+
+  // Another conversation closes an answer to the previous one (its draft is kept).
+  const [seenThread, setSeenThread] = useState(openThread);
+  if (seenThread !== openThread) {
+    setSeenThread(openThread);
+    if (composing !== null && composing.mode !== "new") setComposing(null);
   }
 
   // A new list (route or search) starts a new selection and a clean banner.
@@ -159,6 +177,24 @@ function Workspace() {
     setToast(action === undefined ? { id: Date.now(), text } : { id: Date.now(), text, action });
   }, []);
   const refreshAll = useCallback(() => void queryClient.invalidateQueries(), [queryClient]);
+  const sent = useCallback(
+    (view: SentView) => {
+      setComposing(null);
+      refreshAll();
+      say("Message sent");
+      setParams((p) => withParam(p, "t", String(view.thread_id)));
+    },
+    [refreshAll, say, setParams],
+  );
+  /** r / a / f: answer the open conversation's newest message. */
+  const answerLatest = useCallback(
+    (mode: ComposeMode) => {
+      if (openThread === null) return;
+      const latest = queryClient.getQueryData<{ messages: { id: number }[] }>(["thread", openThread])?.messages.at(-1);
+      if (latest !== undefined) setComposing({ mode, of: latest.id });
+    },
+    [openThread, queryClient],
+  );
 
   const restore = useMutation({
     mutationFn: (ids: number[]) => api.restoreConversations(ids),
@@ -180,12 +216,32 @@ function Workspace() {
     },
     onError: (e) => report(toApiError(e)),
   });
-  /** `#`: the selection, else the open conversation, else the one under the cursor. */
-  const deleteCurrent = useCallback(() => {
+  /** What a key acts on: the selection, else the open conversation, else the one under the cursor. */
+  const currentIds = useCallback((): number[] => {
     const cursor = listRef.current?.activeKey() ?? null;
-    const ids = selected.size > 0 ? [...selected] : openThread !== null ? [openThread] : cursor !== null ? [cursor] : [];
+    return selected.size > 0 ? [...selected] : openThread !== null ? [openThread] : cursor !== null ? [cursor] : [];
+  }, [openThread, selected]);
+  const deleteCurrent = useCallback(() => {
+    const ids = currentIds();
     if (ids.length > 0) remove.mutate(ids);
-  }, [openThread, remove, selected]);
+  }, [currentIds, remove]);
+  const mark = useMutation({
+    mutationFn: ({ ids, read }: { ids: number[]; read: boolean }) => api.markConversations(ids, read),
+    onSuccess: (_marked, { ids, read }) => {
+      // Marking the open conversation unread closes it, or opening it would mark it read again.
+      if (!read && openThread !== null && ids.includes(openThread)) setParams((p) => withParam(p, "t", null));
+      void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "thread" });
+      say(read ? "Marked read" : "Marked unread");
+    },
+    onError: (e) => report(toApiError(e)),
+  });
+  const markCurrent = useCallback(
+    (read: boolean) => {
+      const ids = currentIds();
+      if (ids.length > 0) mark.mutate({ ids, read });
+    },
+    [currentIds, mark],
+  );
   const undo = useCallback(() => {
     if (lastDeleted.current !== null) {
       restore.mutate(lastDeleted.current);
@@ -226,6 +282,12 @@ function Workspace() {
         },
         "#": deleteCurrent,
         z: undo,
+        c: () => setComposing({ mode: "new", of: null }),
+        U: () => markCurrent(false),
+        I: () => markCurrent(true),
+        r: () => answerLatest("reply"),
+        a: () => answerLatest("reply_all"),
+        f: () => answerLatest("forward"),
       };
       const action = actions[event.key];
       if (action !== undefined) {
@@ -235,7 +297,7 @@ function Workspace() {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [clearSearch, closeConversation, deleteCurrent, navigate, openThread, query, undo]);
+  }, [answerLatest, clearSearch, closeConversation, deleteCurrent, markCurrent, navigate, openThread, query, undo]);
 
   const sidebarError = sidebar.error === null ? null : toApiError(sidebar.error);
   if (sidebarError !== null && LOCKED_CODES.has(sidebarError.code)) {
@@ -257,7 +319,7 @@ function Workspace() {
     onError: report,
   };
   return (
-    <div className={`app${openThread !== null ? " thread-open" : ""}`}>
+    <div className={`app${openThread !== null || composing !== null ? " thread-open" : ""}`}>
       <Sidebar />
       <div className="workspace">
         <header className="topbar">
@@ -272,6 +334,9 @@ function Workspace() {
             onSortChange={setSort}
             onLeave={() => listRef.current?.focus()}
           />
+          <button type="button" className="button primary" title="New message (c)" data-testid="compose-new" onClick={() => setComposing({ mode: "new", of: null })}>
+            New message
+          </button>
           <button type="button" className="icon-button help-button" aria-label="Keyboard shortcuts" onClick={() => setHelp(true)}>
             ?
           </button>
@@ -284,6 +349,12 @@ function Workspace() {
                 {selected.size} selected
                 <button type="button" className="button small" onClick={() => remove.mutate([...selected])}>
                   Delete
+                </button>
+                <button type="button" className="button small" onClick={() => markCurrent(true)}>
+                  Mark read
+                </button>
+                <button type="button" className="button small" onClick={() => markCurrent(false)}>
+                  Mark unread
                 </button>
                 <button type="button" className="link-button" onClick={() => setSelected(new Set())}>
                   Clear
@@ -305,17 +376,30 @@ function Workspace() {
             )}
           </section>
           <section className="thread-pane" aria-label="Reading pane">
-            {openThread !== null ? (
+            {composing?.mode === "new" ? null : openThread !== null ? (
               <ThreadView
                 key={openThread}
                 threadId={openThread}
                 onClose={closeConversation}
                 onDelete={() => remove.mutate([openThread])}
+                onCompose={(mode, of) => setComposing({ mode, of })}
+                onMarkUnread={() => mark.mutate({ ids: [openThread], read: false })}
                 onError={report}
+                onNotice={say}
               />
             ) : (
               <p className="empty">Select a conversation to read it. Press ? for shortcuts.</p>
             )}
+            {composing !== null ? (
+              <Compose
+                key={`${composing.mode}/${composing.of ?? "new"}`}
+                mode={composing.mode}
+                of={composing.of}
+                onClose={() => setComposing(null)}
+                onSent={sent}
+                onError={report}
+              />
+            ) : null}
           </section>
         </main>
       </div>

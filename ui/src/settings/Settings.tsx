@@ -57,7 +57,7 @@ export function Settings() {
       <main className="settings-main" aria-labelledby="settings-title">
         <h2 id="settings-title">{current.title}</h2>
         {error !== null ? <ErrorBanner error={error} onDismiss={() => setError(null)} /> : null}
-        {current.id === "inboxes" ? <InboxesPane /> : null}
+        {current.id === "inboxes" ? <InboxesPane {...pane} /> : null}
         {current.id === "security" ? <SecurityPane {...pane} /> : null}
         {current.id === "data" ? <DataPane {...pane} /> : null}
         {current.id === "audit" ? <AuditPane {...pane} /> : null}

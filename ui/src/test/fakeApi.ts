@@ -4,6 +4,7 @@
 import type {
   ConversationPage,
   ConversationSummary,
+  Draft,
   HelprApi,
   MessageSummary,
   MessageView,
@@ -93,6 +94,8 @@ export const view: MessageView = {
   labels: ["INBOX"],
   attachments: [{ id: 10, name: "q3.pdf", content_type: "application/pdf", size: 2048 }],
   rejected: null,
+  images_allowed: false,
+  unread: false,
 };
 
 export const threads: Record<number, ThreadView> = {
@@ -137,6 +140,22 @@ export function pagedConversations(all: readonly ConversationSummary[]) {
   };
 }
 
+/** A draft as core starts one: a reply to `replyTo` (to Ada), or an empty new message. */
+export function emptyDraft(replyTo: number | null): Draft {
+  return {
+    id: null,
+    from: replyTo === null ? null : "support@example.com",
+    to: replyTo === null ? [] : ["Ada Lovelace <ada@example.com>"],
+    cc: [],
+    bcc: [],
+    subject: replyTo === null ? "" : "Re: Quarterly report",
+    body: replyTo === null ? "" : "\n\nOn Tue, Ada wrote:\n> Hello team,",
+    reply_to: replyTo,
+    attachments: [],
+    updated_at: null,
+  };
+}
+
 const unsupported = (what: string) => () => Promise.reject({ code: "internal", message: `${what}: not in this test` });
 
 /** A stand-in shell over the mailbox above; a search matches nothing, and the settings calls
@@ -167,6 +186,23 @@ export function fakeApi(overrides: Partial<HelprApi> = {}): HelprApi {
     stopRetire: () => Promise.resolve(),
     doctor: unsupported("doctor"),
     about: () => Promise.resolve({ version: "0.1.0", data_dir: "/home/agent/.local/share/helpr", vault_id: "v-1" }),
+    gmailSetup: () => Promise.resolve({ configured: true }),
+    connectGmail: unsupported("connectGmail"),
+    syncInboxes: () => Promise.resolve([]),
+    resyncInbox: () => Promise.resolve(),
+    disconnectInbox: () => Promise.resolve(),
+    compose: (mode, of) => Promise.resolve(emptyDraft(mode === "new" ? null : of)),
+    saveDraft: (d) => Promise.resolve({ ...d, id: d.id ?? 501, updated_at: 1_700_000_100 }),
+    drafts: () => Promise.resolve([]),
+    draft: unsupported("draft"),
+    discardDraft: () => Promise.resolve(),
+    sendDraft: () => Promise.resolve({ id: 900, thread_id: 1, message_id: "<sent@helpr>" }),
+    saveAttachment: (id) => Promise.resolve(`/home/agent/Downloads/attachment-${id}`),
+    saveAttachmentAs: () => Promise.resolve(null),
+    loadRemoteImages: (id) => Promise.reject({ code: "internal", message: `images of ${id}: not in this test` }),
+    allowImagesFromSender: () => Promise.resolve("ada@example.com"),
+    markConversations: (ids) => Promise.resolve({ changed: ids, gmail_pending: 0 }),
+    inlineImageUrl: (id, cid) => `helpr-cid://localhost/${encodeURIComponent(`${id}/${cid}`)}`,
     ...overrides,
   };
 }

@@ -1,33 +1,129 @@
 // The right pane: one conversation, oldest message first, the newest expanded and the others
 // collapsed to one line (click to expand). An HTML body is shown in a sandboxed frame that can
 // neither run script nor fetch anything; the bar above it says how many remote images were
-// blocked and from where. Attachments are listed as chips with their size.
-import { useQuery } from "@tanstack/react-query";
-import { ImageOff, Paperclip, Trash2, X } from "lucide-react";
-import { useEffect, useState } from "react";
-import { toApiError, type ApiError, type MessageView } from "../api";
+// blocked and from where, and loads them once or always for the sender (core fetches them; the
+// frame gets `data:` URLs). Attachments are chips with their size: click saves to the downloads
+// folder, the arrow asks where (the OS's dialog); core decrypts into that file only. Each open message
+// offers reply, reply-all (when it had other recipients) and forward. Opening a conversation
+// with unread mail marks it read (here and at Gmail); Mark unread undoes that.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Download, Forward, ImageOff, Mail, Paperclip, Reply, ReplyAll, Trash2, X } from "lucide-react";
+import { useEffect, useRef, useState } from "react";
+import { toApiError, type ApiError, type AttachmentInfo, type ComposeMode, type MessageView } from "../api";
 import { useApi } from "../app/apiContext";
 import { displaySubject, formatAddresses, formatFullDate, formatSize } from "../format";
 import { senderName } from "../conversations/ConversationRow";
-import { blockedHosts, frameDocument, frameHeight, FRAME_SANDBOX } from "./frame";
+import { blockedHosts, frameDocument, frameHeight, FRAME_SANDBOX, withImages, withInlineImages } from "./frame";
+
+/** Starts a reply, reply-all or forward of one message. */
+type OnCompose = (mode: ComposeMode, messageId: number) => void;
 
 interface Props {
   threadId: number;
   onClose: () => void;
   onDelete: () => void;
+  onCompose: OnCompose;
+  /** Marks the conversation unread (and closes it). */
+  onMarkUnread: () => void;
   onError: (error: ApiError) => void;
+  /** A short confirmation (e.g. where an attachment was saved). */
+  onNotice: (text: string) => void;
 }
 
-function ImagesBar({ urls }: { urls: readonly string[] }) {
+/** Opening a conversation with unread messages marks it read, once (here and at Gmail). */
+function useMarkReadOnOpen(threadId: number, messages: readonly MessageView[] | undefined, onError: (e: ApiError) => void) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const done = useRef(false);
+  useEffect(() => {
+    if (done.current || messages === undefined || !messages.some((m) => m.unread)) return;
+    done.current = true;
+    api
+      .markConversations([threadId], true)
+      .then(() => queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "thread" }))
+      .catch((e: unknown) => onError(toApiError(e)));
+  }, [api, messages, onError, queryClient, threadId]);
+}
+
+/** What an attachment chip reports back. */
+interface Reporters {
+  onError: (error: ApiError) => void;
+  onNotice: (text: string) => void;
+}
+
+/** One attachment: Save (a new file in the downloads folder) and Save as… (the OS's dialog). */
+function AttachmentChip({ attachment, onError, onNotice }: { attachment: AttachmentInfo } & Reporters) {
+  const api = useApi();
+  const [busy, setBusy] = useState(false);
+  const save = async (ask: boolean) => {
+    setBusy(true);
+    try {
+      const path = ask ? await api.saveAttachmentAs(attachment.id) : await api.saveAttachment(attachment.id);
+      if (path !== null) onNotice(`Saved to ${path}`);
+    } catch (e) {
+      onError(toApiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <li className="attachment" title={attachment.content_type} data-testid="attachment">
+      <Paperclip size={12} aria-hidden="true" />
+      <button
+        type="button"
+        className="link-button attachment-name"
+        disabled={busy}
+        aria-label={`Save ${attachment.name} to Downloads`}
+        data-testid="attachment-save"
+        onClick={() => void save(false)}
+      >
+        {attachment.name}
+      </button>
+      <span className="attachment-size">{formatSize(attachment.size)}</span>
+      <button
+        type="button"
+        className="icon-button"
+        disabled={busy}
+        aria-label={`Save ${attachment.name} as…`}
+        title="Save as…"
+        onClick={() => void save(true)}
+      >
+        <Download size={12} aria-hidden="true" />
+      </button>
+    </li>
+  );
+}
+
+interface ImagesBarProps {
+  message: MessageView;
+  loaded: boolean;
+  loading: boolean;
+  onLoad: () => void;
+  onAlways: () => void;
+}
+
+function ImagesBar({ message, loaded, loading, onLoad, onAlways }: ImagesBarProps) {
   const [shown, setShown] = useState(false);
+  const urls = message.remote_images;
   const hosts = blockedHosts(urls);
   return (
-    <div className="images-bar" role="status" data-testid="remote-images-bar">
+    <div className="images-bar" role="status" data-testid="remote-images-bar" data-loaded={loaded}>
       <ImageOff size={14} aria-hidden="true" />
       <span>
-        {urls.length === 1 ? "1 remote image blocked" : `${urls.length} remote images blocked`} to
-        protect your privacy.
+        {loaded
+          ? "Remote images loaded."
+          : `${urls.length === 1 ? "1 remote image blocked" : `${urls.length} remote images blocked`} to protect your privacy.`}
       </span>
+      {!loaded ? (
+        <button type="button" className="button small" disabled={loading} data-testid="load-images" onClick={onLoad}>
+          {loading ? "Loading…" : "Load once"}
+        </button>
+      ) : null}
+      {!message.images_allowed ? (
+        <button type="button" className="button small" disabled={loading} data-testid="always-images" onClick={onAlways}>
+          Always for {senderName(message.from)}
+        </button>
+      ) : null}
       <button type="button" className="link-button" aria-expanded={shown} onClick={() => setShown(!shown)}>
         {shown ? "Hide sources" : "Show sources"}
       </button>
@@ -42,8 +138,40 @@ function ImagesBar({ urls }: { urls: readonly string[] }) {
   );
 }
 
-function MessageBody({ message }: { message: MessageView }) {
+/** A message's remote images: fetched by core when the user asks, or at once for a trusted sender. */
+function useRemoteImages(message: MessageView, reporters: Reporters) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const [asked, setAsked] = useState(false);
+  const wanted = message.remote_images.length > 0 && (asked || message.images_allowed);
+  const images = useQuery({
+    queryKey: ["remote-images", message.id],
+    queryFn: () => api.loadRemoteImages(message.id),
+    enabled: wanted,
+    staleTime: Infinity,
+  });
+  const always = async () => {
+    try {
+      const address = await api.allowImagesFromSender(message.id);
+      reporters.onNotice(`Images from ${address} will load without asking`);
+      setAsked(true);
+      await queryClient.invalidateQueries({ queryKey: ["thread"] });
+    } catch (e) {
+      reporters.onError(toApiError(e));
+    }
+  };
+  return {
+    images: images.data ?? null,
+    loading: images.isFetching,
+    load: () => setAsked(true),
+    always: () => void always(),
+  };
+}
+
+function MessageBody({ message, images }: { message: MessageView; images: readonly (string | null)[] | null }) {
+  const api = useApi();
   if (message.html !== null) {
+    const inline = withInlineImages(message.html, (cid) => api.inlineImageUrl(message.id, cid));
     return (
       <iframe
         className="message-frame"
@@ -51,7 +179,7 @@ function MessageBody({ message }: { message: MessageView }) {
         title={`Message from ${senderName(message.from)}`}
         sandbox={FRAME_SANDBOX}
         referrerPolicy="no-referrer"
-        srcDoc={frameDocument(message.html)}
+        srcDoc={frameDocument(images === null ? inline : withImages(inline, images))}
         style={{ height: frameHeight(message.text, message.html) }}
       />
     );
@@ -64,8 +192,33 @@ function MessageBody({ message }: { message: MessageView }) {
   );
 }
 
-function MessageCard({ message, initiallyOpen }: { message: MessageView; initiallyOpen: boolean }) {
+function MessageActions({ message, onCompose }: { message: MessageView; onCompose: OnCompose }) {
+  const others = message.to.length + message.cc.length > 1;
+  return (
+    <div className="message-actions" role="group" aria-label="Answer">
+      <button type="button" className="button small" title="Reply (r)" onClick={() => onCompose("reply", message.id)}>
+        <Reply size={14} aria-hidden="true" /> Reply
+      </button>
+      {others ? (
+        <button type="button" className="button small" title="Reply all (a)" onClick={() => onCompose("reply_all", message.id)}>
+          <ReplyAll size={14} aria-hidden="true" /> Reply all
+        </button>
+      ) : null}
+      <button type="button" className="button small" title="Forward (f)" onClick={() => onCompose("forward", message.id)}>
+        <Forward size={14} aria-hidden="true" /> Forward
+      </button>
+    </div>
+  );
+}
+
+function MessageCard({
+  message,
+  initiallyOpen,
+  onCompose,
+  ...reporters
+}: { message: MessageView; initiallyOpen: boolean; onCompose: OnCompose } & Reporters) {
   const [open, setOpen] = useState(initiallyOpen);
+  const remote = useRemoteImages(message, reporters);
   const to = formatAddresses(message.to);
   const cc = formatAddresses(message.cc);
   return (
@@ -100,28 +253,34 @@ function MessageCard({ message, initiallyOpen }: { message: MessageView; initial
               helpr could not display this message ({message.rejected}). It is kept as it came.
             </p>
           ) : null}
-          {message.remote_images.length > 0 ? <ImagesBar urls={message.remote_images} /> : null}
-          <MessageBody message={message} />
+          {message.remote_images.length > 0 ? (
+            <ImagesBar
+              message={message}
+              loaded={remote.images !== null}
+              loading={remote.loading}
+              onLoad={remote.load}
+              onAlways={remote.always}
+            />
+          ) : null}
+          <MessageBody message={message} images={remote.images} />
           {message.attachments.length > 0 ? (
             <ul className="attachments" aria-label="Attachments" data-testid="attachments">
               {message.attachments.map((a) => (
-                <li key={a.id} className="attachment" title={a.content_type}>
-                  <Paperclip size={12} aria-hidden="true" />
-                  <span className="attachment-name">{a.name}</span>
-                  <span className="attachment-size">{formatSize(a.size)}</span>
-                </li>
+                <AttachmentChip key={a.id} attachment={a} {...reporters} />
               ))}
             </ul>
           ) : null}
+          <MessageActions message={message} onCompose={onCompose} />
         </div>
       ) : null}
     </section>
   );
 }
 
-export function ThreadView({ threadId, onClose, onDelete, onError }: Props) {
+export function ThreadView({ threadId, onClose, onDelete, onCompose, onMarkUnread, onError, onNotice }: Props) {
   const api = useApi();
   const thread = useQuery({ queryKey: ["thread", threadId], queryFn: () => api.thread(threadId) });
+  useMarkReadOnOpen(threadId, thread.data?.messages, onError);
   useEffect(() => {
     if (thread.error !== null) onError(toApiError(thread.error));
   }, [thread.error, onError]);
@@ -142,6 +301,9 @@ export function ThreadView({ threadId, onClose, onDelete, onError }: Props) {
         <span className="thread-count">
           {messages.length === 1 ? "1 message" : `${messages.length} messages`}
         </span>
+        <button type="button" className="icon-button" aria-label="Mark unread" title="Mark unread (Shift+U)" onClick={onMarkUnread}>
+          <Mail size={16} aria-hidden="true" />
+        </button>
         <button type="button" className="icon-button" aria-label="Delete conversation" title="Delete (#)" onClick={onDelete}>
           <Trash2 size={16} aria-hidden="true" />
         </button>
@@ -150,7 +312,14 @@ export function ThreadView({ threadId, onClose, onDelete, onError }: Props) {
         </button>
       </header>
       {messages.map((m, i) => (
-        <MessageCard key={m.id} message={m} initiallyOpen={i === messages.length - 1} />
+        <MessageCard
+          key={m.id}
+          message={m}
+          initiallyOpen={i === messages.length - 1}
+          onCompose={onCompose}
+          onError={onError}
+          onNotice={onNotice}
+        />
       ))}
     </article>
   );

@@ -1,7 +1,7 @@
 // Unit tests for the message frame's document: its CSP allows no fetch, the body is inside, and
 // the blocked-image hosts are listed once each.
 import { describe, expect, it } from "vitest";
-import { blockedHosts, frameDocument, frameHeight, FRAME_CSP, FRAME_SANDBOX } from "./frame";
+import { blockedHosts, frameDocument, frameHeight, FRAME_CSP, FRAME_SANDBOX, withImages, withInlineImages } from "./frame";
 
 describe("frameDocument", () => {
   it("wraps the body under a CSP that fetches nothing", () => {
@@ -29,5 +29,30 @@ describe("blockedHosts", () => {
     expect(
       blockedHosts(["https://t.example.com/p.gif?u=1", "http://cdn.example.org/a.png", "https://t.example.com/q"]),
     ).toEqual(["cdn.example.org", "t.example.com"]);
+  });
+});
+
+describe("withImages", () => {
+  it("puts each loaded data: image in its placeholder and leaves failed ones hidden", () => {
+    const html = '<img src="helpr-remote:0"><img src="helpr-remote:1"><img src="helpr-remote:10">';
+    const images = ["data:image/png;base64,AAA", null];
+    expect(withImages(html, images)).toBe(
+      '<img src="data:image/png;base64,AAA"><img src="helpr-remote:1"><img src="helpr-remote:10">',
+    );
+  });
+
+  it("never puts anything but a data: image in", () => {
+    expect(withImages('<img src="helpr-remote:0">', ["https://track.example/p.gif"])).toBe('<img src="helpr-remote:0">');
+    expect(withImages('<img src="helpr-remote:0">', ["data:text/html,<script>"])).toBe('<img src="helpr-remote:0">');
+  });
+});
+
+describe("withInlineImages", () => {
+  it("points each cid image at the vault's scheme, escaped for the attribute", () => {
+    const html = '<img src="helpr-cid:logo@x"><img src="helpr-cid:a&amp;b"><p>helpr-cid:text</p>';
+    const out = withInlineImages(html, (cid) => `helpr-cid://localhost/7%2F${encodeURIComponent(cid)}`);
+    expect(out).toBe(
+      '<img src="helpr-cid://localhost/7%2Flogo%40x"><img src="helpr-cid://localhost/7%2Fa%26b"><p>helpr-cid:text</p>',
+    );
   });
 });

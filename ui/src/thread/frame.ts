@@ -1,11 +1,15 @@
 // The document a sanitized HTML body is shown in: a sandboxed iframe's `srcdoc` (no scripts, no
 // same origin) whose own Content-Security-Policy allows no network fetch at all, only inline
 // styles and `data:` images. Remote images stay `helpr-remote:N` placeholders (a scheme nothing
-// fetches) and are hidden until the reader asks for them. Pure: unit-tested.
+// fetches) and are hidden until the reader asks for them; then core fetches them and
+// `withImages` puts the `data:` URLs in. Pure: unit-tested.
 
-/** Nothing leaves the frame: no fetch, no form, no frame, no base; styles and data: images only. */
+/**
+ * Nothing leaves the frame: no fetch, no form, no frame, no base; styles, data: images and the
+ * message's own inline images from the vault (the shell's `helpr-cid` scheme) only.
+ */
 export const FRAME_CSP =
-  "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; " +
+  "default-src 'none'; img-src data: helpr-cid: http://helpr-cid.localhost; style-src 'unsafe-inline'; font-src data:; " +
   "form-action 'none'; base-uri 'none'; frame-src 'none'";
 
 /** The iframe `sandbox` attribute: empty, so no scripts, no same origin, no popups, no forms. */
@@ -24,6 +28,28 @@ pre { white-space: pre-wrap; }
 
 function escapeAttribute(value: string): string {
   return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+}
+
+/**
+ * The body with loaded remote images in place: each `helpr-remote:N` with a `data:` URL core
+ * fetched (`images[N]`); one that failed, or was not loaded, stays a hidden placeholder.
+ */
+export function withImages(sanitizedHtml: string, images: readonly (string | null)[]): string {
+  return sanitizedHtml.replace(/helpr-remote:(\d+)(?!\d)/g, (placeholder, index: string) => {
+    const image = images[Number(index)];
+    return image !== undefined && image !== null && image.startsWith("data:image/") ? image : placeholder;
+  });
+}
+
+/**
+ * The body with its inline images pointed at the vault: the sanitizer wrote each `cid:X` as
+ * `helpr-cid:X`; `url(X)` says where the shell serves it.
+ */
+export function withInlineImages(sanitizedHtml: string, url: (contentId: string) => string): string {
+  return sanitizedHtml.replace(/(src=")helpr-cid:([^"]*)"/g, (_all, prefix: string, cid: string) => {
+    const raw = cid.replace(/&amp;/g, "&");
+    return `${prefix}${url(raw).replace(/&/g, "&amp;").replace(/"/g, "&quot;")}"`;
+  });
 }
 
 /** The whole `srcdoc` for a sanitized body. */

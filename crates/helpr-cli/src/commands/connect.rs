@@ -62,13 +62,7 @@ impl ConnectCommand {
 
 fn config(a: &GmailArgs) -> Result<GmailConfig, CoreError> {
     let mut c = match &a.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                CoreError::InvalidInput(format!("cannot read {}: {e}", path.display()))
-            })?;
-            GmailConfig::from_toml(&text)
-                .map_err(|e| CoreError::InvalidInput(format!("{}: {e}", path.display())))?
-        }
+        Some(path) => helpr_core::gmail::load_config(path)?,
         None => {
             let (Some(id), Some(secret)) = (&a.client_id, &a.client_secret) else {
                 return Err(CoreError::InvalidInput(
@@ -106,26 +100,6 @@ fn config(a: &GmailArgs) -> Result<GmailConfig, CoreError> {
     Ok(c)
 }
 
-/// Opens `url` in the system browser.
-fn open_browser(url: &str) -> std::io::Result<()> {
-    #[cfg(target_os = "macos")]
-    let mut cmd = std::process::Command::new("open");
-    #[cfg(target_os = "windows")]
-    let mut cmd = {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
-    };
-    #[cfg(not(any(target_os = "macos", target_os = "windows")))]
-    let mut cmd = std::process::Command::new("xdg-open");
-    cmd.arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map(|_| ())
-}
-
 pub async fn run(dir: &Path, command: ConnectCommand) -> Result<(), CoreError> {
     let ConnectCommand::Gmail(args) = command;
     let config = config(&args)?;
@@ -138,7 +112,7 @@ pub async fn run(dir: &Path, command: ConnectCommand) -> Result<(), CoreError> {
                 Ok(())
             } else {
                 eprintln!("Opening the browser to connect the account (waiting for consent)…");
-                open_browser(url)
+                helpr_core::gmail::open_in_browser(url)
             }
         })
         .await?;

@@ -1,5 +1,5 @@
 //! Draining the Gmail outbox (helpr-vault `gmail_outbox`): the trash and untrash calls a
-//! delete or restore in helpr owes Gmail.
+//! delete or restore in helpr owes Gmail, and the `UNREAD` changes of marking read or unread.
 //!
 //! Every sync run drains first, with the sync's quota limiter and backoff, so a wish queued
 //! while offline, or by a process killed before it could send, goes out at the next sync (or
@@ -22,6 +22,9 @@ use tokio::task::JoinSet;
 
 use super::SyncOptions;
 use crate::{CoreError, Helpr};
+
+/// Gmail's unread marker.
+const UNREAD: &str = "UNREAD";
 
 /// Trash calls in flight at once.
 const IN_FLIGHT: usize = 8;
@@ -79,6 +82,10 @@ impl Helpr {
                         let done = match entry.action {
                             OutboxAction::Trash => api.trash(&entry.gmail_id).await,
                             OutboxAction::Untrash => api.untrash(&entry.gmail_id).await,
+                            OutboxAction::Read => api.modify(&entry.gmail_id, &[], &[UNREAD]).await,
+                            OutboxAction::Unread => {
+                                api.modify(&entry.gmail_id, &[UNREAD], &[]).await
+                            }
                         };
                         (entry, done.map(|_| ()))
                     });

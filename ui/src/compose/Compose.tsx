@@ -1,0 +1,290 @@
+// The composer: a new message, or a reply, reply-all or forward docked under the conversation.
+// Core starts the draft (recipients, subject, quote; a saved reply resumes); every change is
+// sealed into the vault shortly after typing pauses, one save at a time, so a crash loses no
+// draft. Ctrl+Enter sends through core (SMTP); Esc saves and closes; Discard deletes the draft.
+import { useQuery } from "@tanstack/react-query";
+import { Paperclip, Send, Trash2, X } from "lucide-react";
+import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import { toApiError, type ApiError, type ComposeMode, type Draft, type DraftAttachment, type SentView } from "../api";
+import { useApi } from "../app/apiContext";
+import { formatSize } from "../format";
+import { attachmentSize, composeTitle, fileToAttachment, joinAddresses, sendBlocker, splitAddresses } from "./compose";
+
+/** How long typing must pause before the draft is saved. */
+export const AUTOSAVE_MS = 600;
+
+interface Props {
+  mode: ComposeMode;
+  /** The message answered or forwarded; null for a new message. */
+  of: number | null;
+  onClose: () => void;
+  onSent: (sent: SentView) => void;
+  onError: (error: ApiError) => void;
+}
+
+export function Compose(props: Props) {
+  const api = useApi();
+  const start = useQuery({
+    queryKey: ["compose", props.mode, props.of],
+    queryFn: () => api.compose(props.mode, props.of),
+    staleTime: Infinity,
+    gcTime: 0,
+  });
+  if (start.isPending) return <div className="compose" aria-busy="true" aria-label="Opening the draft" />;
+  if (start.isError) {
+    const e = toApiError(start.error);
+    return (
+      <div className="compose" role="alert">
+        <p>The draft could not be started: {e.message}</p>
+        <button type="button" className="button small" onClick={props.onClose}>
+          Close
+        </button>
+      </div>
+    );
+  }
+  return <ComposeForm {...props} initial={start.data} />;
+}
+
+type SaveState = "clean" | "dirty" | "saving" | "saved" | "failed";
+
+function ComposeForm({ mode, initial, onClose, onSent, onError }: Props & { initial: Draft }) {
+  const api = useApi();
+  const id = useId();
+  const [to, setTo] = useState(joinAddresses(initial.to));
+  const [cc, setCc] = useState(joinAddresses(initial.cc));
+  const [bcc, setBcc] = useState(joinAddresses(initial.bcc));
+  const [showCopies, setShowCopies] = useState(initial.cc.length + initial.bcc.length > 0);
+  const [subject, setSubject] = useState(initial.subject);
+  const [body, setBody] = useState(initial.body);
+  const [attachments, setAttachments] = useState<DraftAttachment[]>(initial.attachments);
+  const [state, setState] = useState<SaveState>(initial.id === null ? "clean" : "saved");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const draftId = useRef<number | null>(initial.id);
+  const chain = useRef<Promise<unknown>>(Promise.resolve());
+  const bodyRef = useRef<HTMLTextAreaElement>(null);
+  const toRef = useRef<HTMLInputElement>(null);
+
+  const current = useCallback(
+    (): Draft => ({
+      ...initial,
+      id: draftId.current,
+      to: splitAddresses(to),
+      cc: splitAddresses(cc),
+      bcc: splitAddresses(bcc),
+      subject,
+      body,
+      attachments,
+    }),
+    [initial, to, cc, bcc, subject, body, attachments],
+  );
+
+  /** Queues a save of what is in the form now; saves run one after another. */
+  const save = useCallback(() => {
+    const draft = current();
+    setState("saving");
+    const next = chain.current.then(async () => {
+      try {
+        const saved = await api.saveDraft({ ...draft, id: draftId.current });
+        draftId.current = saved.id;
+        setState((s) => (s === "saving" ? "saved" : s));
+      } catch (e) {
+        setState("failed");
+        onError(toApiError(e));
+      }
+    });
+    chain.current = next;
+    return next;
+  }, [api, current, onError]);
+
+  // Autosave once typing pauses.
+  useEffect(() => {
+    if (state !== "dirty") return;
+    const timer = setTimeout(() => void save(), AUTOSAVE_MS);
+    return () => clearTimeout(timer);
+  }, [state, save]);
+
+  // A reply starts in the body (above the quote); anything else in To when it is empty.
+  useEffect(() => {
+    if (initial.to.length === 0) toRef.current?.focus();
+    else {
+      bodyRef.current?.focus();
+      bodyRef.current?.setSelectionRange(0, 0);
+    }
+  }, [initial.to.length]);
+
+  const edit =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      set(v);
+      setProblem(null);
+      setState("dirty");
+    };
+
+  const send = async () => {
+    const draft = current();
+    const blocker = sendBlocker(draft);
+    if (blocker !== null) {
+      setProblem(blocker);
+      return;
+    }
+    setSending(true);
+    try {
+      await chain.current;
+      onSent(await api.sendDraft({ ...draft, id: draftId.current }));
+    } catch (e) {
+      onError(toApiError(e));
+      setSending(false);
+    }
+  };
+
+  const close = async () => {
+    if (state === "dirty") await save();
+    else await chain.current;
+    onClose();
+  };
+
+  const discard = async () => {
+    await chain.current;
+    if (draftId.current !== null) {
+      try {
+        await api.discardDraft(draftId.current);
+      } catch (e) {
+        onError(toApiError(e));
+        return;
+      }
+    }
+    onClose();
+  };
+
+  const attach = async (files: FileList | null) => {
+    if (files === null) return;
+    const added = await Promise.all([...files].map(fileToAttachment));
+    edit(setAttachments)([...attachments, ...added]);
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      void send();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      void close();
+    }
+  };
+
+  const title = composeTitle(mode);
+  const status =
+    state === "saving" ? "Saving…" : state === "saved" ? "Draft saved" : state === "failed" ? "Not saved" : "";
+  return (
+    <form
+      className="compose"
+      aria-label={title}
+      data-testid="compose"
+      onKeyDown={onKeyDown}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      <header className="compose-head">
+        <h2>{title}</h2>
+        <span className="compose-status muted" role="status" data-testid="draft-status" data-state={state}>
+          {status}
+        </span>
+        <button type="button" className="icon-button" aria-label="Close (the draft is kept)" title="Close (Esc)" onClick={() => void close()}>
+          <X size={16} aria-hidden="true" />
+        </button>
+      </header>
+      {initial.from !== null ? (
+        <div className="compose-row muted">
+          <span className="compose-label">From</span>
+          <span>{initial.from}</span>
+        </div>
+      ) : null}
+      <div className="compose-row">
+        <label className="compose-label" htmlFor={`${id}-to`}>
+          To
+        </label>
+        <input id={`${id}-to`} ref={toRef} data-testid="compose-to" value={to} onChange={(e) => edit(setTo)(e.target.value)} autoComplete="off" />
+        {!showCopies ? (
+          <button type="button" className="link-button" onClick={() => setShowCopies(true)}>
+            Cc / Bcc
+          </button>
+        ) : null}
+      </div>
+      {showCopies ? (
+        <>
+          <div className="compose-row">
+            <label className="compose-label" htmlFor={`${id}-cc`}>
+              Cc
+            </label>
+            <input id={`${id}-cc`} data-testid="compose-cc" value={cc} onChange={(e) => edit(setCc)(e.target.value)} autoComplete="off" />
+          </div>
+          <div className="compose-row">
+            <label className="compose-label" htmlFor={`${id}-bcc`}>
+              Bcc
+            </label>
+            <input id={`${id}-bcc`} data-testid="compose-bcc" value={bcc} onChange={(e) => edit(setBcc)(e.target.value)} autoComplete="off" />
+          </div>
+        </>
+      ) : null}
+      <div className="compose-row">
+        <label className="compose-label" htmlFor={`${id}-subject`}>
+          Subject
+        </label>
+        <input id={`${id}-subject`} data-testid="compose-subject" value={subject} onChange={(e) => edit(setSubject)(e.target.value)} />
+      </div>
+      <label className="visually-hidden" htmlFor={`${id}-body`}>
+        Message
+      </label>
+      <textarea
+        id={`${id}-body`}
+        ref={bodyRef}
+        className="compose-body"
+        data-testid="compose-body"
+        value={body}
+        onChange={(e) => edit(setBody)(e.target.value)}
+      />
+      {attachments.length > 0 ? (
+        <ul className="attachments" aria-label="Attachments">
+          {attachments.map((a, i) => (
+            <li key={`${a.name}-${i}`} className="attachment">
+              <Paperclip size={12} aria-hidden="true" />
+              <span className="attachment-name">{a.name}</span>
+              <span className="attachment-size">{formatSize(attachmentSize(a))}</span>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Remove ${a.name}`}
+                onClick={() => edit(setAttachments)(attachments.filter((_, j) => j !== i))}
+              >
+                <X size={12} aria-hidden="true" />
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {problem !== null ? (
+        <p className="compose-problem" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      <footer className="compose-actions">
+        <button type="submit" className="button primary" disabled={sending} data-testid="compose-send" title="Send (Ctrl+Enter)">
+          <Send size={14} aria-hidden="true" />
+          {sending ? "Sending…" : "Send"}
+        </button>
+        <label className="button">
+          <Paperclip size={14} aria-hidden="true" />
+          Attach
+          <input type="file" multiple className="visually-hidden" onChange={(e) => void attach(e.target.files)} />
+        </label>
+        <button type="button" className="icon-button" aria-label="Discard draft" title="Discard draft" onClick={() => void discard()}>
+          <Trash2 size={16} aria-hidden="true" />
+        </button>
+      </footer>
+    </form>
+  );
+}
