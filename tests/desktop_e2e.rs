@@ -568,6 +568,104 @@ async fn desktop_app_shows_html_mail_without_a_request_leaving_the_window() -> R
     outcome
 }
 
+/// An HTML message whose logo is an inline part (`cid:`), a 32×32 PNG.
+fn inline_image_eml(subject: &str, png: &[u8]) -> String {
+    use base64::Engine as _;
+    let data = base64::engine::general_purpose::STANDARD.encode(png);
+    format!(
+        "From: Brand <brand@example.com>\r\n\
+         To: Agent <agent@example.com>\r\n\
+         Subject: {subject}\r\n\
+         Date: Mon, 04 Mar 2024 14:05:00 +0000\r\n\
+         Message-ID: <{subject}@helpr.test>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=\"rel\"\r\n\
+         \r\n\
+         --rel\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\
+         \r\n\
+         <p>Our logo:</p><img id=\"logo\" src=\"cid:logo@brand.example\" alt=\"logo\">\r\n\
+         --rel\r\n\
+         Content-Type: image/png\r\n\
+         Content-ID: <logo@brand.example>\r\n\
+         Content-Disposition: inline; filename=\"logo.png\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\
+         \r\n\
+         {data}\r\n\
+         --rel--\r\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desktop_app_shows_inline_images_from_the_vault() -> Result<()> {
+    let setup = Setup::check()?;
+    let work = tempfile::tempdir()?;
+    let data_dir = work.path().join("vault");
+    let png =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../src-tauri/icons/32x32.png"))?;
+    let subject = format!("Inline logo {}", uuid::Uuid::new_v4());
+    let eml = work.path().join("inline.eml");
+    std::fs::write(&eml, inline_image_eml(&subject, &png))?;
+    let helpr = helpr_core::Helpr::init(&data_dir, "default").await?;
+    helpr.import(vec![eml], |_| {}).await?;
+    let keychain = keychain_entry(&helpr)?;
+    drop(helpr);
+
+    let outcome = with_app(
+        &setup,
+        work.path(),
+        &data_dir,
+        async |client, screenshots| {
+            wait_for_rows(client, &[&subject]).await?;
+            client
+                .find(Locator::XPath(&format!(
+                    "//*[@data-testid='{LIST_ROW}'][contains(., '{subject}')]"
+                )))
+                .await?
+                .click()
+                .await?;
+            wait_for_thread(client, &subject).await?;
+            let frame = client
+                .find(Locator::Css("[data-testid=message-frame]"))
+                .await
+                .context("the HTML body is not in a frame")?;
+            frame.enter_frame().await.context("entering the frame")?;
+            // The sanitizer keeps no ids: the body has this one image.
+            let logo = client
+                .find(Locator::Css("img"))
+                .await
+                .context("no image in the frame")?;
+            // The part came from the vault through the helpr-cid scheme: decoded, 32 px wide.
+            let mut width = 0;
+            for _ in 0..50 {
+                width = client
+                    .execute(
+                        "return arguments[0].naturalWidth;",
+                        vec![serde_json::to_value(&logo)?],
+                    )
+                    .await?
+                    .as_u64()
+                    .unwrap_or(0);
+                if width > 0 {
+                    break;
+                }
+                tokio::time::sleep(POLL).await;
+            }
+            let src = logo.attr("src").await?.unwrap_or_default();
+            client.enter_parent_frame().await?;
+            ensure!(
+                width == 32,
+                "the inline image did not load (naturalWidth {width}, src {src:?})"
+            );
+            ensure!(src.starts_with("helpr-cid:"), "{src}");
+            save_screenshot(client, &screenshots.join("desktop-inline-image.png")).await
+        },
+    )
+    .await;
+    let _ = keychain.delete_credential();
+    outcome
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn desktop_app_shows_vault_locked_when_the_keychain_entry_is_gone() -> Result<()> {
     let setup = Setup::check()?;

@@ -25,6 +25,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod args;
+mod cid;
 mod commands;
 mod files;
 mod gmail;
@@ -66,7 +67,7 @@ fn main() {
     );
     let vault = tauri::async_runtime::block_on(Vault::open(data_dir));
 
-    let result = tauri::Builder::default()
+    let result = cid::register(tauri::Builder::default())
         .manage(vault)
         .manage(stop::StopFlag::default())
         .manage(gmail::Gmail::new(gmail_config))

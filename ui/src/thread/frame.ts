@@ -6,10 +6,12 @@
 
 /**
  * Nothing leaves the frame: no fetch, no form, no frame, no base; styles, data: images and the
- * message's own inline images from the vault (the shell's `helpr-cid` scheme) only.
+ * message's own inline images from the vault (the shell's `helpr-cid` scheme) only. No http(s)
+ * source at all: on Windows, where WebView2 names custom schemes `http://<scheme>.localhost`,
+ * inline images would stay hidden rather than open the frame to http.
  */
 export const FRAME_CSP =
-  "default-src 'none'; img-src data: helpr-cid: http://helpr-cid.localhost; style-src 'unsafe-inline'; font-src data:; " +
+  "default-src 'none'; img-src data: helpr-cid:; style-src 'unsafe-inline'; font-src data:; " +
   "form-action 'none'; base-uri 'none'; frame-src 'none'";
 
 /** The iframe `sandbox` attribute: empty, so no scripts, no same origin, no popups, no forms. */
