@@ -483,14 +483,7 @@ async fn desktop_app_shows_html_mail_without_a_request_leaving_the_window() -> R
         work.path(),
         &data_dir,
         async |client, screenshots| {
-            wait_for_rows(client, &[&subject]).await?;
-            let row = client
-                .find(Locator::XPath(&format!(
-                    "//*[@data-testid='{LIST_ROW}'][contains(., '{subject}')]"
-                )))
-                .await?;
-            row.click().await?;
-            wait_for_thread(client, &subject).await?;
+            open_conversation(client, &subject).await?;
 
             let bar = wait_for(
                 client,
@@ -616,15 +609,7 @@ async fn desktop_app_shows_inline_images_from_the_vault() -> Result<()> {
         work.path(),
         &data_dir,
         async |client, screenshots| {
-            wait_for_rows(client, &[&subject]).await?;
-            client
-                .find(Locator::XPath(&format!(
-                    "//*[@data-testid='{LIST_ROW}'][contains(., '{subject}')]"
-                )))
-                .await?
-                .click()
-                .await?;
-            wait_for_thread(client, &subject).await?;
+            open_conversation(client, &subject).await?;
             let frame = client
                 .find(Locator::Css("[data-testid=message-frame]"))
                 .await

@@ -234,15 +234,7 @@ async fn save_attachment(
 
 async fn open_question(client: &fantoccini::Client) -> Result<()> {
     client.goto_hash("/").await?;
-    wait_for_rows(client, &["Invoice question"]).await?;
-    client
-        .find(Locator::XPath(&format!(
-            "//*[@data-testid='{LIST_ROW}'][contains(., 'Invoice question')]"
-        )))
-        .await?
-        .click()
-        .await?;
-    wait_for_thread(client, "Invoice question").await
+    open_conversation(client, "Invoice question").await
 }
 
 async fn reply(client: &fantoccini::Client, screenshots: &Path, token: &str) -> Result<()> {

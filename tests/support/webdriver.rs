@@ -213,6 +213,20 @@ pub async fn submit_search(client: &Client, query: &str) -> Result<()> {
     Ok(())
 }
 
+/// Waits for the conversation with `subject` in the list, clicks it, and waits until the
+/// thread pane shows it.
+pub async fn open_conversation(client: &Client, subject: &str) -> Result<()> {
+    wait_for_rows(client, &[subject]).await?;
+    client
+        .find(Locator::XPath(&format!(
+            "//*[@data-testid='{LIST_ROW}'][contains(., '{subject}')]"
+        )))
+        .await?
+        .click()
+        .await?;
+    wait_for_thread(client, subject).await
+}
+
 /// Waits until the thread pane shows the conversation with `subject`.
 pub async fn wait_for_thread(client: &Client, subject: &str) -> Result<()> {
     let xpath = format!("//*[@data-testid='thread-subject'][normalize-space(.)='{subject}']");

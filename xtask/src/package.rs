@@ -4,7 +4,8 @@
 //! release builds. It installs with `apt install ./helpr_*.deb` on Debian 12.
 //!
 //! `Depends` is found the way `dpkg-shlibdeps` finds it: the packages that own the shared
-//! libraries the two programs load (`ldd`, then `dpkg -S`). A Secret Service is recommended
+//! libraries the two programs link directly (`readelf -d`'s `NEEDED`, located by `ldd`, owned
+//! per `dpkg -S`). A Secret Service is recommended
 //! (the vault's key lives there; without one the vault stays locked).
 //!
 //! `--check` then installs the package with apt (root only) and starts what it installed:
@@ -192,17 +193,34 @@ fn copyright() -> Result<String> {
     ))
 }
 
-/// The Debian packages owning the shared libraries `programs` load.
+/// The sonames `program` links directly (`readelf -d`: its `NEEDED` entries).
+fn needed(program: &Path) -> Result<BTreeSet<String>> {
+    let dynamic = process::output(Command::new("readelf").arg("-d").arg(program))?;
+    Ok(dynamic
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .filter_map(|l| Some(l.split_once('[')?.1.split_once(']')?.0.to_owned()))
+        .collect())
+}
+
+/// The Debian packages owning the shared libraries `programs` link directly (what
+/// `dpkg-shlibdeps` lists: each library's own dependencies are its package's business).
 fn shared_library_packages(programs: &[&Path]) -> Result<BTreeSet<String>> {
     let mut libraries = BTreeSet::new();
     for program in programs {
+        let direct = needed(program)?;
         let listing = process::output(Command::new("ldd").arg(program))?;
         for line in listing.lines() {
             // `libfoo.so.1 => /lib/x86_64-linux-gnu/libfoo.so.1 (0x…)`
-            if let Some(path) = line
-                .split("=>")
-                .nth(1)
-                .and_then(|rest| rest.split_whitespace().next())
+            let Some((soname, rest)) = line.trim().split_once("=>") else {
+                continue;
+            };
+            if !direct.contains(soname.trim()) {
+                continue;
+            }
+            if let Some(path) = rest
+                .split_whitespace()
+                .next()
                 .filter(|p| p.starts_with('/'))
             {
                 libraries.insert(path.to_owned());
@@ -216,8 +234,18 @@ fn shared_library_packages(programs: &[&Path]) -> Result<BTreeSet<String>> {
     }
     let mut packages = BTreeSet::new();
     for library in &libraries {
-        // Debian 12 merges /lib into /usr/lib; dpkg knows each file under the path it shipped.
-        let candidates = [library.clone(), library.replacen("/usr/lib/", "/lib/", 1)];
+        // Debian 12 merges /lib into /usr/lib, and dpkg knows each file only under the path
+        // its package shipped: ask for the name ldd printed, its other half of the merge, and
+        // the file the link resolves to.
+        let mut candidates = vec![library.clone()];
+        if let Some(rest) = library.strip_prefix("/usr/lib/") {
+            candidates.push(format!("/lib/{rest}"));
+        } else if let Some(rest) = library.strip_prefix("/lib/") {
+            candidates.push(format!("/usr/lib/{rest}"));
+        }
+        if let Ok(real) = std::fs::canonicalize(library) {
+            candidates.push(real.display().to_string());
+        }
         let owner = candidates.iter().find_map(|path| {
             process::output(
                 Command::new("dpkg")
