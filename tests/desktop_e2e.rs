@@ -109,6 +109,70 @@ async fn desktop_app_lists_and_opens_an_imported_message() -> Result<()> {
     outcome
 }
 
+/// The conversation list's width in the window, in CSS pixels.
+async fn list_width(client: &Client) -> Result<f64> {
+    client
+        .execute(
+            "return document.querySelector('.list-pane').getBoundingClientRect().width;",
+            vec![],
+        )
+        .await?
+        .as_f64()
+        .context("no conversation list to measure")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desktop_app_remembers_the_pane_widths_the_user_set() -> Result<()> {
+    let setup = Setup::check()?;
+    let work = tempfile::tempdir()?;
+    let data_dir = work.path().join("vault");
+    let canary = Canary::new();
+    let keychain = seed_vault(&data_dir, work.path(), &[&canary]).await?;
+    let mut widened = 0.0;
+    let outcome = async {
+        with_app(&setup, work.path(), &data_dir, async |client, _| {
+            wait_for_rows(client, &[&canary.subject]).await?;
+            let before = list_width(client).await?;
+            // The keyboard, as a person without a mouse would: focus the separator, arrows.
+            let separator = client
+                .find(Locator::Css("[data-testid=list-separator]"))
+                .await
+                .context("no separator between the list and the reading pane")?;
+            ensure!(
+                separator.attr("role").await?.as_deref() == Some("separator"),
+                "the list's separator has no separator role"
+            );
+            for _ in 0..8 {
+                separator.send_keys(&Key::Right.to_string()).await?;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            widened = list_width(client).await?;
+            ensure!(
+                widened > before + 20.0,
+                "the arrows did not widen the list ({before} → {widened} px)"
+            );
+            Ok(())
+        })
+        .await?;
+        // A new start of the app: the same widths.
+        with_app(&setup, work.path(), &data_dir, async |client, _| {
+            wait_for_rows(client, &[&canary.subject]).await?;
+            let again = list_width(client).await?;
+            // Leave the next tests the default layout.
+            client.execute("localStorage.clear();", vec![]).await?;
+            ensure!(
+                (again - widened).abs() <= 2.0,
+                "the width set before ({widened} px) was not remembered ({again} px)"
+            );
+            Ok(())
+        })
+        .await
+    }
+    .await;
+    let _ = keychain.delete_credential();
+    outcome
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn desktop_app_search_lists_only_matching_messages() -> Result<()> {
     let setup = Setup::check()?;

@@ -29,6 +29,7 @@ import { ThreadView } from "../thread/ThreadView";
 import { ApiContext, useApi } from "./apiContext";
 import { CheatSheet } from "./CheatSheet";
 import { ErrorBanner } from "./ErrorBanner";
+import { Panes, WindowLayout } from "./Layout";
 import { LockedScreen } from "./LockedScreen";
 import { SyncProvider } from "./sync";
 import { Toast, type ToastMessage } from "./Toast";
@@ -318,9 +319,71 @@ function Workspace() {
     onSelectedChange: setSelected,
     onError: report,
   };
+  const listPane = (
+    <section className="list-pane" aria-label={query !== "" ? "Search results" : "Conversation list"}>
+      {selected.size > 0 ? (
+        <div className="selection-bar" role="status">
+          {selected.size} selected
+          <button type="button" className="button small" onClick={() => remove.mutate([...selected])}>
+            Delete
+          </button>
+          <button type="button" className="button small" onClick={() => markCurrent(true)}>
+            Mark read
+          </button>
+          <button type="button" className="button small" onClick={() => markCurrent(false)}>
+            Mark unread
+          </button>
+          <button type="button" className="link-button" onClick={() => setSelected(new Set())}>
+            Clear
+          </button>
+        </div>
+      ) : null}
+      {inTrash ? (
+        <TrashView onError={report} onDone={(text) => say(text)} />
+      ) : query !== "" ? (
+        <SearchResults
+          key="search"
+          query={query}
+          sort={sort}
+          {...listProps}
+          fallback={<ConversationList key="list" route={route} {...listProps} />}
+        />
+      ) : (
+        <ConversationList key="list" route={route} {...listProps} />
+      )}
+    </section>
+  );
+  const threadPane = (
+    <section className="thread-pane" aria-label="Reading pane">
+      {composing?.mode === "new" ? null : openThread !== null ? (
+        <ThreadView
+          key={openThread}
+          threadId={openThread}
+          onClose={closeConversation}
+          onDelete={() => remove.mutate([openThread])}
+          onCompose={(mode, of) => setComposing({ mode, of })}
+          onMarkUnread={() => mark.mutate({ ids: [openThread], read: false })}
+          onError={report}
+          onNotice={say}
+        />
+      ) : (
+        <p className="empty">Select a conversation to read it. Press ? for shortcuts.</p>
+      )}
+      {composing !== null ? (
+        <Compose
+          key={`${composing.mode}/${composing.of ?? "new"}`}
+          mode={composing.mode}
+          of={composing.of}
+          onClose={() => setComposing(null)}
+          onSent={sent}
+          onError={report}
+        />
+      ) : null}
+    </section>
+  );
   return (
-    <div className={`app${openThread !== null || composing !== null ? " thread-open" : ""}`}>
-      <Sidebar />
+    <>
+      <WindowLayout className={`app${openThread !== null || composing !== null ? " thread-open" : ""}`} sidebar={<Sidebar />}>
       <div className="workspace">
         <header className="topbar">
           <SearchBox
@@ -342,69 +405,11 @@ function Workspace() {
           </button>
         </header>
         {error !== null ? <ErrorBanner error={error} onDismiss={() => setError(null)} /> : null}
-        <main className="panes">
-          <section className="list-pane" aria-label={query !== "" ? "Search results" : "Conversation list"}>
-            {selected.size > 0 ? (
-              <div className="selection-bar" role="status">
-                {selected.size} selected
-                <button type="button" className="button small" onClick={() => remove.mutate([...selected])}>
-                  Delete
-                </button>
-                <button type="button" className="button small" onClick={() => markCurrent(true)}>
-                  Mark read
-                </button>
-                <button type="button" className="button small" onClick={() => markCurrent(false)}>
-                  Mark unread
-                </button>
-                <button type="button" className="link-button" onClick={() => setSelected(new Set())}>
-                  Clear
-                </button>
-              </div>
-            ) : null}
-            {inTrash ? (
-              <TrashView onError={report} onDone={(text) => say(text)} />
-            ) : query !== "" ? (
-              <SearchResults
-                key="search"
-                query={query}
-                sort={sort}
-                {...listProps}
-                fallback={<ConversationList key="list" route={route} {...listProps} />}
-              />
-            ) : (
-              <ConversationList key="list" route={route} {...listProps} />
-            )}
-          </section>
-          <section className="thread-pane" aria-label="Reading pane">
-            {composing?.mode === "new" ? null : openThread !== null ? (
-              <ThreadView
-                key={openThread}
-                threadId={openThread}
-                onClose={closeConversation}
-                onDelete={() => remove.mutate([openThread])}
-                onCompose={(mode, of) => setComposing({ mode, of })}
-                onMarkUnread={() => mark.mutate({ ids: [openThread], read: false })}
-                onError={report}
-                onNotice={say}
-              />
-            ) : (
-              <p className="empty">Select a conversation to read it. Press ? for shortcuts.</p>
-            )}
-            {composing !== null ? (
-              <Compose
-                key={`${composing.mode}/${composing.of ?? "new"}`}
-                mode={composing.mode}
-                of={composing.of}
-                onClose={() => setComposing(null)}
-                onSent={sent}
-                onError={report}
-              />
-            ) : null}
-          </section>
-        </main>
+        <Panes list={listPane} thread={threadPane} />
       </div>
+      </WindowLayout>
       {help ? <CheatSheet onClose={() => setHelp(false)} /> : null}
       {toast !== null ? <Toast toast={toast} onDone={() => setToast(null)} /> : null}
-    </div>
+    </>
   );
 }

@@ -24,3 +24,27 @@ Element.prototype.scrollTo = function scrollTo(this: Element, options?: ScrollTo
   this.scrollTop = top;
   this.dispatchEvent(new Event("scroll"));
 };
+
+// jsdom has no media queries: the window is wide (the list and the thread side by side).
+if (typeof window.matchMedia !== "function") {
+  window.matchMedia = (query: string) =>
+    ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+      addListener: () => undefined,
+      removeListener: () => undefined,
+      dispatchEvent: () => false,
+    }) as MediaQueryList;
+}
+
+// jsdom has no ResizeObserver (the resizable panes watch their group): nothing is ever resized.
+if (typeof window.ResizeObserver !== "function") {
+  window.ResizeObserver = class {
+    observe(): void {}
+    unobserve(): void {}
+    disconnect(): void {}
+  };
+}
