@@ -3,12 +3,11 @@
 //! a message imported through helpr-core shows in the conversation list (under its inbox in the
 //! sidebar) and opens in the thread pane; a query typed into the search box lists only the
 //! matching message as you type, a hit opens with the keyboard, and Escape returns to the list;
-//! a malformed query shows the `invalid_input` banner with its column and keeps the list; an HTML
-//! message with a tracking pixel, a script and remote styles renders in its sandboxed frame
-//! without one request leaving the window (a local listener stands in for the tracker), the
-//! blocked-images bar says so, and "Load once" has core fetch them into the frame as `data:`
-//! URLs; and a vault whose keychain entry is gone opens to the locked
-//! screen, which says why.
+//! a malformed query shows the `invalid_input` banner with its column and keeps the list; a
+//! delete and restore, a key rotation, the pane widths kept across a restart, axe-core on every
+//! view in both themes; and a vault whose keychain entry is gone opens to the locked screen,
+//! which says why. How mail renders (remote and inline images) is in `desktop_images_e2e.rs`,
+//! Gmail in `desktop_gmail_e2e.rs`.
 //!
 //! These tests build nothing. `cargo xtask test` builds the app from this checkout (UI embedded,
 //! feature `custom-protocol`), hands its path over in `HELPR_DESKTOP_BIN` and runs them on a
@@ -35,11 +34,10 @@
 //!
 //! The `[[test]]` needs the `desktop-e2e` feature, so `cargo test --workspace` does not run it.
 
+use helpr_tests::desktop::{tracked_eml, Tracker};
 use helpr_tests::webdriver::*;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
@@ -449,272 +447,6 @@ async fn desktop_app_views_pass_axe_and_are_screenshotted_in_both_themes() -> Re
     outcome
 }
 
-/// A 1×1 GIF: what the tracker answers to every request.
-const PIXEL: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
-
-/// A listener standing in for a tracker's host: counts every connection made to it and answers
-/// each with a 1×1 GIF.
-struct Tracker {
-    port: u16,
-    hits: Arc<AtomicUsize>,
-}
-
-impl Tracker {
-    fn start() -> Result<Self> {
-        let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))?;
-        let port = listener.local_addr()?.port();
-        let hits = Arc::new(AtomicUsize::new(0));
-        let counted = hits.clone();
-        std::thread::spawn(move || {
-            for mut stream in listener.incoming().flatten() {
-                counted.fetch_add(1, Ordering::SeqCst);
-                let mut request = [0u8; 4096];
-                let _ = std::io::Read::read(&mut stream, &mut request);
-                let _ = std::io::Write::write_all(
-                    &mut stream,
-                    format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\nContent-Length: {}\r\n\
-                         Connection: close\r\n\r\n",
-                        PIXEL.len()
-                    )
-                    .as_bytes(),
-                );
-                let _ = std::io::Write::write_all(&mut stream, PIXEL);
-            }
-        });
-        Ok(Self { port, hits })
-    }
-
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
-}
-
-/// An HTML newsletter whose every way of reaching out points at the tracker: a pixel, a remote
-/// image, a stylesheet, a CSS background, a script, an inline handler and a form.
-fn tracked_eml(port: u16, token: &str, subject: &str) -> String {
-    let host = format!("http://127.0.0.1:{port}");
-    format!(
-        "From: News <news@example.com>\r\n\
-         To: Agent <agent@example.com>\r\n\
-         Subject: {subject}\r\n\
-         Date: Mon, 04 Mar 2024 14:05:00 +0000\r\n\
-         Message-ID: <{token}@helpr.test>\r\n\
-         MIME-Version: 1.0\r\n\
-         Content-Type: text/html; charset=utf-8\r\n\
-         \r\n\
-         <html><head><link rel=\"stylesheet\" href=\"{host}/style.css\">\
-         <style>body {{ background: url({host}/bg.png) }}</style></head>\
-         <body><p>Big sale {token}</p>\
-         <img src=\"{host}/pixel.gif?u=42\" width=\"1\" height=\"1\">\
-         <img src=\"{host}/banner.png\" alt=\"banner\">\
-         <div style=\"background-image: url({host}/div.png)\">styled</div>\
-         <script>fetch(\"{host}/script\")</script>\
-         <img src=\"x\" onerror=\"fetch('{host}/onerror')\">\
-         <form action=\"{host}/form\"><input name=q></form>\
-         </body></html>\r\n"
-    )
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn desktop_app_shows_html_mail_without_a_request_leaving_the_window() -> Result<()> {
-    let setup = Setup::check()?;
-    let work = tempfile::tempdir()?;
-    let data_dir = work.path().join("vault");
-    let tracker = Tracker::start()?;
-    let token = format!("pixel-canary-{}", uuid::Uuid::new_v4());
-    let subject = format!("Newsletter {}", uuid::Uuid::new_v4());
-    let eml = work.path().join("tracked.eml");
-    std::fs::write(&eml, tracked_eml(tracker.port, &token, &subject))?;
-    let helpr = helpr_core::Helpr::init(&data_dir, "default").await?;
-    helpr.import(vec![eml], |_| {}).await?;
-    let stored = helpr
-        .list_messages()
-        .await?
-        .into_iter()
-        .find(|m| m.subject == subject)
-        .context("the newsletter was not imported")?;
-    let blocked = helpr.get_message(stored.id).await?.remote_images.len();
-    ensure!(
-        blocked >= 2,
-        "the sanitizer blocked only {blocked} remote images"
-    );
-    let keychain = keychain_entry(&helpr)?;
-    drop(helpr);
-
-    let outcome = with_app(
-        &setup,
-        work.path(),
-        &data_dir,
-        async |client, screenshots| {
-            open_conversation(client, &subject).await?;
-
-            let bar = wait_for(
-                client,
-                "//*[@data-testid='remote-images-bar']",
-                READER_DEADLINE,
-            )
-            .await
-            .context("no blocked-images bar over a message with remote images")?;
-            let said = bar.text().await?;
-            ensure!(
-                said.contains(&format!("{blocked} remote images blocked")),
-                "the bar says {said:?}, expected {blocked} remote images blocked"
-            );
-
-            // The body rendered inside its frame (read from within it).
-            let frame = client
-                .find(Locator::Css("[data-testid=message-frame]"))
-                .await
-                .context("the HTML body is not in a frame")?;
-            ensure!(
-                frame.attr("sandbox").await?.as_deref() == Some(""),
-                "the frame is not fully sandboxed"
-            );
-            frame
-                .clone()
-                .enter_frame()
-                .await
-                .context("entering the frame")?;
-            let body = client.find(Locator::Css("body")).await?.text().await?;
-            client.enter_parent_frame().await?;
-            ensure!(
-                body.contains(&token),
-                "the frame does not show the body; it shows {body:?}"
-            );
-            save_screenshot(client, &screenshots.join("desktop-images.png")).await?;
-
-            // Give anything that might reach out the time to do it, then count.
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            ensure!(
-                tracker.hits() == 0,
-                "{} connection(s) reached the tracker's host from the window",
-                tracker.hits()
-            );
-
-            // Load once: core fetches the images and the frame shows them as data: URLs.
-            client
-                .find(Locator::Css("[data-testid=load-images]"))
-                .await
-                .context("no Load once button on the images bar")?
-                .click()
-                .await?;
-            wait_for(
-                client,
-                "//*[@data-testid='remote-images-bar'][@data-loaded='true']",
-                READER_DEADLINE,
-            )
-            .await
-            .context("the images did not load")?;
-            let doc = frame.attr("srcdoc").await?.unwrap_or_default();
-            ensure!(
-                doc.contains("data:image/gif;base64,"),
-                "the frame shows no loaded image"
-            );
-            ensure!(
-                !doc.contains("127.0.0.1"),
-                "the frame holds a remote URL it could fetch itself"
-            );
-            ensure!(tracker.hits() > 0, "core fetched nothing");
-            save_screenshot(client, &screenshots.join("desktop-images-loaded.png")).await?;
-            Ok(())
-        },
-    )
-    .await;
-    let _ = keychain.delete_credential();
-    outcome
-}
-
-/// An HTML message whose logo is an inline part (`cid:`), a 32×32 PNG.
-fn inline_image_eml(subject: &str, png: &[u8]) -> String {
-    use base64::Engine as _;
-    let data = base64::engine::general_purpose::STANDARD.encode(png);
-    format!(
-        "From: Brand <brand@example.com>\r\n\
-         To: Agent <agent@example.com>\r\n\
-         Subject: {subject}\r\n\
-         Date: Mon, 04 Mar 2024 14:05:00 +0000\r\n\
-         Message-ID: <{subject}@helpr.test>\r\n\
-         MIME-Version: 1.0\r\n\
-         Content-Type: multipart/related; boundary=\"rel\"\r\n\
-         \r\n\
-         --rel\r\n\
-         Content-Type: text/html; charset=utf-8\r\n\
-         \r\n\
-         <p>Our logo:</p><img id=\"logo\" src=\"cid:logo@brand.example\" alt=\"logo\">\r\n\
-         --rel\r\n\
-         Content-Type: image/png\r\n\
-         Content-ID: <logo@brand.example>\r\n\
-         Content-Disposition: inline; filename=\"logo.png\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\
-         \r\n\
-         {data}\r\n\
-         --rel--\r\n"
-    )
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn desktop_app_shows_inline_images_from_the_vault() -> Result<()> {
-    let setup = Setup::check()?;
-    let work = tempfile::tempdir()?;
-    let data_dir = work.path().join("vault");
-    let png =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../src-tauri/icons/32x32.png"))?;
-    let subject = format!("Inline logo {}", uuid::Uuid::new_v4());
-    let eml = work.path().join("inline.eml");
-    std::fs::write(&eml, inline_image_eml(&subject, &png))?;
-    let helpr = helpr_core::Helpr::init(&data_dir, "default").await?;
-    helpr.import(vec![eml], |_| {}).await?;
-    let keychain = keychain_entry(&helpr)?;
-    drop(helpr);
-
-    let outcome = with_app(
-        &setup,
-        work.path(),
-        &data_dir,
-        async |client, screenshots| {
-            open_conversation(client, &subject).await?;
-            let frame = client
-                .find(Locator::Css("[data-testid=message-frame]"))
-                .await
-                .context("the HTML body is not in a frame")?;
-            frame.enter_frame().await.context("entering the frame")?;
-            // The sanitizer keeps no ids: the body has this one image.
-            let logo = client
-                .find(Locator::Css("img"))
-                .await
-                .context("no image in the frame")?;
-            // The part came from the vault through the helpr-cid scheme: decoded, 32 px wide.
-            let mut width = 0;
-            for _ in 0..50 {
-                width = client
-                    .execute(
-                        "return arguments[0].naturalWidth;",
-                        vec![serde_json::to_value(&logo)?],
-                    )
-                    .await?
-                    .as_u64()
-                    .unwrap_or(0);
-                if width > 0 {
-                    break;
-                }
-                tokio::time::sleep(POLL).await;
-            }
-            let src = logo.attr("src").await?.unwrap_or_default();
-            client.enter_parent_frame().await?;
-            ensure!(
-                width == 32,
-                "the inline image did not load (naturalWidth {width}, src {src:?})"
-            );
-            ensure!(src.starts_with("helpr-cid:"), "{src}");
-            save_screenshot(client, &screenshots.join("desktop-inline-image.png")).await
-        },
-    )
-    .await;
-    let _ = keychain.delete_credential();
-    outcome
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn desktop_app_shows_vault_locked_when_the_keychain_entry_is_gone() -> Result<()> {
     let setup = Setup::check()?;
@@ -797,12 +529,9 @@ async fn seed_vault(data_dir: &Path, work: &Path, canaries: &[&Canary]) -> Resul
     keychain_entry(&helpr)
 }
 
-/// The vault's key in the real keychain: service "helpr", account "vault-<vault id>".
+/// The vault's key in the real keychain.
 fn keychain_entry(helpr: &helpr_core::Helpr) -> Result<keyring::Entry> {
-    Ok(keyring::Entry::new(
-        "helpr",
-        &format!("vault-{}", helpr.vault_id()),
-    )?)
+    Ok(helpr_tests::vault_keychain_entry(&helpr.vault_id())?)
 }
 
 /// Waits for the canary in the list, opens it, checks the reader, and saves a screenshot.

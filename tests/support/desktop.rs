@@ -1,12 +1,15 @@
-//! Process plumbing for driving the desktop app over WebDriver (the E2E test and `cargo xtask
+//! Process plumbing for driving the desktop app over WebDriver (the E2E tests and `cargo xtask
 //! bench desktop`): finds the built app and `tauri-driver`, starts `tauri-driver` on free
-//! ports, and stops it (and with it WebKitWebDriver) when dropped.
+//! ports, and stops it (and with it WebKitWebDriver) when dropped. Also the E2E's stand-in for
+//! a tracker's host ([`Tracker`]) and the newsletter that points everything at it.
 
 use std::fs::File;
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -190,4 +193,71 @@ impl Drop for TauriDriver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A 1×1 GIF: what the tracker answers to every request.
+pub const PIXEL: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+
+/// A listener standing in for a tracker's host: counts every connection made to it and answers
+/// each with a 1×1 GIF.
+pub struct Tracker {
+    pub port: u16,
+    hits: Arc<AtomicUsize>,
+}
+
+impl Tracker {
+    pub fn start() -> Result<Self> {
+        let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))?;
+        let port = listener.local_addr()?.port();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counted = hits.clone();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let mut request = [0u8; 4096];
+                let _ = std::io::Read::read(&mut stream, &mut request);
+                let _ = std::io::Write::write_all(
+                    &mut stream,
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\nContent-Length: {}\r\n\
+                         Connection: close\r\n\r\n",
+                        PIXEL.len()
+                    )
+                    .as_bytes(),
+                );
+                let _ = std::io::Write::write_all(&mut stream, PIXEL);
+            }
+        });
+        Ok(Self { port, hits })
+    }
+
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+/// An HTML newsletter whose every way of reaching out points at the tracker: a pixel, a remote
+/// image, a stylesheet, a CSS background, a script, an inline handler and a form.
+pub fn tracked_eml(port: u16, token: &str, subject: &str) -> String {
+    let host = format!("http://127.0.0.1:{port}");
+    format!(
+        "From: News <news@example.com>\r\n\
+         To: Agent <agent@example.com>\r\n\
+         Subject: {subject}\r\n\
+         Date: Mon, 04 Mar 2024 14:05:00 +0000\r\n\
+         Message-ID: <{token}@helpr.test>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\
+         \r\n\
+         <html><head><link rel=\"stylesheet\" href=\"{host}/style.css\">\
+         <style>body {{ background: url({host}/bg.png) }}</style></head>\
+         <body><p>Big sale {token}</p>\
+         <img src=\"{host}/pixel.gif?u=42\" width=\"1\" height=\"1\">\
+         <img src=\"{host}/banner.png\" alt=\"banner\">\
+         <div style=\"background-image: url({host}/div.png)\">styled</div>\
+         <script>fetch(\"{host}/script\")</script>\
+         <img src=\"x\" onerror=\"fetch('{host}/onerror')\">\
+         <form action=\"{host}/form\"><input name=q></form>\
+         </body></html>\r\n"
+    )
 }

@@ -167,7 +167,7 @@ impl Scratch {
 
     /// The real keychain entry of this vault.
     pub fn keychain_entry(&self) -> keyring::Entry {
-        keyring::Entry::new("helpr", &format!("vault-{}", self.vault_id())).unwrap()
+        vault_keychain_entry(&self.vault_id()).unwrap()
     }
 
     /// Writes a message file under the mail dir and returns its path.
@@ -431,4 +431,9 @@ pub fn files_by_size(dir: &Path) -> Vec<(PathBuf, u64)> {
         .collect();
     files.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     files
+}
+
+/// A vault's key in the real keychain: service "helpr", account "vault-<vault id>".
+pub fn vault_keychain_entry(vault_id: &str) -> keyring::Result<keyring::Entry> {
+    keyring::Entry::new("helpr", &format!("vault-{vault_id}"))
 }
