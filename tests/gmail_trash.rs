@@ -303,8 +303,8 @@ fn a_purge_while_a_sync_runs_waits_its_turn_and_loses_nothing() {
     let added = rig.seed(200, 46);
     rig.emu.set_history_floor(rig.emu.history_id());
     rig.emu.set_latency(Duration::from_millis(50));
-    let before = rig.vault().len();
-    let mut sync = sync_once_it(s, "the sync stored nothing", || rig.vault().len() > before);
+    let before = rig.stored_count();
+    let mut sync = sync_once_it(s, "the sync stored nothing", || rig.stored_count() > before);
     let purged = s.json(&["purge", "--now", &doomed.to_string(), "--yes"]);
     let sync_was_running = sync.try_wait().unwrap().is_none();
     assert_eq!(purged["purged"], 1, "{purged}");

@@ -214,8 +214,23 @@ impl GmailRig {
             .collect()
     }
 
+    /// How many live messages the Gmail inbox holds: one read, so it may be asked while a sync
+    /// writes (`vault()` reads ids and count apart and would see a batch land between them).
+    pub fn stored_count(&self) -> u64 {
+        let vault = helpr_vault::Vault::open(&self.scratch.data()).expect("vault opens");
+        let tenant = vault.default_tenant().unwrap().id;
+        let inbox = vault.gmail_accounts(tenant).unwrap()[0].inbox_id;
+        vault
+            .count_messages(&helpr_vault::Scope {
+                tenant,
+                inboxes: vec![inbox],
+            })
+            .unwrap()
+    }
+
     /// The vault's live Gmail messages (not those in the trash), read in this process. Panics
-    /// unless each live message has its own Gmail id.
+    /// unless each live message has its own Gmail id; not while a sync writes (see
+    /// `stored_count`).
     pub fn vault(&self) -> BTreeMap<String, Content> {
         let vault = helpr_vault::Vault::open(&self.scratch.data()).expect("vault opens");
         let tenant = vault.default_tenant().unwrap().id;
