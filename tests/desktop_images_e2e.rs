@@ -13,11 +13,6 @@ use fantoccini::Locator;
 use helpr_tests::desktop::{tracked_eml, Tracker};
 use helpr_tests::webdriver::*;
 
-/// The vault's key in the real keychain.
-fn keychain_entry(helpr: &helpr_core::Helpr) -> Result<keyring::Entry> {
-    Ok(helpr_tests::vault_keychain_entry(&helpr.vault_id())?)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn desktop_app_shows_html_mail_without_a_request_leaving_the_window() -> Result<()> {
     let setup = Setup::check()?;
@@ -41,7 +36,7 @@ async fn desktop_app_shows_html_mail_without_a_request_leaving_the_window() -> R
         blocked >= 2,
         "the sanitizer blocked only {blocked} remote images"
     );
-    let keychain = keychain_entry(&helpr)?;
+    let keychain = helpr_tests::vault_keychain_entry(&helpr.vault_id())?;
     drop(helpr);
 
     let outcome = with_app(
@@ -167,7 +162,7 @@ async fn desktop_app_shows_inline_images_from_the_vault() -> Result<()> {
     std::fs::write(&eml, inline_image_eml(&subject, &png))?;
     let helpr = helpr_core::Helpr::init(&data_dir, "default").await?;
     helpr.import(vec![eml], |_| {}).await?;
-    let keychain = keychain_entry(&helpr)?;
+    let keychain = helpr_tests::vault_keychain_entry(&helpr.vault_id())?;
     drop(helpr);
 
     let outcome = with_app(

@@ -175,20 +175,8 @@ impl Vault {
 
     /// The decrypted name of one attachment within `scope` (of a live message).
     pub fn attachment_name(&self, scope: &Scope, id: i64) -> Result<String> {
-        let sealed: Option<Vec<u8>> = self.read(|c| {
-            Ok(c.query_row(
-                &format!(
-                    "SELECT a.name FROM attachments a JOIN messages m ON m.id = a.message_id
-                     WHERE a.id = ?1 AND a.tenant_id = ?2 AND m.inbox_id IN {}
-                     AND m.deleted_at IS NULL",
-                    scope.inbox_sql()
-                ),
-                params![id, scope.tenant],
-                |r| r.get(0),
-            )
-            .optional()?)
-        })?;
-        let sealed = sealed.ok_or_else(|| VaultError::NotFound(format!("attachment {id}")))?;
+        let sealed: Vec<u8> =
+            self.read(|c| live_attachment_row(c, scope, id, "a.name", |r| r.get(0)))?;
         Ok(self
             .keys()
             .open_string(scope.tenant, RecordRef::new(KIND, id, "name"), &sealed)?)
@@ -198,21 +186,10 @@ impl Vault {
     /// in place; a missing, moved or tampered chunk is an error, never partial data.
     pub fn read_attachment(&self, scope: &Scope, id: i64) -> Result<Vec<u8>> {
         let (count, size, chunks) = self.read(|c| {
-            let head: Option<(i64, i64)> = c
-                .query_row(
-                    &format!(
-                        "SELECT a.chunk_count, a.size FROM attachments a
-                         JOIN messages m ON m.id = a.message_id
-                         WHERE a.id = ?1 AND a.tenant_id = ?2 AND m.inbox_id IN {}
-                         AND m.deleted_at IS NULL",
-                        scope.inbox_sql()
-                    ),
-                    params![id, scope.tenant],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let (count, size) =
-                head.ok_or_else(|| VaultError::NotFound(format!("attachment {id}")))?;
+            let (count, size): (i64, i64) =
+                live_attachment_row(c, scope, id, "a.chunk_count, a.size", |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
             let mut stmt = c.prepare(
                 "SELECT idx, data FROM attachment_chunks WHERE attachment_id = ?1 ORDER BY idx",
             )?;
@@ -234,4 +211,27 @@ impl Vault {
         }
         Ok(out)
     }
+}
+
+/// `columns` of attachment `id` (alias `a`) when it belongs to a live message within `scope`;
+/// `NotFound` otherwise (another tenant's or inbox's, a deleted message's, or none).
+fn live_attachment_row<T>(
+    c: &rusqlite::Connection,
+    scope: &Scope,
+    id: i64,
+    columns: &str,
+    map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<T> {
+    c.query_row(
+        &format!(
+            "SELECT {columns} FROM attachments a JOIN messages m ON m.id = a.message_id
+             WHERE a.id = ?1 AND a.tenant_id = ?2 AND m.inbox_id IN {}
+             AND m.deleted_at IS NULL",
+            scope.inbox_sql()
+        ),
+        params![id, scope.tenant],
+        map,
+    )
+    .optional()?
+    .ok_or_else(|| VaultError::NotFound(format!("attachment {id}")))
 }
