@@ -19,6 +19,7 @@
 //! - [`send`]: sending from a Gmail account (SMTP XOAUTH2), replies threaded, the sent copy
 //!   stored and searchable at once.
 //! - [`index_stats`]: index statistics and the index half of `doctor`.
+//! - [`labels`]: labels applied or removed in helpr, owed to Gmail through the outbox.
 
 pub mod clock;
 pub mod conversations;
@@ -31,6 +32,7 @@ pub mod indexing;
 pub mod inline;
 pub mod kept;
 pub mod keys;
+pub mod labels;
 pub mod lifecycle;
 pub mod read_state;
 pub mod rebuild;

@@ -15,7 +15,7 @@ pub mod types;
 
 use error::safe_reason;
 pub use error::ApiError;
-use types::{ErrorEnvelope, HistoryPage, LabelList, ListPage, Message, MessageRef, Profile};
+use types::{ErrorEnvelope, HistoryPage, Label, LabelList, ListPage, Message, MessageRef, Profile};
 
 use crate::limiter::{cost, retry_after, Backoff, Quota};
 use crate::oauth::OAuthError;
@@ -90,6 +90,24 @@ impl GmailApi {
     pub async fn labels(&self) -> Result<LabelList, ApiError> {
         self.get("labels.list", cost::LABELS_LIST, "/labels", &[])
             .await
+    }
+
+    /// Creates a user label shown in Gmail's label list and message list (`labels.create`).
+    pub async fn create_label(&self, name: &str) -> Result<Label, ApiError> {
+        let body = serde_json::json!({
+            "name": name,
+            "labelListVisibility": "labelShow",
+            "messageListVisibility": "show",
+        });
+        self.call(
+            Method::POST,
+            "labels.create",
+            cost::LABELS_CREATE,
+            "/labels",
+            &[],
+            Some(&body),
+        )
+        .await
     }
 
     /// One page of message ids (newest first), SPAM and TRASH left out as Gmail does.

@@ -20,6 +20,7 @@ pub const GMAIL_UNITS_PER_SECOND: u32 = 250;
 pub mod cost {
     pub const GET_PROFILE: u32 = 1;
     pub const LABELS_LIST: u32 = 1;
+    pub const LABELS_CREATE: u32 = 5;
     pub const HISTORY_LIST: u32 = 2;
     pub const MESSAGES_LIST: u32 = 5;
     pub const MESSAGES_GET: u32 = 5;

@@ -238,14 +238,7 @@ impl SyncEngine {
         self.label_names = list
             .labels
             .into_iter()
-            .map(|l| {
-                let name = if l.kind == "system" {
-                    l.id.clone()
-                } else {
-                    l.name
-                };
-                (l.id, name)
-            })
+            .map(|l| (l.id.clone(), l.stored_name().to_owned()))
             .collect();
         Ok(())
     }

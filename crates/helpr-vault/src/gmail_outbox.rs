@@ -1,18 +1,21 @@
-//! The Gmail outbox: what helpr owes Gmail after a delete or a restore (the message moved to
-//! Gmail's Trash, or out of it).
+//! The Gmail outbox: what helpr owes Gmail after a change made in helpr — a delete or a
+//! restore (the message moved to Gmail's Trash, or out of it), read or unread (`UNREAD`), a
+//! label applied or removed.
 //!
-//! The wish is written by [`enqueue`] in the transaction that soft-deletes or restores the
-//! messages, so it survives being offline, a restart and a `kill -9`: it is either committed
-//! with the change or not at all. One row per Gmail message holds the latest wish (a restore
-//! before the trash was sent replaces it). helpr-core drains the outbox through the Gmail API's
-//! quota limiter; a row leaves only when Gmail did what it asks ([`Vault::gmail_outbox_done`]
-//! deletes it only if the wish is still the one that was sent), or when Gmail no longer has
-//! the message. A failure stays queued with its error code and attempt count.
+//! The wish is written by [`enqueue`] in the transaction that makes the change, so it survives
+//! being offline, a restart and a `kill -9`: it is either committed with the change or not at
+//! all. One row per Gmail message and kind of wish holds the latest wish (a restore before the
+//! trash was sent replaces it; a read does not replace a pending trash; each label is its own
+//! kind). helpr-core drains the outbox through the Gmail API's quota limiter; a row leaves only
+//! when Gmail did what it asks ([`Vault::gmail_outbox_done`] deletes it only if the wish is
+//! still the one that was sent), or when Gmail no longer has the message. A failure stays
+//! queued with its error code and attempt count.
 //!
 //! Every message with a Gmail id is queued, also while its account is disconnected or needs
 //! reconnecting: the drain skips such accounts, and sends what waits once they are connected
 //! again. Purging an inbox drops its rows.
 
+use helpr_crypto::RecordRef;
 use rusqlite::{params, Transaction};
 use serde::Serialize;
 
@@ -30,6 +33,14 @@ pub enum OutboxAction {
     Read,
     /// Add `UNREAD`.
     Unread,
+    /// Apply the vault's label `label` (a `labels.id`).
+    Label {
+        label: i64,
+    },
+    /// Remove the vault's label `label`.
+    Unlabel {
+        label: i64,
+    },
 }
 
 impl OutboxAction {
@@ -39,26 +50,35 @@ impl OutboxAction {
             OutboxAction::Untrash => "untrash",
             OutboxAction::Read => "read",
             OutboxAction::Unread => "unread",
+            OutboxAction::Label { .. } => "label",
+            OutboxAction::Unlabel { .. } => "unlabel",
         }
     }
 
     /// Wishes of one kind replace each other; of different kinds, they wait side by side.
-    pub(crate) fn kind(self) -> &'static str {
+    pub(crate) fn kind(self) -> String {
         match self {
-            OutboxAction::Trash | OutboxAction::Untrash => TRASH_KIND,
-            OutboxAction::Read | OutboxAction::Unread => READ_KIND,
+            OutboxAction::Trash | OutboxAction::Untrash => TRASH_KIND.to_owned(),
+            OutboxAction::Read | OutboxAction::Unread => READ_KIND.to_owned(),
+            OutboxAction::Label { label } | OutboxAction::Unlabel { label } => label_kind(label),
         }
     }
 
-    fn parse(s: &str) -> rusqlite::Result<Self> {
-        match s {
-            "trash" => Ok(OutboxAction::Trash),
-            "untrash" => Ok(OutboxAction::Untrash),
-            "read" => Ok(OutboxAction::Read),
-            "unread" => Ok(OutboxAction::Unread),
-            other => Err(rusqlite::Error::InvalidColumnType(
+    fn parse(action: &str, kind: &str) -> rusqlite::Result<Self> {
+        let label = || {
+            kind.strip_prefix(LABEL_KIND_PREFIX)
+                .and_then(|id| id.parse().ok())
+        };
+        match (action, label()) {
+            ("trash", _) => Ok(OutboxAction::Trash),
+            ("untrash", _) => Ok(OutboxAction::Untrash),
+            ("read", _) => Ok(OutboxAction::Read),
+            ("unread", _) => Ok(OutboxAction::Unread),
+            ("label", Some(label)) => Ok(OutboxAction::Label { label }),
+            ("unlabel", Some(label)) => Ok(OutboxAction::Unlabel { label }),
+            (other, _) => Err(rusqlite::Error::InvalidColumnType(
                 0,
-                format!("outbox action {other:?}"),
+                format!("outbox action {other:?} of kind {kind:?}"),
                 rusqlite::types::Type::Text,
             )),
         }
@@ -69,6 +89,13 @@ impl OutboxAction {
 pub(crate) const TRASH_KIND: &str = "trash";
 /// The kind of read and unread wishes.
 pub(crate) const READ_KIND: &str = "read";
+/// Label wishes are of kind `label:<labels.id>`.
+const LABEL_KIND_PREFIX: &str = "label:";
+
+/// The kind of the wishes about vault label `label`.
+pub(crate) fn label_kind(label: i64) -> String {
+    format!("{LABEL_KIND_PREFIX}{label}")
+}
 
 /// One wish waiting for Gmail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +105,9 @@ pub struct OutboxEntry {
     pub gmail_id: String,
     pub action: OutboxAction,
     pub attempts: u32,
+    /// The label's name, for label wishes (opened from the vault: Gmail knows labels by id,
+    /// which the drain looks up by name).
+    pub label_name: Option<String>,
 }
 
 /// What an inbox still owes Gmail.
@@ -109,6 +139,29 @@ pub(crate) fn enqueue(
     )?)
 }
 
+/// The vault labels of `gmail_id` with a wish waiting in the outbox (sync leaves those labels
+/// of the message as helpr set them).
+pub(crate) fn pending_labels(
+    tx: &Transaction<'_>,
+    inbox: i64,
+    gmail_id: &str,
+) -> Result<std::collections::HashSet<i64>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT kind FROM gmail_outbox WHERE inbox_id = ?1 AND gmail_id = ?2 AND kind GLOB 'label:*'",
+    )?;
+    let kinds = stmt.query_map(params![inbox, gmail_id], |r| r.get::<_, String>(0))?;
+    let mut labels = std::collections::HashSet::new();
+    for kind in kinds {
+        if let Some(id) = kind?
+            .strip_prefix(LABEL_KIND_PREFIX)
+            .and_then(|id| id.parse().ok())
+        {
+            labels.insert(id);
+        }
+    }
+    Ok(labels)
+}
+
 /// Whether a wish of `kind` for `gmail_id` waits in the outbox (sync then leaves that state of
 /// the message alone: helpr's own change has not reached Gmail yet).
 pub(crate) fn pending(
@@ -131,19 +184,48 @@ impl Vault {
     pub fn gmail_outbox(&self, inbox: i64, after: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
         self.read(|c| {
             let mut stmt = c.prepare(
-                "SELECT id, gmail_id, action, attempts FROM gmail_outbox
-                 WHERE inbox_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                "SELECT o.id, o.gmail_id, o.action, o.kind, o.attempts, l.tenant_id, l.name
+                 FROM gmail_outbox o
+                 LEFT JOIN labels l ON o.kind = 'label:' || l.id
+                 WHERE o.inbox_id = ?1 AND o.id > ?2 ORDER BY o.id LIMIT ?3",
             )?;
+            type Row = (OutboxEntry, Option<(i64, Vec<u8>)>);
             let rows = stmt.query_map(params![inbox, after, limit as i64], |r| {
-                Ok(OutboxEntry {
-                    id: r.get(0)?,
-                    gmail_id: r.get(1)?,
-                    action: OutboxAction::parse(&r.get::<_, String>(2)?)?,
-                    attempts: r.get(3)?,
-                })
+                let kind: String = r.get(3)?;
+                let label: Option<i64> = r.get(5)?;
+                let sealed = match label {
+                    Some(tenant) => Some((tenant, r.get(6)?)),
+                    None => None,
+                };
+                Ok((
+                    OutboxEntry {
+                        id: r.get(0)?,
+                        gmail_id: r.get(1)?,
+                        action: OutboxAction::parse(&r.get::<_, String>(2)?, &kind)?,
+                        attempts: r.get(4)?,
+                        label_name: None,
+                    },
+                    sealed,
+                ))
             })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<rusqlite::Result<Vec<Row>>>()?)
+        })?
+        .into_iter()
+        .map(|(mut entry, sealed)| {
+            if let (
+                OutboxAction::Label { label } | OutboxAction::Unlabel { label },
+                Some((tenant, name)),
+            ) = (entry.action, sealed)
+            {
+                entry.label_name = Some(self.keys().open_string(
+                    tenant,
+                    RecordRef::new("label", label, "name"),
+                    &name,
+                )?);
+            }
+            Ok(entry)
         })
+        .collect()
     }
 
     /// Gmail did `entry`: its row goes, unless the wish changed meanwhile (a restore queued
@@ -151,8 +233,14 @@ impl Vault {
     pub fn gmail_outbox_done(&self, inbox: i64, entry: &OutboxEntry) -> Result<bool> {
         self.write(|tx| {
             Ok(tx.execute(
-                "DELETE FROM gmail_outbox WHERE inbox_id = ?1 AND gmail_id = ?2 AND action = ?3",
-                params![inbox, entry.gmail_id, entry.action.as_str()],
+                "DELETE FROM gmail_outbox
+                 WHERE inbox_id = ?1 AND gmail_id = ?2 AND kind = ?3 AND action = ?4",
+                params![
+                    inbox,
+                    entry.gmail_id,
+                    entry.action.kind(),
+                    entry.action.as_str()
+                ],
             )? > 0)
         })
     }
@@ -161,9 +249,15 @@ impl Vault {
     pub fn gmail_outbox_failed(&self, inbox: i64, entry: &OutboxEntry, code: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE gmail_outbox SET attempts = attempts + 1, last_error = ?4
-                 WHERE inbox_id = ?1 AND gmail_id = ?2 AND action = ?3",
-                params![inbox, entry.gmail_id, entry.action.as_str(), code],
+                "UPDATE gmail_outbox SET attempts = attempts + 1, last_error = ?5
+                 WHERE inbox_id = ?1 AND gmail_id = ?2 AND kind = ?3 AND action = ?4",
+                params![
+                    inbox,
+                    entry.gmail_id,
+                    entry.action.kind(),
+                    entry.action.as_str(),
+                    code
+                ],
             )?;
             Ok(())
         })

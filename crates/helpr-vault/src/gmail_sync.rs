@@ -10,6 +10,10 @@
 //! A message Gmail moves into its Trash, or deletes, is soft-deleted in helpr (restorable for
 //! the grace period, as if deleted here); one Gmail takes out of the Trash is restored. The
 //! `TRASH` label is kept too.
+//!
+//! What helpr changed itself and still owes Gmail (the outbox: read or unread, a label) is
+//! newer than what a batch reports: that flag, or that label of the message, is left as helpr
+//! set it until the outbox has delivered it.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +23,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::lifecycle::Act;
 use crate::messages::{insert_one, InsertOutcome, NewMessage};
+use crate::scope::id_list_sql;
 use crate::{audit, gmail_outbox, index_feed, labels, Vault};
 
 /// Gmail's unread marker, kept as the `unread` flag.
@@ -109,10 +114,17 @@ impl Vault {
                         &change.gmail_id,
                         gmail_outbox::READ_KIND,
                     )?;
+                    // So are helpr's own label changes, each for its label.
+                    let own_labels = gmail_outbox::pending_labels(tx, inbox, &change.gmail_id)?;
                     if change.replace {
-                        crate::cached::execute(
-                            tx,
-                            "DELETE FROM message_labels WHERE message_id = ?1",
+                        let keep = if own_labels.is_empty() {
+                            String::new()
+                        } else {
+                            let own: Vec<i64> = own_labels.iter().copied().collect();
+                            format!(" AND label_id NOT IN {}", id_list_sql(&own))
+                        };
+                        tx.execute(
+                            &format!("DELETE FROM message_labels WHERE message_id = ?1{keep}"),
                             [id],
                         )?;
                         if !own_read {
@@ -127,6 +139,9 @@ impl Vault {
                     }
                     for name in &add {
                         let label = labels::get_or_create(tx, self.keys(), tenant, inbox, name)?;
+                        if own_labels.contains(&label) {
+                            continue;
+                        }
                         crate::cached::execute(
                             tx,
                             "INSERT OR IGNORE INTO message_labels (message_id, label_id)
@@ -135,12 +150,17 @@ impl Vault {
                         )?;
                     }
                     for name in &remove {
-                        let fp = self.keys().fingerprint(tenant, "label", name.as_bytes());
+                        let Some(label) = labels::find(tx, self.keys(), tenant, inbox, name)?
+                        else {
+                            continue;
+                        };
+                        if own_labels.contains(&label) {
+                            continue;
+                        }
                         crate::cached::execute(
                             tx,
-                            "DELETE FROM message_labels WHERE message_id = ?1 AND label_id =
-                                (SELECT id FROM labels WHERE inbox_id = ?2 AND name_fp = ?3)",
-                            params![id, inbox, fp.to_vec()],
+                            "DELETE FROM message_labels WHERE message_id = ?1 AND label_id = ?2",
+                            params![id, label],
                         )?;
                     }
                     index_feed::enqueue(tx, &[id])?;

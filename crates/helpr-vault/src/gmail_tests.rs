@@ -304,7 +304,8 @@ fn a_delete_in_helpr_owes_gmail_a_trash_and_a_restore_replaces_it_with_an_untras
             id: owed[0].id,
             gmail_id: "o1".into(),
             action: OutboxAction::Trash,
-            attempts: 0
+            attempts: 0,
+            label_name: None,
         }]
     );
     // Gmail reporting an untrash from before helpr's trash was sent changes nothing: the
@@ -486,6 +487,115 @@ fn marking_read_owes_gmail_the_change_beside_a_trash_and_sync_waits_for_it() {
     assert_eq!(changed, [r1]);
     assert!(matches!(
         t.vault.set_unread(&s, Target::Thread(987_654), true, AT),
+        Err(VaultError::NotFound(_))
+    ));
+}
+
+fn labels_of(t: &TestVault, s: &Scope, id: i64) -> Vec<String> {
+    t.vault.get_message(s, id).unwrap().labels
+}
+
+#[test]
+fn a_label_set_in_helpr_is_owed_to_gmail_and_sync_leaves_it_until_delivered() {
+    let t = TestVault::new();
+    let (tenant, inbox) = connect(&t);
+    let batch = GmailBatch {
+        added: vec![
+            synced(inbox, "l1", "<l1@x>", &["INBOX", "Clients"]),
+            synced(inbox, "l2", "<l2@x>", &["INBOX"]),
+        ],
+        ..Default::default()
+    };
+    t.vault.apply_gmail_batch(tenant, inbox, &batch).unwrap();
+    let s = scope(tenant, inbox);
+    let l1 = t.vault.message_by_gmail_id(inbox, "l1").unwrap().unwrap();
+    t.queued();
+
+    let changed = t
+        .vault
+        .set_label(&s, Target::Message(l1), "Follow-up", true, AT)
+        .unwrap();
+    assert_eq!(changed, [l1]);
+    assert_eq!(labels_of(&t, &s, l1), ["Clients", "Follow-up", "INBOX"]);
+    assert!(t.queued().contains(&l1), "label: search follows");
+    // Applying it again changes nothing; removing one the inbox never had neither.
+    assert!(t
+        .vault
+        .set_label(&s, Target::Message(l1), "Follow-up", true, AT)
+        .unwrap()
+        .is_empty());
+    assert!(t
+        .vault
+        .set_label(&s, Target::Message(l1), "Never", false, AT)
+        .unwrap()
+        .is_empty());
+    t.vault
+        .set_label(&s, Target::Message(l1), "Clients", false, AT)
+        .unwrap();
+
+    // Two wishes, each with its label's name, beside a read of the same message.
+    t.vault
+        .set_unread(&s, Target::Message(l1), true, AT)
+        .unwrap();
+    let owed: Vec<(String, &'static str, Option<String>)> = t
+        .vault
+        .gmail_outbox(inbox, 0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let kind = match e.action {
+                OutboxAction::Label { .. } => "label",
+                OutboxAction::Unlabel { .. } => "unlabel",
+                _ => "other",
+            };
+            (e.gmail_id, kind, e.label_name)
+        })
+        .collect();
+    assert_eq!(
+        owed,
+        [
+            ("l1".to_owned(), "label", Some("Follow-up".to_owned())),
+            ("l1".to_owned(), "unlabel", Some("Clients".to_owned())),
+            ("l1".to_owned(), "other", None),
+        ]
+    );
+
+    // Gmail reporting its older state (a full replace, and a change) moves neither label.
+    let stale = GmailBatch {
+        labels: vec![
+            GmailLabelChange {
+                gmail_id: "l1".into(),
+                add: vec!["INBOX".into(), "Clients".into()],
+                remove: vec![],
+                replace: true,
+            },
+            GmailLabelChange {
+                gmail_id: "l1".into(),
+                add: vec![],
+                remove: vec!["Follow-up".into(), "INBOX".into()],
+                replace: false,
+            },
+        ],
+        at: AT,
+        ..Default::default()
+    };
+    t.vault.apply_gmail_batch(tenant, inbox, &stale).unwrap();
+    assert_eq!(
+        labels_of(&t, &s, l1),
+        ["Follow-up"],
+        "helpr's labels stand; Gmail's INBOX change applies"
+    );
+
+    // Delivered: Gmail's word counts again.
+    for entry in t.vault.gmail_outbox(inbox, 0, 10).unwrap() {
+        assert!(t.vault.gmail_outbox_done(inbox, &entry).unwrap());
+    }
+    t.vault.apply_gmail_batch(tenant, inbox, &stale).unwrap();
+    assert_eq!(labels_of(&t, &s, l1), ["Clients"]);
+
+    assert!(matches!(
+        t.vault
+            .set_label(&s, Target::Thread(987_654), "Follow-up", true, AT),
         Err(VaultError::NotFound(_))
     ));
 }

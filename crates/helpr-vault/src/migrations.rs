@@ -15,7 +15,8 @@
 //! `messages_deleted`) and the audit trail (`audit_log`, `audit_refs`, `audit_head`); v9
 //! `inboxes.deleted_at`; v10 `gmail_outbox`, trash and untrash owed to Gmail; v11
 //! `messages_threads`, the index conversations are grouped from; v12 `drafts`; v13
-//! `image_senders`; v14 read and unread in `gmail_outbox`.
+//! `image_senders`; v14 read and unread in `gmail_outbox`; v15 labels applied or removed in
+//! `gmail_outbox`.
 
 use rusqlite::Connection;
 
@@ -334,6 +335,27 @@ INSERT INTO gmail_outbox_v14 (id, inbox_id, gmail_id, kind, action, queued_at, a
     FROM gmail_outbox;
 DROP TABLE gmail_outbox;
 ALTER TABLE gmail_outbox_v14 RENAME TO gmail_outbox;
+"#,
+    // v15: the Gmail outbox also carries labels applied or removed in helpr, one wish per
+    // message and label (`label:<labels.id>`: label/unlabel). Rebuilt for the new CHECKs.
+    r#"
+CREATE TABLE gmail_outbox_v15 (
+    id INTEGER PRIMARY KEY,
+    inbox_id INTEGER NOT NULL REFERENCES inboxes(id),
+    gmail_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('trash', 'read') OR kind GLOB 'label:[0-9]*'),
+    action TEXT NOT NULL
+        CHECK (action IN ('trash', 'untrash', 'read', 'unread', 'label', 'unlabel')),
+    queued_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    UNIQUE (inbox_id, gmail_id, kind)
+) STRICT;
+INSERT INTO gmail_outbox_v15 (id, inbox_id, gmail_id, kind, action, queued_at, attempts, last_error)
+    SELECT id, inbox_id, gmail_id, kind, action, queued_at, attempts, last_error
+    FROM gmail_outbox;
+DROP TABLE gmail_outbox;
+ALTER TABLE gmail_outbox_v15 RENAME TO gmail_outbox;
 "#,
 ];
 

@@ -1,5 +1,11 @@
 //! Draining the Gmail outbox (helpr-vault `gmail_outbox`): the trash and untrash calls a
-//! delete or restore in helpr owes Gmail, and the `UNREAD` changes of marking read or unread.
+//! delete or restore in helpr owes Gmail, the `UNREAD` changes of marking read or unread, and
+//! the labels applied or removed.
+//!
+//! The vault knows labels by name; Gmail by id. A drain with label wishes reads Gmail's label
+//! list once (system labels are known by their id, user labels by their name), creates a user
+//! label Gmail does not have yet before applying it, and counts removing one Gmail does not
+//! have as done.
 //!
 //! Every sync run drains first, with the sync's quota limiter and backoff, so a wish queued
 //! while offline, or by a process killed before it could send, goes out at the next sync (or
@@ -12,6 +18,7 @@
 //! on; a failure of the account (offline after the retries, quota, token) stops the drain and
 //! leaves everything queued for the next one.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use helpr_gmail::limiter::Backoff;
@@ -26,10 +33,42 @@ use crate::{CoreError, Helpr};
 /// Gmail's unread marker.
 const UNREAD: &str = "UNREAD";
 
-/// Trash calls in flight at once.
+/// Calls in flight at once.
 const IN_FLIGHT: usize = 8;
 /// Wishes read from the vault at a time.
 const PAGE: usize = 256;
+
+/// One Gmail call that carries out a wish.
+enum Call {
+    Trash,
+    Untrash,
+    Modify {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    /// Gmail already is as the wish asks.
+    Nothing,
+}
+
+impl Call {
+    fn modify(add: Option<&str>, remove: Option<&str>) -> Self {
+        Call::Modify {
+            add: add.into_iter().map(str::to_owned).collect(),
+            remove: remove.into_iter().map(str::to_owned).collect(),
+        }
+    }
+}
+
+/// Gmail's label ids by the name the vault stores them by.
+async fn label_ids(api: &GmailApi) -> Result<HashMap<String, String>, ApiError> {
+    Ok(api
+        .labels()
+        .await?
+        .labels
+        .into_iter()
+        .map(|l| (l.stored_name().to_owned(), l.id))
+        .collect())
+}
 
 /// What a drain left, for one account.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -66,6 +105,7 @@ impl Helpr {
     ) -> Result<OutboxReport, CoreError> {
         let mut report = OutboxReport::default();
         let mut after = 0i64;
+        let mut gmail_labels = None;
         'pages: loop {
             let page = self
                 .with_vault(move |h| Ok(h.vault.gmail_outbox(inbox, after, PAGE)?))
@@ -77,17 +117,29 @@ impl Helpr {
             loop {
                 while calls.len() < IN_FLIGHT {
                     let Some(entry) = queue.next() else { break };
+                    let call = match self.call_for(api, &entry, &mut gmail_labels).await {
+                        Ok(call) => call,
+                        Err(e) => {
+                            if self.settle(inbox, entry, Err(e), &mut report).await? {
+                                break 'pages;
+                            }
+                            continue;
+                        }
+                    };
                     let api = api.clone();
                     calls.spawn(async move {
-                        let done = match entry.action {
-                            OutboxAction::Trash => api.trash(&entry.gmail_id).await,
-                            OutboxAction::Untrash => api.untrash(&entry.gmail_id).await,
-                            OutboxAction::Read => api.modify(&entry.gmail_id, &[], &[UNREAD]).await,
-                            OutboxAction::Unread => {
-                                api.modify(&entry.gmail_id, &[UNREAD], &[]).await
+                        let gmail_id = &entry.gmail_id;
+                        let done = match call {
+                            Call::Trash => api.trash(gmail_id).await.map(drop),
+                            Call::Untrash => api.untrash(gmail_id).await.map(drop),
+                            Call::Modify { add, remove } => {
+                                let add: Vec<&str> = add.iter().map(String::as_str).collect();
+                                let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+                                api.modify(gmail_id, &add, &remove).await.map(drop)
                             }
+                            Call::Nothing => Ok(()),
                         };
-                        (entry, done.map(|_| ()))
+                        (entry, done)
                     });
                 }
                 let Some(joined) = calls.join_next().await else {
@@ -113,6 +165,58 @@ impl Helpr {
         Ok(report)
     }
 
+    /// The call that carries out `entry`; for a label, its Gmail id is looked up (the label list
+    /// is read once per drain, into `gmail_labels`) and a missing user label created.
+    async fn call_for(
+        &self,
+        api: &GmailApi,
+        entry: &OutboxEntry,
+        gmail_labels: &mut Option<HashMap<String, String>>,
+    ) -> Result<Call, ApiError> {
+        let (label, add) = match entry.action {
+            OutboxAction::Trash => return Ok(Call::Trash),
+            OutboxAction::Untrash => return Ok(Call::Untrash),
+            OutboxAction::Read => return Ok(Call::modify(None, Some(UNREAD))),
+            OutboxAction::Unread => return Ok(Call::modify(Some(UNREAD), None)),
+            OutboxAction::Label { .. } => (entry.label_name.as_deref(), true),
+            OutboxAction::Unlabel { .. } => (entry.label_name.as_deref(), false),
+        };
+        // The label row is gone (its inbox purged): nothing is owed any more.
+        let Some(name) = label else {
+            return Ok(Call::Nothing);
+        };
+        let known = match gmail_labels {
+            Some(known) => known,
+            None => gmail_labels.insert(label_ids(api).await?),
+        };
+        let id = match known.get(name) {
+            Some(id) => id.clone(),
+            None if !add => return Ok(Call::Nothing),
+            None => {
+                let created = match api.create_label(name).await {
+                    Ok(label) => label.id,
+                    // Made meanwhile by another client: read the list again.
+                    Err(ApiError::Refused { status: 409, .. }) => {
+                        *known = label_ids(api).await?;
+                        known.get(name).cloned().ok_or(ApiError::Refused {
+                            op: "labels.create",
+                            status: 409,
+                            reason: "conflicting name".into(),
+                        })?
+                    }
+                    Err(e) => return Err(e),
+                };
+                known.insert(name.to_owned(), created.clone());
+                created
+            }
+        };
+        Ok(if add {
+            Call::modify(Some(&id), None)
+        } else {
+            Call::modify(None, Some(&id))
+        })
+    }
+
     /// Records one call's outcome; returns whether the drain must stop.
     async fn settle(
         &self,
@@ -130,7 +234,7 @@ impl Helpr {
             }
             Err(e) => {
                 let code = e.code();
-                tracing::warn!(code, "a trash or untrash at Gmail failed; it stays queued");
+                tracing::warn!(code, "a change owed to Gmail failed; it stays queued");
                 self.with_vault(move |h| Ok(h.vault.gmail_outbox_failed(inbox, &entry, code)?))
                     .await?;
                 report.error = Some(code.to_owned());

@@ -116,6 +116,18 @@ pub struct Label {
     pub kind: String,
 }
 
+impl Label {
+    /// The name helpr stores the label by: a system label's id (`INBOX`, `STARRED`: its
+    /// display name is localised), a user label's name.
+    pub fn stored_name(&self) -> &str {
+        if self.kind == "system" {
+            &self.id
+        } else {
+            &self.name
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct LabelList {
     #[serde(default)]
