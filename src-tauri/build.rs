@@ -42,6 +42,7 @@ fn main() {
         "load_remote_images",
         "allow_images_from_sender",
         "mark_conversations",
+        "label_conversations",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

@@ -7,7 +7,9 @@
 //! redirect reaches core's loopback listener); the first sync runs and the inbox reads up to
 //! date; a customer's question opens from the list (which marks it read, at Gmail too) and its
 //! attachment (named to climb out of
-//! the folder) saves with one click into the downloads folder, byte for byte; Reply starts a draft that is sealed as it is
+//! the folder) saves with one click into the downloads folder, byte for byte; `l` opens the
+//! label menu, where a new label is typed and created, applied at Gmail and listed in the
+//! sidebar; Reply starts a draft that is sealed as it is
 //! typed; Send submits it over SMTP, the reply shows in the thread at once and the emulator's
 //! SENT holds it, threaded under the question; Disconnect (asked first) marks the inbox, and the
 //! vault says the account is disconnected.
@@ -18,6 +20,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
+use fantoccini::key::Key;
 use fantoccini::Locator;
 use google_emulator::{Config, Emulator, OAuthConfig};
 use helpr_tests::gmail::give_consent;
@@ -102,6 +105,7 @@ async fn desktop_app_connects_gmail_syncs_replies_and_disconnects() -> Result<()
             connect_and_sync(client, screenshots).await?;
             open_question(client).await?;
             save_attachment(client, &downloads, &statement).await?;
+            label(client, screenshots).await?;
             reply(client, screenshots, &token).await?;
             disconnect(client, screenshots).await
         },
@@ -115,6 +119,12 @@ async fn desktop_app_connects_gmail_syncs_replies_and_disconnects() -> Result<()
         ensure!(
             !labels.iter().any(|l| l == "UNREAD"),
             "the opened question is still unread at Gmail: {labels:?}"
+        );
+        // The label typed in the menu was created at Gmail and is on the question there.
+        let follow_up = emu.create_label("Follow-up");
+        ensure!(
+            labels.contains(&follow_up),
+            "the question is not labelled at Gmail: {labels:?}"
         );
         // What Gmail got: one message, the typed words, threaded under the question.
         let sent = emu.sent_messages();
@@ -235,6 +245,42 @@ async fn save_attachment(
 async fn open_question(client: &fantoccini::Client) -> Result<()> {
     client.goto_hash("/").await?;
     open_conversation(client, "Invoice question").await
+}
+
+/// `l` on the open question, a new label typed and created with Enter: checked in the menu,
+/// then listed under the inbox in the sidebar.
+async fn label(client: &fantoccini::Client, screenshots: &Path) -> Result<()> {
+    client.active_element().await?.send_keys("l").await?;
+    let filter = wait_for(client, "//*[@data-testid='label-filter']", READER_DEADLINE)
+        .await
+        .context("l did not open the label menu")?;
+    filter.send_keys("Follow-up").await?;
+    wait_for(client, "//*[@data-testid='label-create']", READER_DEADLINE).await?;
+    filter.send_keys(&Key::Enter.to_string()).await?;
+    let applied =
+        "//li[@data-testid='label-option'][@aria-checked='true'][normalize-space(.)='Follow-up']";
+    if let Err(e) = wait_for(client, applied, READER_DEADLINE).await {
+        let page = describe_page(client).await;
+        return Err(e).context(format!("the label was not applied: {page}"));
+    }
+    assert_accessible(client, "label menu").await?;
+    save_screenshot(client, &screenshots.join("desktop-labels.png")).await?;
+    filter.send_keys(&Key::Escape.to_string()).await?;
+    wait_for(
+        client,
+        "//nav//a[contains(@class, 'nav-label')][contains(., 'Follow-up')]",
+        READER_DEADLINE,
+    )
+    .await
+    .context("the new label is not in the sidebar")?;
+    ensure!(
+        client
+            .find_all(Locator::Css("[data-testid=label-menu]"))
+            .await?
+            .is_empty(),
+        "Escape closes the label menu"
+    );
+    Ok(())
 }
 
 async fn reply(client: &fantoccini::Client, screenshots: &Path, token: &str) -> Result<()> {

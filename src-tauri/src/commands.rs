@@ -307,3 +307,22 @@ pub async fn mark_conversations(
         .mark_read(thread_ids.into_iter().map(Target::Thread).collect(), read)
         .await?)
 }
+
+/// Applies label `name` to conversations (`apply` true) or removes it, here and at Gmail.
+#[tauri::command]
+pub async fn label_conversations(
+    vault: State<'_, Vault>,
+    thread_ids: Vec<i64>,
+    name: String,
+    apply: bool,
+) -> Reply<Marked> {
+    Ok(vault
+        .helpr()
+        .await?
+        .label(
+            thread_ids.into_iter().map(Target::Thread).collect(),
+            &name,
+            apply,
+        )
+        .await?)
+}

@@ -110,7 +110,8 @@ fn main() {
             commands::save_attachment_as,
             commands::load_remote_images,
             commands::allow_images_from_sender,
-            commands::mark_conversations
+            commands::mark_conversations,
+            commands::label_conversations
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -568,6 +568,15 @@ export function markConversations(threadIds: number[], read: boolean): Promise<M
   return call<Marked>("mark_conversations", { threadIds, read });
 }
 
+/** Applies label `name` to conversations (`apply` true) or removes it, here and at Gmail. */
+export function labelConversations(
+  threadIds: number[],
+  name: string,
+  apply: boolean,
+): Promise<Marked> {
+  return call<Marked>("label_conversations", { threadIds, name, apply });
+}
+
 /**
  * Where the window loads message `messageId`'s inline image `contentId` from: the shell's
  * `helpr-cid` scheme, which serves it from the vault (`helpr-cid://localhost/…` on Linux and
@@ -616,6 +625,7 @@ export interface HelprApi {
   loadRemoteImages(id: number): Promise<(string | null)[]>;
   allowImagesFromSender(id: number): Promise<string>;
   markConversations(threadIds: number[], read: boolean): Promise<Marked>;
+  labelConversations(threadIds: number[], name: string, apply: boolean): Promise<Marked>;
   inlineImageUrl(messageId: number, contentId: string): string;
 }
 
@@ -658,5 +668,6 @@ export const tauriApi: HelprApi = {
   loadRemoteImages,
   allowImagesFromSender,
   markConversations,
+  labelConversations,
   inlineImageUrl,
 };

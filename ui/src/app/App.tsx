@@ -17,12 +17,14 @@ import {
 } from "react-router";
 import { tauriApi, toApiError, type ApiError, type ComposeMode, type HelprApi, type SearchSort, type SentView } from "../api";
 import { Compose } from "../compose/Compose";
+import { LabelMenu } from "../labels/LabelMenu";
 import { ConversationList } from "../conversations/ConversationList";
 import type { RowListHandle } from "../conversations/RowList";
 import { SearchBox } from "../search/SearchBox";
 import { SearchResults } from "../search/SearchResults";
 import { SEARCH_DEBOUNCE_MS } from "../search/search";
 import { Settings } from "../settings/Settings";
+import { labelName } from "../sidebar/health";
 import { Sidebar, useSidebar } from "../sidebar/Sidebar";
 import { TrashView } from "../trash/TrashView";
 import { ThreadView } from "../thread/ThreadView";
@@ -113,6 +115,8 @@ function Workspace() {
   const [help, setHelp] = useState(false);
   const [toast, setToast] = useState<ToastMessage | null>(null);
   const [composing, setComposing] = useState<Composing | null>(null);
+  /** The conversations the label menu acts on, with their labels when it opened. */
+  const [labelling, setLabelling] = useState<{ ids: number[]; labels: (readonly string[])[] } | null>(null);
   const api = useApi();
   const listRef = useRef<RowListHandle>(null);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -243,6 +247,33 @@ function Workspace() {
     },
     [currentIds, mark],
   );
+  /** l: the label menu over the selection, else the open conversation, else the cursor's. */
+  const labelCurrent = useCallback(() => {
+    const ids = currentIds();
+    if (ids.length === 0) return;
+    const rows = new Map((listRef.current?.rowsWithKeys(ids) ?? []).map((r) => [r.key, r.labels]));
+    const labels = ids.map((id) => {
+      const thread = queryClient.getQueryData<{ messages: { labels: string[] }[] }>(["thread", id]);
+      return thread !== undefined ? [...new Set(thread.messages.flatMap((m) => m.labels))] : (rows.get(id) ?? []);
+    });
+    setLabelling({ ids, labels });
+  }, [currentIds, queryClient]);
+  const changeLabel = useCallback(
+    async (ids: number[], name: string, apply: boolean) => {
+      try {
+        const done = await api.labelConversations(ids, name, apply);
+        refreshAll();
+        const shown = labelName(name) ?? name;
+        const what = apply ? `Labelled “${shown}”` : `“${shown}” removed`;
+        say(done.gmail_pending > 0 ? `${what} (Gmail follows when it can be reached)` : what);
+      } catch (e) {
+        report(toApiError(e));
+        throw e;
+      }
+    },
+    [api, refreshAll, report, say],
+  );
+  const knownLabels = (sidebar.data ?? []).flatMap((inbox) => inbox.labels.map((l) => l.name));
   const undo = useCallback(() => {
     if (lastDeleted.current !== null) {
       restore.mutate(lastDeleted.current);
@@ -285,6 +316,7 @@ function Workspace() {
         z: undo,
         c: () => setComposing({ mode: "new", of: null }),
         U: () => markCurrent(false),
+        l: labelCurrent,
         I: () => markCurrent(true),
         r: () => answerLatest("reply"),
         a: () => answerLatest("reply_all"),
@@ -298,7 +330,7 @@ function Workspace() {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [answerLatest, clearSearch, closeConversation, deleteCurrent, markCurrent, navigate, openThread, query, undo]);
+  }, [answerLatest, clearSearch, closeConversation, deleteCurrent, labelCurrent, markCurrent, navigate, openThread, query, undo]);
 
   const sidebarError = sidebar.error === null ? null : toApiError(sidebar.error);
   if (sidebarError !== null && LOCKED_CODES.has(sidebarError.code)) {
@@ -333,6 +365,9 @@ function Workspace() {
           <button type="button" className="button small" onClick={() => markCurrent(false)}>
             Mark unread
           </button>
+          <button type="button" className="button small" onClick={labelCurrent}>
+            Label
+          </button>
           <button type="button" className="link-button" onClick={() => setSelected(new Set())}>
             Clear
           </button>
@@ -363,6 +398,7 @@ function Workspace() {
           onDelete={() => remove.mutate([openThread])}
           onCompose={(mode, of) => setComposing({ mode, of })}
           onMarkUnread={() => mark.mutate({ ids: [openThread], read: false })}
+          onLabel={labelCurrent}
           onError={report}
           onNotice={say}
         />
@@ -409,6 +445,14 @@ function Workspace() {
       </div>
       </WindowLayout>
       {help ? <CheatSheet onClose={() => setHelp(false)} /> : null}
+      {labelling !== null ? (
+        <LabelMenu
+          targets={labelling.labels}
+          known={knownLabels}
+          onChange={(name, apply) => changeLabel(labelling.ids, name, apply)}
+          onClose={() => setLabelling(null)}
+        />
+      ) : null}
       {toast !== null ? <Toast toast={toast} onDone={() => setToast(null)} /> : null}
     </>
   );

@@ -9,6 +9,7 @@ export const SHORTCUTS: readonly [string, string][] = [
   ["#", "Delete (selection, or the open conversation)"],
   ["z", "Undo the delete"],
   ["Shift+I / Shift+U", "Mark read / unread"],
+  ["l", "Labels (apply, remove, create)"],
   ["c", "New message"],
   ["r / a / f", "Reply / reply all / forward"],
   ["Ctrl+Enter", "Send (in the composer)"],

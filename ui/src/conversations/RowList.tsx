@@ -14,6 +14,8 @@ export interface RowListHandle {
   openActive(): void;
   /** The key of the row under the cursor, if loaded. */
   activeKey(): number | null;
+  /** The loaded rows with these keys (those not loaded are left out). */
+  rowsWithKeys(keys: readonly number[]): RowData[];
 }
 
 interface Props {
@@ -83,6 +85,15 @@ export const RowList = forwardRef<RowListHandle, Props>(function RowList(
         if (count > 0) onOpen(active);
       },
       activeKey: () => (count > 0 ? (rowAt(active)?.key ?? null) : null),
+      rowsWithKeys: (keys) => {
+        const wanted = new Set(keys);
+        const found: RowData[] = [];
+        for (let i = 0; i < count && found.length < wanted.size; i += 1) {
+          const row = rowAt(i);
+          if (row !== undefined && wanted.has(row.key)) found.push(row);
+        }
+        return found;
+      },
     }),
     [active, count, move, onOpen, rowAt],
   );

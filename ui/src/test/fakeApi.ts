@@ -202,6 +202,7 @@ export function fakeApi(overrides: Partial<HelprApi> = {}): HelprApi {
     loadRemoteImages: (id) => Promise.reject({ code: "internal", message: `images of ${id}: not in this test` }),
     allowImagesFromSender: () => Promise.resolve("ada@example.com"),
     markConversations: (ids) => Promise.resolve({ changed: ids, gmail_pending: 0 }),
+    labelConversations: (ids) => Promise.resolve({ changed: ids, gmail_pending: 0 }),
     inlineImageUrl: (id, cid) => `helpr-cid://localhost/${encodeURIComponent(`${id}/${cid}`)}`,
     ...overrides,
   };

@@ -5,9 +5,10 @@
 // frame gets `data:` URLs). Attachments are chips with their size: click saves to the downloads
 // folder, the arrow asks where (the OS's dialog); core decrypts into that file only. Each open message
 // offers reply, reply-all (when it had other recipients) and forward. Opening a conversation
-// with unread mail marks it read (here and at Gmail); Mark unread undoes that.
+// with unread mail marks it read (here and at Gmail); Mark unread undoes that. Labels opens
+// the workspace's label menu over it.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Download, Forward, ImageOff, Mail, Paperclip, Reply, ReplyAll, Trash2, X } from "lucide-react";
+import { Download, Forward, ImageOff, Mail, Paperclip, Reply, ReplyAll, Tag, Trash2, X } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { toApiError, type ApiError, type AttachmentInfo, type ComposeMode, type MessageView } from "../api";
 import { useApi } from "../app/apiContext";
@@ -25,6 +26,8 @@ interface Props {
   onCompose: OnCompose;
   /** Marks the conversation unread (and closes it). */
   onMarkUnread: () => void;
+  /** Opens the label menu over the conversation. */
+  onLabel: () => void;
   onError: (error: ApiError) => void;
   /** A short confirmation (e.g. where an attachment was saved). */
   onNotice: (text: string) => void;
@@ -277,7 +280,7 @@ function MessageCard({
   );
 }
 
-export function ThreadView({ threadId, onClose, onDelete, onCompose, onMarkUnread, onError, onNotice }: Props) {
+export function ThreadView({ threadId, onClose, onDelete, onCompose, onMarkUnread, onLabel, onError, onNotice }: Props) {
   const api = useApi();
   const thread = useQuery({ queryKey: ["thread", threadId], queryFn: () => api.thread(threadId) });
   useMarkReadOnOpen(threadId, thread.data?.messages, onError);
@@ -301,6 +304,9 @@ export function ThreadView({ threadId, onClose, onDelete, onCompose, onMarkUnrea
         <span className="thread-count">
           {messages.length === 1 ? "1 message" : `${messages.length} messages`}
         </span>
+        <button type="button" className="icon-button" aria-label="Labels" title="Labels (l)" onClick={onLabel} data-testid="thread-labels">
+          <Tag size={16} aria-hidden="true" />
+        </button>
         <button type="button" className="icon-button" aria-label="Mark unread" title="Mark unread (Shift+U)" onClick={onMarkUnread}>
           <Mail size={16} aria-hidden="true" />
         </button>
