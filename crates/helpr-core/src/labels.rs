@@ -70,28 +70,10 @@ impl Helpr {
         apply: bool,
     ) -> Result<Marked, CoreError> {
         let name = label_name(name)?;
-        let changed = self
-            .with_vault(move |h| {
-                let scope = h.scope()?;
-                let now = crate::clock::now();
-                h.indexed_change(|vault| {
-                    let mut ids = Vec::new();
-                    for target in targets {
-                        ids.extend(vault.set_label(&scope, target, &name, apply, now)?);
-                    }
-                    Ok(ids)
-                })
-            })
-            .await?;
-        let gmail_pending = if changed.is_empty() {
-            0
-        } else {
-            self.drain_outbox_now().await
-        };
-        Ok(Marked {
-            changed,
-            gmail_pending,
+        self.change_owed_to_gmail(targets, move |vault, scope, target, now| {
+            vault.set_label(scope, target, &name, apply, now)
         })
+        .await
     }
 }
 
