@@ -21,6 +21,10 @@ pub const READER_DEADLINE: Duration = Duration::from_secs(20);
 /// How long a submitted search may take to show its hits or its error.
 pub const SEARCH_DEADLINE: Duration = Duration::from_secs(20);
 pub const POLL: Duration = Duration::from_millis(200);
+/// How long any one WebDriver call may go unanswered (launching the app is the slowest, a few
+/// seconds): past it the call fails instead of waiting forever on a window that stopped
+/// answering, and the last step the test printed says where.
+pub const CALL_DEADLINE: Duration = Duration::from_secs(120);
 /// The rows of the conversation list and of search hits.
 pub const LIST_ROW: &str = "conversation-row";
 pub const SEARCH_ROW: &str = "search-row";
@@ -158,7 +162,9 @@ pub async fn launch_app(
         "tauri:options".into(),
         json!({ "application": app, "args": argv }),
     );
-    ClientBuilder::new(HttpConnector::new())
+    let mut connector = hyper_timeout::TimeoutConnector::new(HttpConnector::new());
+    connector.set_read_timeout(Some(CALL_DEADLINE));
+    ClientBuilder::new(connector)
         .capabilities(capabilities)
         .connect(&driver.url())
         .await
@@ -273,6 +279,8 @@ pub async fn wait_for(
     xpath: &str,
     deadline: Duration,
 ) -> Result<fantoccini::elements::Element> {
+    // The trail of steps, shown with the output of a failed test.
+    eprintln!("e2e: waiting for {xpath}");
     Ok(client
         .wait()
         .at_most(deadline)
