@@ -43,6 +43,9 @@ fn main() {
         "allow_images_from_sender",
         "mark_conversations",
         "label_conversations",
+        "notification_settings",
+        "watch_inbox",
+        "show_notification_content",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

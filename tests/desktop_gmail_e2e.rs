@@ -14,6 +14,12 @@
 //! SENT holds it, threaded under the question; Disconnect (asked first) marks the inbox, and the
 //! vault says the account is disconnected.
 //!
+//! Notifications: with a real notification daemon (`dunst`) on the session bus, new mail in an
+//! inbox nobody watches raises nothing; once Settings → Notifications watches it, a sync's new
+//! unread mail raises one notification that says only how many messages arrived where; with
+//! "Show the sender and subject" on, it names them only while the session's screen saver says
+//! the screen is unlocked (not while it is locked, nor when there is no screen saver to ask).
+//!
 //! Run by `cargo xtask test` (see `desktop_e2e.rs` for running it by hand and what it needs).
 
 use std::path::Path;
@@ -24,10 +30,13 @@ use fantoccini::key::Key;
 use fantoccini::Locator;
 use google_emulator::{Config, Emulator, OAuthConfig};
 use helpr_tests::gmail::give_consent;
+use helpr_tests::notifications::{Dunst, ScreenSaver, Shown};
 use helpr_tests::webdriver::*;
 
 /// How long the first sync of the small mailbox may take to read "up to date".
 const SYNC_DEADLINE: Duration = Duration::from_secs(90);
+/// How long a sync's notification may take to be shown.
+const NOTIFY_DEADLINE: Duration = Duration::from_secs(30);
 /// How long a send may take to show in the thread.
 const SEND_DEADLINE: Duration = Duration::from_secs(30);
 const ADDRESS: &str = "user@example.com";
@@ -144,7 +153,12 @@ async fn desktop_app_connects_gmail_syncs_replies_and_disconnects() -> Result<()
             .map_err(|e| anyhow::anyhow!("the sent message does not parse: {e:?}"))?;
         ensure!(mail.subject == "Re: Invoice question", "{}", mail.subject);
         ensure!(mail.headers.in_reply_to == ["q1@client.example"]);
-        ensure!(mail.text.contains(&token), "{}", mail.text);
+        ensure!(
+            mail.text.starts_with("Invoice 42 is on your account page.")
+                && mail.text.contains(&token),
+            "the reply is not typed above the quote: {}",
+            mail.text
+        );
 
         // The vault, after the app closed: the account is disconnected, no draft is left.
         let helpr = helpr_core::Helpr::open(&data_dir).await?;
@@ -198,7 +212,14 @@ async fn connect_and_sync(client: &fantoccini::Client, screenshots: &Path) -> Re
         .text()
         .await?;
     ensure!(row.contains("Up to date"), "{row}");
-    save_screenshot(client, &screenshots.join("desktop-connected.png")).await
+    save_screenshots_in_both_themes(client, &screens(screenshots)?, "settings-inboxes").await
+}
+
+/// Where the README's screenshots are saved (`<target>/e2e/screens`, as `desktop_e2e.rs` does).
+fn screens(screenshots: &Path) -> Result<std::path::PathBuf> {
+    let dir = screenshots.join("screens");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 /// Saves the question's attachment with one click: it lands in the downloads folder under its
@@ -264,7 +285,7 @@ async fn label(client: &fantoccini::Client, screenshots: &Path) -> Result<()> {
         return Err(e).context(format!("the label was not applied: {page}"));
     }
     assert_accessible(client, "label menu").await?;
-    save_screenshot(client, &screenshots.join("desktop-labels.png")).await?;
+    save_screenshots_in_both_themes(client, &screens(screenshots)?, "labels").await?;
     filter.send_keys(&Key::Escape.to_string()).await?;
     wait_for(
         client,
@@ -292,9 +313,19 @@ async fn reply(client: &fantoccini::Client, screenshots: &Path, token: &str) -> 
     .await?
     .click()
     .await?;
-    let body = wait_for(client, "//*[@data-testid='compose-body']", READER_DEADLINE).await?;
-    body.send_keys(&format!("Invoice 42 is on your account page. {token}"))
-        .await?;
+    wait_for(client, "//*[@data-testid='compose-body']", READER_DEADLINE).await?;
+    // Typed where the composer put the caret (into the focused body, above the quote), as a
+    // person types.
+    let focused = client.active_element().await?;
+    ensure!(
+        focused.attr("data-testid").await?.as_deref() == Some("compose-body"),
+        "Reply does not focus the body"
+    );
+    type_into_focus(
+        client,
+        &format!("Invoice 42 is on your account page. {token}"),
+    )
+    .await?;
     // Typing pauses: the draft is sealed into the vault.
     wait_for(
         client,
@@ -303,7 +334,7 @@ async fn reply(client: &fantoccini::Client, screenshots: &Path, token: &str) -> 
     )
     .await
     .context("the draft was not saved")?;
-    save_screenshot(client, &screenshots.join("desktop-compose.png")).await?;
+    save_screenshots_in_both_themes(client, &screens(screenshots)?, "compose").await?;
     client
         .find(Locator::Css("[data-testid=compose-send]"))
         .await?
@@ -352,4 +383,136 @@ async fn disconnect(client: &fantoccini::Client, screenshots: &Path) -> Result<(
     }
     save_screenshot(client, &screenshots.join("desktop-disconnected.png")).await?;
     assert_accessible(client, "Settings → Inboxes after disconnecting").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desktop_app_notifies_new_mail_in_watched_inboxes_naming_it_only_when_allowed_and_unlocked(
+) -> Result<()> {
+    let setup = Setup::check()?;
+    let dunst = Dunst::start()?;
+    let work = tempfile::tempdir()?;
+    let data_dir = work.path().join("data");
+    let emu = Emulator::start_with_oauth(Config::default(), OAuthConfig::default())
+        .await
+        .context("starting the google-emulator")?;
+    let mailbox = work.path().join("mailbox");
+    helpr_tests::write_sample_maildir(&mailbox, 5, 11);
+    emu.seed_maildir(&mailbox)?;
+    let config = work.path().join("gmail.toml");
+    std::fs::write(&config, emu.helpr_config_toml())?;
+    let helpr = helpr_core::Helpr::init(&data_dir, "default").await?;
+    let keychain = keyring::Entry::new("helpr", &format!("vault-{}", helpr.vault_id()))?;
+    drop(helpr);
+    let arrive = |id: &str, subject: &str| {
+        let raw = helpr_tests::message(id, subject, "Details inside.", None);
+        emu.add_message(raw, &["INBOX", "UNREAD"]);
+    };
+    let generic = |shown: &Shown| {
+        shown.app == "helpr"
+            && shown.summary == "New mail"
+            && shown.body == format!("1 new message in {ADDRESS}")
+    };
+
+    let outcome = with_app_args(
+        &setup,
+        work.path(),
+        &data_dir,
+        &["--gmail-config", config.to_str().context("config path")?],
+        async |client, screenshots| {
+            connect_and_sync(client, screenshots).await?;
+
+            // Nobody watches the inbox: its new mail raises nothing.
+            arrive("nw1", "Unwatched arrival");
+            sync_now(client).await?;
+            ensure!(dunst.shown()?.is_empty(), "{:?}", dunst.shown()?);
+
+            // Watched: one notification for the sync's one new message, naming nothing.
+            client.goto_hash("/settings/notifications").await?;
+            let watch = format!("//*[@data-testid='notify-inbox'][@data-address='{ADDRESS}']");
+            wait_for(client, &watch, READER_DEADLINE)
+                .await?
+                .click()
+                .await?;
+            wait_for(
+                client,
+                "//*[@data-testid='toast'][contains(., 'will raise a notification')]",
+                READER_DEADLINE,
+            )
+            .await?;
+            assert_accessible(client, "settings: notifications").await?;
+            save_screenshots_in_both_themes(
+                client,
+                &screens(screenshots)?,
+                "settings-notifications",
+            )
+            .await?;
+            arrive("w1", "Watched arrival");
+            sync_now(client).await?;
+            let shown = dunst.wait_for(1, NOTIFY_DEADLINE)?;
+            ensure!(shown.len() == 1 && generic(&shown[0]), "{shown:?}");
+
+            // Content allowed: still nothing named while no screen saver can say the screen is
+            // unlocked, nor while it says locked.
+            client.goto_hash("/settings/notifications").await?;
+            wait_for(
+                client,
+                "//*[@data-testid='notify-content']",
+                READER_DEADLINE,
+            )
+            .await?
+            .click()
+            .await?;
+            wait_for(
+                client,
+                "//*[@data-testid='toast'][contains(., 'name the sender')]",
+                READER_DEADLINE,
+            )
+            .await?;
+            arrive("c1", "Arrival while nobody can tell");
+            sync_now(client).await?;
+            // (Each is read before the next: dunst stacks a duplicate of one still shown.)
+            let shown = dunst.wait_for(2, NOTIFY_DEADLINE)?;
+            ensure!(shown.len() == 2 && shown.iter().all(generic), "{shown:?}");
+            let saver = ScreenSaver::start(true)?;
+            arrive("c2", "Arrival while locked");
+            sync_now(client).await?;
+            let shown = dunst.wait_for(3, NOTIFY_DEADLINE)?;
+            ensure!(shown.len() == 3 && shown.iter().all(generic), "{shown:?}");
+
+            // Unlocked: the sender and subject.
+            saver.set_locked(false);
+            arrive("u1", "Unlocked arrival");
+            sync_now(client).await?;
+            let shown = dunst.wait_for(4, NOTIFY_DEADLINE)?;
+            let last = shown.last().context("no notification")?;
+            ensure!(
+                shown.len() == 4
+                    && last.summary == "Sender u1 <sender-u1@example.com>"
+                    && last.body == "Unlocked arrival",
+                "{shown:?}"
+            );
+            Ok(())
+        },
+    )
+    .await;
+    let _ = keychain.delete_credential();
+    outcome
+}
+
+/// Settings → Inboxes → Sync now, until the toast says the run (and its notifications) is over.
+async fn sync_now(client: &fantoccini::Client) -> Result<()> {
+    // Through the mail, so Settings opens afresh: no toast of an earlier run is left to match.
+    client.goto_hash("/").await?;
+    wait_for(client, "//*[@data-testid='row-list']", READER_DEADLINE).await?;
+    client.goto_hash("/settings/inboxes").await?;
+    wait_for(client, "//*[@data-testid='sync-now']", READER_DEADLINE)
+        .await?
+        .click()
+        .await?;
+    let done = format!("//*[@data-testid='toast'][normalize-space(.)='{ADDRESS} synced']");
+    if let Err(e) = wait_for(client, &done, SYNC_DEADLINE).await {
+        let page = describe_page(client).await;
+        return Err(e).context(format!("Sync now did not finish: {page}"));
+    }
+    Ok(())
 }

@@ -8,8 +8,8 @@
 use helpr_core::{
     AboutView, AuditEntry, AuditQuery, AuditVerdict, ComposeMode, ConversationPage,
     ConversationQuery, Deleted, DoctorView, Draft, DraftSummary, ErrorPayload, KeyVersionInfo,
-    Marked, MessageView, Purged, Restored, RetireOutcome, RetireProgress, SearchOptions,
-    SearchPage, SentView, SidebarInbox, SyncOutcome, Target, ThreadView, Trash,
+    Marked, MessageView, NotificationSettings, Purged, Restored, RetireOutcome, RetireProgress,
+    SearchOptions, SearchPage, SentView, SidebarInbox, SyncOutcome, Target, ThreadView, Trash,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -325,4 +325,22 @@ pub async fn label_conversations(
             apply,
         )
         .await?)
+}
+
+/// Whether new mail raises a notification, per inbox, and whether it names sender and subject.
+#[tauri::command]
+pub async fn notification_settings(vault: State<'_, Vault>) -> Reply<NotificationSettings> {
+    Ok(vault.helpr().await?.notification_settings().await?)
+}
+
+/// Watches an inbox for new mail (`on`), or stops.
+#[tauri::command]
+pub async fn watch_inbox(vault: State<'_, Vault>, inbox_id: i64, on: bool) -> Reply<()> {
+    Ok(vault.helpr().await?.watch_inbox(inbox_id, on).await?)
+}
+
+/// Lets notifications name the sender and subject (never while the screen is locked), or not.
+#[tauri::command]
+pub async fn show_notification_content(vault: State<'_, Vault>, on: bool) -> Reply<()> {
+    Ok(vault.helpr().await?.show_notification_content(on).await?)
 }

@@ -103,7 +103,8 @@ impl Gmail {
             .await?)
     }
 
-    /// Syncs every connected account (or `address`), after any run already under way.
+    /// Syncs every connected account (or `address`), after any run already under way; then
+    /// notifies new mail in watched inboxes.
     pub async fn sync(
         &self,
         helpr: Helpr,
@@ -119,8 +120,11 @@ impl Gmail {
                 total: p.total,
             });
         });
-        Ok(helpr
+        let before = helpr.newest_message_id().await?;
+        let outcomes = helpr
             .sync_gmail(address.as_deref(), SyncOptions::default(), report)
-            .await?)
+            .await?;
+        crate::notify::new_mail(&helpr, before).await;
+        Ok(outcomes)
     }
 }

@@ -29,6 +29,7 @@ mod cid;
 mod commands;
 mod files;
 mod gmail;
+mod notify;
 mod stop;
 mod vault;
 
@@ -111,7 +112,10 @@ fn main() {
             commands::load_remote_images,
             commands::allow_images_from_sender,
             commands::mark_conversations,
-            commands::label_conversations
+            commands::label_conversations,
+            commands::notification_settings,
+            commands::watch_inbox,
+            commands::show_notification_content
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

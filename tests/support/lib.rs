@@ -13,6 +13,8 @@ use serde_json::Value;
 pub mod desktop;
 pub mod gmail;
 pub mod kill;
+#[cfg(feature = "desktop-e2e")]
+pub mod notifications;
 pub mod sample_mail;
 #[cfg(feature = "desktop-e2e")]
 pub mod webdriver;

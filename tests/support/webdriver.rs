@@ -319,3 +319,37 @@ pub async fn save_screenshot(client: &Client, path: &Path) -> Result<()> {
     let png = client.screenshot().await.context("taking a screenshot")?;
     std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
 }
+
+/// Saves `<dir>/<name>-light.png` and `<dir>/<name>-dark.png` of what the window shows (the
+/// README's screenshots), then lets the window follow the OS again.
+pub async fn save_screenshots_in_both_themes(
+    client: &Client,
+    dir: &Path,
+    name: &str,
+) -> Result<()> {
+    let set = "const t = arguments[0]; \
+               if (t === null) document.documentElement.removeAttribute('data-theme'); \
+               else document.documentElement.setAttribute('data-theme', t);";
+    for theme in ["light", "dark"] {
+        client.execute(set, vec![serde_json::json!(theme)]).await?;
+        save_screenshot(client, &dir.join(format!("{name}-{theme}.png"))).await?;
+    }
+    client.execute(set, vec![serde_json::Value::Null]).await?;
+    Ok(())
+}
+
+/// Types `text` into whatever has focus, key by key (WebDriver key actions: unlike an element's
+/// send-keys, they leave the caret where the app put it).
+pub async fn type_into_focus(client: &Client, text: &str) -> Result<()> {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut keys = KeyActions::new("keyboard".to_owned());
+    for c in text.chars() {
+        keys = keys
+            .then(KeyAction::Down { value: c })
+            .then(KeyAction::Up { value: c });
+    }
+    client
+        .perform_actions(keys)
+        .await
+        .context("typing into the focused element")
+}

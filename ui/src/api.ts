@@ -577,6 +577,27 @@ export function labelConversations(
   return call<Marked>("label_conversations", { threadIds, name, apply });
 }
 
+/** Whether new mail raises an OS notification, per inbox (`helpr_core::NotificationSettings`). */
+export interface NotificationSettings {
+  /** Notifications name the sender and subject (never while the screen is locked). */
+  show_content: boolean;
+  inboxes: { inbox_id: number; kind: string; address: string; watched: boolean }[];
+}
+
+export function notificationSettings(): Promise<NotificationSettings> {
+  return call<NotificationSettings>("notification_settings");
+}
+
+/** Watches an inbox for new mail (`on`), or stops. */
+export function watchInbox(inboxId: number, on: boolean): Promise<void> {
+  return call<void>("watch_inbox", { inboxId, on });
+}
+
+/** Lets notifications name the sender and subject (`on`), or not. */
+export function showNotificationContent(on: boolean): Promise<void> {
+  return call<void>("show_notification_content", { on });
+}
+
 /**
  * Where the window loads message `messageId`'s inline image `contentId` from: the shell's
  * `helpr-cid` scheme, which serves it from the vault (`helpr-cid://localhost/…` on Linux and
@@ -626,6 +647,9 @@ export interface HelprApi {
   allowImagesFromSender(id: number): Promise<string>;
   markConversations(threadIds: number[], read: boolean): Promise<Marked>;
   labelConversations(threadIds: number[], name: string, apply: boolean): Promise<Marked>;
+  notificationSettings(): Promise<NotificationSettings>;
+  watchInbox(inboxId: number, on: boolean): Promise<void>;
+  showNotificationContent(on: boolean): Promise<void>;
   inlineImageUrl(messageId: number, contentId: string): string;
 }
 
@@ -669,5 +693,8 @@ export const tauriApi: HelprApi = {
   allowImagesFromSender,
   markConversations,
   labelConversations,
+  notificationSettings,
+  watchInbox,
+  showNotificationContent,
   inlineImageUrl,
 };

@@ -23,9 +23,9 @@ pub const DESKTOP_PACKAGES: &[&str] = &[
 /// real-browser proof in the tests, and `cargo xtask corpus`).
 const CHROMIUM: &str = "chromium";
 
-/// What the end-to-end tests need: a virtual display and WebKit's WebDriver (desktop E2E), and
-/// Chromium (`tests/sanitizer_browser.rs`).
-pub const E2E_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", CHROMIUM];
+/// What the end-to-end tests need: a virtual display, WebKit's WebDriver and a notification
+/// daemon whose history the test reads (desktop E2E), and Chromium (`tests/sanitizer_browser.rs`).
+pub const E2E_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "dunst", CHROMIUM];
 
 /// What `cargo xtask corpus` needs on its own.
 pub const BROWSER_PACKAGES: &[&str] = &[CHROMIUM];

@@ -20,6 +20,7 @@
 //!   stored and searchable at once.
 //! - [`index_stats`]: index statistics and the index half of `doctor`.
 //! - [`labels`]: labels applied or removed in helpr, owed to Gmail through the outbox.
+//! - [`notify`]: new-mail notifications, opt-in per inbox; content only when allowed.
 
 pub mod clock;
 pub mod conversations;
@@ -34,6 +35,7 @@ pub mod kept;
 pub mod keys;
 pub mod labels;
 pub mod lifecycle;
+pub mod notify;
 pub mod read_state;
 pub mod rebuild;
 pub mod remote_images;
@@ -71,6 +73,7 @@ pub use inline::InlineImage;
 pub use kept::{ReprocessReport, StillKept};
 pub use keys::{KeyVersionInfo, RetireControl, RetireOutcome, RetireProgress};
 pub use lifecycle::{AuditQuery, Deleted, Purged, Restored, Trash, TrashView};
+pub use notify::{NewMailNotice, NotificationSettings, WatchedInbox};
 pub use read_state::Marked;
 pub use rebuild::{RebuildControl, RebuildProgress, RebuildReport};
 pub use search::{SearchOptions, SearchPage, SearchSort, MAX_SEARCH_LIMIT};

@@ -16,7 +16,7 @@
 //! `inboxes.deleted_at`; v10 `gmail_outbox`, trash and untrash owed to Gmail; v11
 //! `messages_threads`, the index conversations are grouped from; v12 `drafts`; v13
 //! `image_senders`; v14 read and unread in `gmail_outbox`; v15 labels applied or removed in
-//! `gmail_outbox`.
+//! `gmail_outbox`; v16 new-mail notifications (`inboxes.notify`, `tenants.notify_content`).
 
 use rusqlite::Connection;
 
@@ -356,6 +356,13 @@ INSERT INTO gmail_outbox_v15 (id, inbox_id, gmail_id, kind, action, queued_at, a
     FROM gmail_outbox;
 DROP TABLE gmail_outbox;
 ALTER TABLE gmail_outbox_v15 RENAME TO gmail_outbox;
+"#,
+    // v16: new-mail notifications, opt-in: the inboxes watched, and whether a notification
+    // may name the sender and subject (never while the screen is locked; the shell decides).
+    r#"
+ALTER TABLE inboxes ADD COLUMN notify INTEGER NOT NULL DEFAULT 0 CHECK (notify IN (0, 1));
+ALTER TABLE tenants ADD COLUMN notify_content INTEGER NOT NULL DEFAULT 0
+    CHECK (notify_content IN (0, 1));
 "#,
 ];
 

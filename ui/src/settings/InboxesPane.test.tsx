@@ -46,6 +46,18 @@ describe("settings → inboxes", () => {
     await waitFor(() => expect(within(row).queryByRole("progressbar")).toBeNull());
   });
 
+  it("Sync now says when the run is over, and why it failed", async () => {
+    let outcome: SyncOutcome = { address: "support@example.com", error: null };
+    const syncInboxes = vi.fn((address: string | null) => Promise.resolve(address === null ? [] : [outcome]));
+    render(<App api={fakeApi({ syncInboxes })} initialPath="/settings/inboxes" />);
+    fireEvent.click(await screen.findByTestId("sync-now"));
+    await waitFor(() => expect(syncInboxes).toHaveBeenCalledWith("support@example.com", expect.any(Function)));
+    expect(await screen.findByText("support@example.com synced")).toBeTruthy();
+    outcome = { address: "support@example.com", error: { code: "offline", message: "Gmail cannot be reached" } };
+    fireEvent.click(screen.getByTestId("sync-now"));
+    expect(await screen.findByText("support@example.com could not sync: Gmail cannot be reached")).toBeTruthy();
+  });
+
   it("asks for the OAuth client when no configuration names one", async () => {
     const connectGmail = vi.fn<HelprApi["connectGmail"]>(() => Promise.resolve("me@example.com"));
     render(<App api={fakeApi({ connectGmail, gmailSetup: () => Promise.resolve({ configured: false }) })} initialPath="/settings/inboxes" />);

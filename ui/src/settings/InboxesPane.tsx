@@ -9,7 +9,7 @@ import { toApiError, type ApiError, type ConnectEvent, type SidebarInbox, type S
 import { useApi } from "../app/apiContext";
 import { useSync } from "../app/sync";
 import { useSidebar } from "../sidebar/Sidebar";
-import { summarize } from "../sidebar/health";
+import { inboxTitle, summarize } from "../sidebar/health";
 import { formatFullDate } from "../format";
 
 interface Props {
@@ -107,17 +107,19 @@ function InboxActions({ inbox, onError, onDone }: Props & { inbox: SidebarInbox 
   const [confirming, setConfirming] = useState(false);
   const act = useMutation({
     mutationFn: async (what: "sync" | "resync" | "disconnect") => {
-      if (what === "disconnect") await api.disconnectInbox(inbox.address);
-      else {
-        if (what === "resync") await api.resyncInbox(inbox.address);
-        await sync.syncNow(inbox.address);
+      if (what === "disconnect") {
+        await api.disconnectInbox(inbox.address);
+        return `${inbox.address} disconnected; its mail stays`;
       }
-      return what;
+      if (what === "resync") await api.resyncInbox(inbox.address);
+      const failed = (await sync.syncNow(inbox.address)).find((o) => o.error !== null)?.error;
+      // A failed run shows in the inbox's health; the toast says the run is over either way.
+      return failed != null ? `${inbox.address} could not sync: ${failed.message}` : `${inbox.address} synced`;
     },
-    onSuccess: (what) => {
+    onSuccess: (text) => {
       setConfirming(false);
       void queryClient.invalidateQueries();
-      if (what === "disconnect") onDone(`${inbox.address} disconnected; its mail stays`);
+      onDone(text);
     },
     onError: (e) => onError(toApiError(e)),
   });
@@ -137,7 +139,7 @@ function InboxActions({ inbox, onError, onDone }: Props & { inbox: SidebarInbox 
   }
   return (
     <div className="row-actions" role="group" aria-label={`Actions for ${inbox.address}`}>
-      <button type="button" className="button small" disabled={act.isPending} onClick={() => act.mutate("sync")}>
+      <button type="button" className="button small" data-testid="sync-now" disabled={act.isPending} onClick={() => act.mutate("sync")}>
         Sync now
       </button>
       <button type="button" className="button small" disabled={act.isPending} onClick={() => act.mutate("resync")}>
@@ -178,7 +180,7 @@ export function InboxesPane({ onError, onDone }: Props) {
             const live = sync.progress[inbox.address];
             return (
               <tr key={inbox.inbox_id} data-testid="inbox-row" data-address={inbox.address}>
-                <td>{inbox.kind === "local" ? "Imported mail" : inbox.address}</td>
+                <td>{inboxTitle(inbox)}</td>
                 <td>{inbox.kind === "gmail" ? "Gmail" : "Local"}</td>
                 <td className="num">{inbox.conversations}</td>
                 <td data-testid="inbox-health-cell" data-kind={live !== undefined ? "syncing" : health.kind}>

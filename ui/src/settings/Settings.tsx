@@ -1,5 +1,5 @@
-// Settings: a full-window view with its own navigation (Inboxes, Security, Data, Audit log,
-// About); the section is in the path (`/settings/security`), so Back works. Esc or the close
+// Settings: a full-window view with its own navigation (Inboxes, Notifications, Security,
+// Data, Audit log, About); the section is in the path (`/settings/security`), so Back works. Esc or the close
 // button returns to the mail.
 import { ArrowLeft } from "lucide-react";
 import { useState } from "react";
@@ -11,10 +11,12 @@ import { AboutPane } from "./AboutPane";
 import { AuditPane } from "./AuditPane";
 import { DataPane } from "./DataPane";
 import { InboxesPane } from "./InboxesPane";
+import { NotificationsPane } from "./NotificationsPane";
 import { SecurityPane } from "./SecurityPane";
 
 export const SECTIONS = [
   { id: "inboxes", title: "Inboxes" },
+  { id: "notifications", title: "Notifications" },
   { id: "security", title: "Security" },
   { id: "data", title: "Data" },
   { id: "audit", title: "Audit log" },
@@ -28,7 +30,7 @@ export function Settings() {
   const navigate = useNavigate();
   const [error, setError] = useState<ApiError | null>(null);
   const [toast, setToast] = useState<ToastMessage | null>(null);
-  const current = SECTIONS.find((s) => s.id === section) ?? SECTIONS[1];
+  const current = SECTIONS.find((s) => s.id === section) ?? SECTIONS[2];
   const done = (text: string) => setToast({ id: Date.now(), text });
   const pane = { onError: setError, onDone: done };
   return (
@@ -58,6 +60,7 @@ export function Settings() {
         <h2 id="settings-title">{current.title}</h2>
         {error !== null ? <ErrorBanner error={error} onDismiss={() => setError(null)} /> : null}
         {current.id === "inboxes" ? <InboxesPane {...pane} /> : null}
+        {current.id === "notifications" ? <NotificationsPane {...pane} /> : null}
         {current.id === "security" ? <SecurityPane {...pane} /> : null}
         {current.id === "data" ? <DataPane {...pane} /> : null}
         {current.id === "audit" ? <AuditPane {...pane} /> : null}

@@ -7,7 +7,7 @@ import { NavLink } from "react-router";
 import type { SidebarInbox } from "../api";
 import { useApi } from "../app/apiContext";
 import { listPath } from "../app/route";
-import { labelName, labelOrder, summarize, type HealthSummary } from "./health";
+import { inboxTitle, labelName, labelOrder, summarize, type HealthSummary } from "./health";
 
 /** How often the sidebar asks core again (sync progress and counts move while it runs). */
 export const SIDEBAR_REFRESH_MS = 2_000;
@@ -56,7 +56,7 @@ function InboxEntry({ inbox }: { inbox: SidebarInbox }) {
     .map((l) => ({ ...l, shown: labelName(l.name) }))
     .filter((l): l is typeof l & { shown: string } => l.shown !== null)
     .sort((a, b) => labelOrder(a.name) - labelOrder(b.name) || a.shown.localeCompare(b.shown));
-  const title = inbox.kind === "local" && inbox.address === "local" ? "Imported mail" : inbox.address;
+  const title = inboxTitle(inbox);
   return (
     <li className="nav-inbox" data-testid="sidebar-inbox">
       <NavLink className="nav-link" to={listPath({ inbox: inbox.inbox_id, label: null })} end>

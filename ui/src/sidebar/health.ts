@@ -68,6 +68,11 @@ export function summarize(health: InboxHealth | null): HealthSummary {
   return { kind: "ok", label: "Up to date", reason: null, progress: null };
 }
 
+/** What an inbox is called: imported mail, or its address. */
+export function inboxTitle(inbox: { kind: string; address: string }): string {
+  return inbox.kind === "local" && inbox.address === "local" ? "Imported mail" : inbox.address;
+}
+
 /** Gmail's system labels as people know them; `null` hides one the sidebar leaves out. */
 export function labelName(name: string): string | null {
   switch (name) {

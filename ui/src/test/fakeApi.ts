@@ -203,6 +203,13 @@ export function fakeApi(overrides: Partial<HelprApi> = {}): HelprApi {
     allowImagesFromSender: () => Promise.resolve("ada@example.com"),
     markConversations: (ids) => Promise.resolve({ changed: ids, gmail_pending: 0 }),
     labelConversations: (ids) => Promise.resolve({ changed: ids, gmail_pending: 0 }),
+    notificationSettings: () =>
+      Promise.resolve({
+        show_content: false,
+        inboxes: inboxes.map((i) => ({ inbox_id: i.inbox_id, kind: i.kind, address: i.address, watched: false })),
+      }),
+    watchInbox: () => Promise.resolve(),
+    showNotificationContent: () => Promise.resolve(),
     inlineImageUrl: (id, cid) => `helpr-cid://localhost/${encodeURIComponent(`${id}/${cid}`)}`,
     ...overrides,
   };
