@@ -327,6 +327,10 @@ async fn desktop_app_deletes_restores_and_rotates_the_key_from_settings() -> Res
             )
             .await
             .context("no toast for the rotation")?;
+            // The list refetches after the toast: wait for the second row, then count.
+            wait_for(client, "(//*[@data-testid='key-row'])[2]", READER_DEADLINE)
+                .await
+                .context("the new key version is not listed")?;
             let versions = client
                 .find_all(Locator::Css("[data-testid=key-row]"))
                 .await?

@@ -77,36 +77,68 @@ fn health_cell(kind: &str) -> String {
     )
 }
 
+/// What each test starts from: the emulator holding `count` sample messages, its
+/// configuration file for `--gmail-config`, and an empty vault (whose keychain entry the test
+/// deletes at the end).
+struct Rig {
+    work: tempfile::TempDir,
+    data_dir: std::path::PathBuf,
+    emu: Emulator,
+    config: std::path::PathBuf,
+    keychain: keyring::Entry,
+}
+
+impl Rig {
+    async fn start(count: usize, seed: u64) -> Result<Self> {
+        let work = tempfile::tempdir()?;
+        let data_dir = work.path().join("data");
+        let emu = Emulator::start_with_oauth(Config::default(), OAuthConfig::default())
+            .await
+            .context("starting the google-emulator")?;
+        let mailbox = work.path().join("mailbox");
+        helpr_tests::write_sample_maildir(&mailbox, count, seed);
+        emu.seed_maildir(&mailbox)?;
+        let config = work.path().join("gmail.toml");
+        std::fs::write(&config, emu.helpr_config_toml())?;
+        let helpr = helpr_core::Helpr::init(&data_dir, "default").await?;
+        let keychain = keyring::Entry::new("helpr", &format!("vault-{}", helpr.vault_id()))?;
+        Ok(Self {
+            work,
+            data_dir,
+            emu,
+            config,
+            keychain,
+        })
+    }
+
+    fn config_arg(&self) -> Result<&str> {
+        self.config.to_str().context("config path")
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn desktop_app_connects_gmail_syncs_replies_and_disconnects() -> Result<()> {
     let setup = Setup::check()?;
-    let work = tempfile::tempdir()?;
-    let data_dir = work.path().join("data");
-
-    let emu = Emulator::start_with_oauth(Config::default(), OAuthConfig::default())
-        .await
-        .context("starting the google-emulator")?;
-    let mailbox = work.path().join("mailbox");
-    helpr_tests::write_sample_maildir(&mailbox, 30, 7);
-    emu.seed_maildir(&mailbox)?;
+    let rig = Rig::start(30, 7).await?;
+    let Rig {
+        work,
+        data_dir,
+        emu,
+        keychain,
+        ..
+    } = &rig;
     let statement: Vec<u8> = (0..40_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let question_id = emu.add_message(question(&statement), &["INBOX", "UNREAD"]);
     let downloads = work.path().join("downloads");
-    let config = work.path().join("gmail.toml");
-    std::fs::write(&config, emu.helpr_config_toml())?;
-
-    let helpr = helpr_core::Helpr::init(&data_dir, "default").await?;
-    let keychain = keyring::Entry::new("helpr", &format!("vault-{}", helpr.vault_id()))?;
-    drop(helpr);
     let token = format!("reply-{}", uuid::Uuid::new_v4());
 
     let outcome = with_app_args(
         &setup,
         work.path(),
-        &data_dir,
+        data_dir,
         &[
             "--gmail-config",
-            config.to_str().context("config path")?,
+            rig.config_arg()?,
             "--download-dir",
             downloads.to_str().context("downloads path")?,
         ],
@@ -161,7 +193,7 @@ async fn desktop_app_connects_gmail_syncs_replies_and_disconnects() -> Result<()
         );
 
         // The vault, after the app closed: the account is disconnected, no draft is left.
-        let helpr = helpr_core::Helpr::open(&data_dir).await?;
+        let helpr = helpr_core::Helpr::open(data_dir).await?;
         let status = helpr.gmail_status().await?;
         ensure!(
             status.len() == 1 && status[0].account == helpr_core::AccountState::Disconnected,
@@ -390,19 +422,14 @@ async fn desktop_app_notifies_new_mail_in_watched_inboxes_naming_it_only_when_al
 ) -> Result<()> {
     let setup = Setup::check()?;
     let dunst = Dunst::start()?;
-    let work = tempfile::tempdir()?;
-    let data_dir = work.path().join("data");
-    let emu = Emulator::start_with_oauth(Config::default(), OAuthConfig::default())
-        .await
-        .context("starting the google-emulator")?;
-    let mailbox = work.path().join("mailbox");
-    helpr_tests::write_sample_maildir(&mailbox, 5, 11);
-    emu.seed_maildir(&mailbox)?;
-    let config = work.path().join("gmail.toml");
-    std::fs::write(&config, emu.helpr_config_toml())?;
-    let helpr = helpr_core::Helpr::init(&data_dir, "default").await?;
-    let keychain = keyring::Entry::new("helpr", &format!("vault-{}", helpr.vault_id()))?;
-    drop(helpr);
+    let rig = Rig::start(5, 11).await?;
+    let Rig {
+        work,
+        data_dir,
+        emu,
+        keychain,
+        ..
+    } = &rig;
     let arrive = |id: &str, subject: &str| {
         let raw = helpr_tests::message(id, subject, "Details inside.", None);
         emu.add_message(raw, &["INBOX", "UNREAD"]);
@@ -416,8 +443,8 @@ async fn desktop_app_notifies_new_mail_in_watched_inboxes_naming_it_only_when_al
     let outcome = with_app_args(
         &setup,
         work.path(),
-        &data_dir,
-        &["--gmail-config", config.to_str().context("config path")?],
+        data_dir,
+        &["--gmail-config", rig.config_arg()?],
         async |client, screenshots| {
             connect_and_sync(client, screenshots).await?;
 
