@@ -66,7 +66,7 @@ fn main() {
         std::env::args_os().skip(1),
         std::env::var_os("HELPR_DOWNLOAD_DIR"),
     );
-    let vault = tauri::async_runtime::block_on(Vault::open(data_dir));
+    let vault = Vault::open_in_background(data_dir);
 
     let result = cid::register(tauri::Builder::default())
         .manage(vault)
