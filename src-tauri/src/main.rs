@@ -1,7 +1,8 @@
 //! helpr-desktop: the Tauri 2 shell around `helpr-core`, showing the React UI from `ui/`.
 //!
-//! This file owns start-up: it picks the data directory, opens the vault (a failure is kept and
-//! reported by every command, so the window still opens and shows e.g. "vault locked: …"), and
+//! This file owns start-up: it picks the data directory, starts opening the vault in the
+//! background (a failure is kept and reported by every command, so the window still opens and
+//! shows e.g. "vault locked: …"; see [`vault`]), sets up the web engine ([`webview`]), and
 //! registers the commands from [`commands`].
 //!
 //! Data directory: `--data-dir DIR` (or `--data-dir=DIR`), else `$HELPR_DATA_DIR`, else
@@ -32,6 +33,7 @@ mod gmail;
 mod notify;
 mod stop;
 mod vault;
+mod webview;
 
 use std::io::IsTerminal;
 
@@ -74,6 +76,7 @@ fn main() {
         .manage(gmail::Gmail::new(gmail_config))
         .manage(files::Downloads::new(download_dir))
         .plugin(tauri_plugin_dialog::init())
+        .setup(|app| Ok(webview::tune(app)?))
         .invoke_handler(tauri::generate_handler![
             commands::sidebar,
             commands::conversations,
@@ -117,9 +120,16 @@ fn main() {
             commands::watch_inbox,
             commands::show_notification_content
         ])
-        .run(tauri::generate_context!());
-    if let Err(error) = result {
-        eprintln!("helpr-desktop: {error}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        // Building made the event loop (and initialised GTK); the window comes once it runs.
+        Ok(app) => {
+            webview::before_first_webview();
+            app.run(|_, _| {});
+        }
+        Err(error) => {
+            eprintln!("helpr-desktop: {error}");
+            std::process::exit(1);
+        }
     }
 }
