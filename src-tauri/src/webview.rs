@@ -6,13 +6,13 @@
 //!   [`MEMORY_LIMIT_MB`] budget, past half of which WebKit releases caches and collects garbage,
 //!   and past three quarters more strictly; never a kill;
 //! - [`tune`], on the main window once created: the document-viewer cache model (one page that
-//!   never navigates has no use for a back-forward cache or a browser-sized memory cache).
-//!
-//! Accelerated compositing stays on. Turning it off (`HardwareAccelerationPolicy::Never`, or
-//! `WEBKIT_DISABLE_COMPOSITING_MODE=1`) measured well (`cargo xtask bench desktop`, 100,000
-//! messages, Xvfb: PSS idle 342 → 243 MiB, scroll frame p99 46 → 17 ms, the cold start ~0.15 s
-//! slower), but then WebKitWebDriver's screenshot command never answers (6 of 6 E2E runs hung
-//! in it, 0 of 7 with compositing on), and the E2E run takes the README's screenshots that way.
+//!   never navigates has no use for a back-forward cache or a browser-sized memory cache), and
+//!   no accelerated compositing: the window is text, a list and small frames, which WebKit paints
+//!   directly into one backing store cheaper than as GL layers (`cargo xtask bench desktop`,
+//!   100,000 messages, Xvfb: PSS idle 342 → 243 MiB, scroll frame p99 46 → 17 ms, the cold start
+//!   ~0.15 s slower), and on machines without a working GPU it falls back to software GL anyway.
+//!   WebKitWebDriver's screenshot command never answers in this mode, so the E2E run reads its
+//!   screenshots from the X server (`tests/support/screen.rs`).
 //!
 //! Elsewhere both are no-ops.
 
@@ -41,16 +41,21 @@ pub fn before_first_webview() {
     }
 }
 
-/// Sets the cache model of the `main` window's webview.
+/// Sets the cache model and compositing of the `main` window's webview.
 pub fn tune<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
     let Some(window) = app.get_webview_window("main") else {
         return Ok(());
     };
     #[cfg(target_os = "linux")]
     window.with_webview(|webview| {
-        use webkit2gtk::{WebContextExt, WebViewExt};
-        if let Some(context) = webview.inner().context() {
+        use webkit2gtk::{SettingsExt, WebContextExt, WebViewExt};
+        let view = webview.inner();
+        if let Some(context) = view.context() {
             context.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);
+        }
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings
+                .set_hardware_acceleration_policy(webkit2gtk::HardwareAccelerationPolicy::Never);
         }
     })?;
     #[cfg(not(target_os = "linux"))]

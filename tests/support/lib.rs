@@ -17,6 +17,8 @@ pub mod kill;
 pub mod notifications;
 pub mod sample_mail;
 #[cfg(feature = "desktop-e2e")]
+pub mod screen;
+#[cfg(feature = "desktop-e2e")]
 pub mod webdriver;
 
 pub use sample_mail::{rfc2822, utc, write_sample_maildir, SAMPLE_QUERIES};

@@ -306,7 +306,8 @@ pub async fn describe_page(client: &Client) -> String {
     format!("error banner: {banner:?}; visible text: {text:?}")
 }
 
-/// Saves a PNG of the app window, after two animation frames (so what the DOM holds is painted).
+/// Saves a PNG of the app window, after two animation frames (so what the DOM holds is painted),
+/// read from the X display ([`crate::screen`]: WebDriver's own screenshot hangs on this app).
 pub async fn save_screenshot(client: &Client, path: &Path) -> Result<()> {
     client
         .execute_async(
@@ -316,7 +317,13 @@ pub async fn save_screenshot(client: &Client, path: &Path) -> Result<()> {
         )
         .await
         .context("waiting for a painted frame")?;
-    let png = client.screenshot().await.context("taking a screenshot")?;
+    let (x, y, width, height) = client
+        .get_window_rect()
+        .await
+        .context("asking where the window is")?;
+    let png = tokio::task::spawn_blocking(move || crate::screen::capture_png(x, y, width, height))
+        .await?
+        .context("taking a screenshot")?;
     std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
 }
 
