@@ -44,7 +44,7 @@ fn new_mail_in_a_watched_inbox_is_noticed_and_named_only_when_allowed_and_unlock
         rig.emu.add_message(first, &["INBOX", "UNREAD"]);
         sync(&helpr).await;
         assert!(helpr
-            .new_mail_notices(before, true)
+            .new_mail_notices(before, || true)
             .await
             .unwrap()
             .is_empty());
@@ -58,7 +58,7 @@ fn new_mail_in_a_watched_inbox_is_noticed_and_named_only_when_allowed_and_unlock
         let seen = helpr_tests::message("n3", "Seen elsewhere", "Read on the phone.", None);
         rig.emu.add_message(seen, &["INBOX"]);
         sync(&helpr).await;
-        let notices = helpr.new_mail_notices(before, true).await.unwrap();
+        let notices = helpr.new_mail_notices(before, || true).await.unwrap();
         assert_eq!(notices.len(), 1, "{notices:?}");
         let notice = &notices[0];
         assert_eq!(notice.count, 1);
@@ -69,7 +69,7 @@ fn new_mail_in_a_watched_inbox_is_noticed_and_named_only_when_allowed_and_unlock
         // Allowed: named while unlocked, not while locked (or unknown).
         helpr.show_notification_content(true).await.unwrap();
         assert!(helpr.notification_settings().await.unwrap().show_content);
-        let locked = helpr.new_mail_notices(before, false).await.unwrap();
+        let locked = helpr.new_mail_notices(before, || false).await.unwrap();
         assert!(!locked[0].content_shown);
         for text in [&locked[0].title, &locked[0].body] {
             assert!(
@@ -77,7 +77,7 @@ fn new_mail_in_a_watched_inbox_is_noticed_and_named_only_when_allowed_and_unlock
                 "{text}"
             );
         }
-        let unlocked = helpr.new_mail_notices(before, true).await.unwrap();
+        let unlocked = helpr.new_mail_notices(before, || true).await.unwrap();
         assert!(unlocked[0].content_shown);
         assert_eq!(unlocked[0].title, "Sender n2 <sender-n2@example.com>");
         assert_eq!(unlocked[0].body, "Server down at Acme");
@@ -91,7 +91,7 @@ fn new_mail_in_a_watched_inbox_is_noticed_and_named_only_when_allowed_and_unlock
             );
         }
         sync(&helpr).await;
-        let two = helpr.new_mail_notices(before, true).await.unwrap();
+        let two = helpr.new_mail_notices(before, || true).await.unwrap();
         assert_eq!(two[0].count, 2);
         assert_eq!(two[0].title, format!("2 new messages in {}", inbox.address));
         assert!(two[0].body.starts_with("Sender n"), "{}", two[0].body);
@@ -99,7 +99,7 @@ fn new_mail_in_a_watched_inbox_is_noticed_and_named_only_when_allowed_and_unlock
         // Unwatched again: silent. An inbox that is not there cannot be watched.
         helpr.watch_inbox(inbox.inbox_id, false).await.unwrap();
         assert!(helpr
-            .new_mail_notices(before, true)
+            .new_mail_notices(before, || true)
             .await
             .unwrap()
             .is_empty());

@@ -8,12 +8,15 @@
 //! (`GetActive`). No answer (no such service, no session bus, another OS) counts as locked:
 //! content is shown only when the session says the screen is unlocked.
 
-use helpr_core::{CoreError, Helpr, NewMailNotice};
+use helpr_core::{Helpr, NewMailNotice};
 
 /// Shows a notification for each watched inbox with unread mail stored after message `after`.
 /// Never fails the sync it follows: a problem is logged (by code) and no notification shown.
 pub async fn new_mail(helpr: &Helpr, after: i64) {
-    let notices = match notices(helpr, after).await {
+    let notices = match helpr
+        .new_mail_notices(after, || screen_locked() == Some(false))
+        .await
+    {
         Ok(notices) => notices,
         Err(e) => {
             tracing::warn!(code = e.code(), "new-mail notifications skipped");
@@ -24,24 +27,6 @@ pub async fn new_mail(helpr: &Helpr, after: i64) {
         if let Err(e) = tokio::task::spawn_blocking(move || show(&notice)).await {
             tracing::warn!("a new-mail notification failed: {e}");
         }
-    }
-}
-
-/// What to show. The screen saver is asked only once there is something to show (most syncs
-/// bring nothing to a watched inbox), and only an unlocked screen gets the notices again with
-/// content where the user allows it.
-async fn notices(helpr: &Helpr, after: i64) -> Result<Vec<NewMailNotice>, CoreError> {
-    let without_content = helpr.new_mail_notices(after, false).await?;
-    if without_content.is_empty() {
-        return Ok(without_content);
-    }
-    let unlocked = tokio::task::spawn_blocking(|| screen_locked() == Some(false))
-        .await
-        .unwrap_or(false);
-    if unlocked {
-        helpr.new_mail_notices(after, true).await
-    } else {
-        Ok(without_content)
     }
 }
 

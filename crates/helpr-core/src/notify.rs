@@ -99,11 +99,13 @@ impl Helpr {
     }
 
     /// One notice per watched inbox with unread mail stored after message `after`. The sender
-    /// and subject of the newest are named only if the user allows it and `screen_unlocked`.
+    /// and subject of the newest are named only if the user allows it and `screen_unlocked()`
+    /// says so; it is asked (a D-Bus call in the shell) only then, when there is new mail and
+    /// the user allows content.
     pub async fn new_mail_notices(
         &self,
         after: i64,
-        screen_unlocked: bool,
+        screen_unlocked: impl FnOnce() -> bool + Send + 'static,
     ) -> Result<Vec<NewMailNotice>, CoreError> {
         self.with_vault(move |h| {
             let scope = h.scope()?;
@@ -111,7 +113,7 @@ impl Helpr {
             if new.is_empty() {
                 return Ok(Vec::new());
             }
-            let content = screen_unlocked && h.vault.notify_content(h.tenant)?;
+            let content = h.vault.notify_content(h.tenant)? && screen_unlocked();
             let addresses: std::collections::HashMap<i64, String> = h
                 .vault
                 .inboxes(h.tenant)?
