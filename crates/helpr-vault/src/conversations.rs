@@ -3,9 +3,11 @@
 //! sidebar shows. Only live messages count; a thread whose messages are all deleted is not listed.
 //!
 //! Grouping reads the narrow covering index `messages_threads` (schema v11), never the sealed
-//! columns; only the newest message of each listed thread is decrypted, and only for the page.
+//! columns, and is kept between pages until the database changes (`thread_order`); only the
+//! newest message of each listed thread is decrypted, and only for the page.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use helpr_crypto::RecordRef;
 use rusqlite::params;
@@ -13,6 +15,7 @@ use rusqlite::params;
 use crate::error::Result;
 use crate::messages::StoredSummary;
 use crate::scope::id_list_sql;
+use crate::thread_order::{GroupRow, OrderKey};
 use crate::{Scope, Vault};
 
 /// Which conversations a page lists: all in scope, or one inbox's, or those with a message
@@ -83,9 +86,6 @@ fn filter_sql(scope: &Scope, filter: ConversationFilter) -> String {
     sql
 }
 
-/// (thread, last date, messages, unread, has attachments) as grouped from the index.
-type GroupRow = (i64, i64, u32, u32, bool);
-
 impl Vault {
     /// One page of conversations, newest first (ties by thread id, newest first), with the
     /// total the filter matches.
@@ -96,27 +96,15 @@ impl Vault {
         limit: u32,
         offset: u32,
     ) -> Result<ConversationPage> {
-        let filter_sql = filter_sql(scope, filter);
-        let (total, groups, newest) = self.read(|c| {
-            let total: i64 = c.query_row(
-                &format!(
-                    "SELECT count(DISTINCT thread_id) FROM messages INDEXED BY messages_threads
-                     WHERE {filter_sql}"
-                ),
-                [scope.tenant],
-                |r| r.get(0),
-            )?;
-            let mut stmt = c.prepare(&format!(
-                "SELECT thread_id, MAX(date) AS last, count(*), SUM(unread), MAX(has_attachments)
-                 FROM messages INDEXED BY messages_threads WHERE {filter_sql}
-                 GROUP BY thread_id ORDER BY last DESC, thread_id DESC LIMIT ?2 OFFSET ?3"
-            ))?;
-            let groups: Vec<GroupRow> = stmt
-                .query_map(params![scope.tenant, limit, offset], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            let threads: Vec<i64> = groups.iter().map(|g| g.0).collect();
+        let order = self.thread_order(scope, filter)?;
+        let groups: Vec<GroupRow> = order
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .copied()
+            .collect();
+        let threads: Vec<i64> = groups.iter().map(|g| g.0).collect();
+        let newest = self.read(|c| {
             // The newest live message of each thread on the page (ties: the higher id).
             let mut stmt = c.prepare(&format!(
                 "SELECT thread_id, id FROM messages INDEXED BY messages_threads
@@ -131,7 +119,7 @@ impl Vault {
                 let (thread, id): (i64, i64) = row?;
                 newest.insert(thread, id);
             }
-            Ok((total as u64, groups, newest))
+            Ok(newest)
         })?;
         let ids: Vec<i64> = groups
             .iter()
@@ -143,7 +131,6 @@ impl Vault {
             .into_iter()
             .map(|s| (s.thread_id, s))
             .collect();
-        let threads: Vec<i64> = groups.iter().map(|g| g.0).collect();
         let mut labels = self.thread_labels(scope, &threads)?;
         let conversations = groups
             .into_iter()
@@ -160,9 +147,46 @@ impl Vault {
             })
             .collect();
         Ok(ConversationPage {
-            total,
+            total: order.len() as u64,
             conversations,
         })
+    }
+
+    /// Every thread `filter` lists, newest first (ties by thread id, newest first): kept from
+    /// an earlier page while the database has not changed ([`crate::thread_order`]), else
+    /// grouped from the index.
+    fn thread_order(
+        &self,
+        scope: &Scope,
+        filter: ConversationFilter,
+    ) -> Result<Arc<Vec<GroupRow>>> {
+        let stamp = self.change_stamp()?;
+        let key = stamp.map(|stamp| OrderKey {
+            tenant: scope.tenant,
+            inboxes: scope.inbox_sql(),
+            filter,
+            stamp,
+        });
+        if let Some(rows) = key.as_ref().and_then(|k| self.thread_orders.get(k)) {
+            return Ok(rows);
+        }
+        let filter_sql = filter_sql(scope, filter);
+        let rows: Vec<GroupRow> = self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT thread_id, MAX(date) AS last, count(*), SUM(unread), MAX(has_attachments)
+                 FROM messages INDEXED BY messages_threads WHERE {filter_sql}
+                 GROUP BY thread_id ORDER BY last DESC, thread_id DESC"
+            ))?;
+            let rows = stmt.query_map([scope.tenant], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+        let rows = Arc::new(rows);
+        if let Some(key) = key {
+            self.thread_orders.put(key, Arc::clone(&rows));
+        }
+        Ok(rows)
     }
 
     /// The ids of thread `thread_id`'s live messages in scope, oldest first. Empty when the

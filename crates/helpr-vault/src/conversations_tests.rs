@@ -207,3 +207,43 @@ fn counts_include_empty_inboxes() {
     let page = t.vault.conversations(&t.scope, all(), 10, 0).unwrap();
     assert_eq!((page.total, page.conversations.len()), (0, 0));
 }
+
+/// The list's order is kept between pages (`thread_order`); every change must still reach the
+/// next page: this vault's own writes, and commits by another connection to the same file (a
+/// CLI import while the desktop is open).
+#[test]
+fn pages_see_every_change_made_after_the_order_was_kept() {
+    let t = TestVault::new();
+    let ids = threaded(&t, 6); // {0} {1,2} {3} {4,5}
+    let first = t.vault.conversations(&t.scope, all(), 2, 0).unwrap();
+    assert_eq!(first.total, 4);
+    let newest = first.conversations[0].thread_id;
+    assert_eq!(first.conversations[0].unread_count, 1);
+
+    // A write here: reading the newest thread changes its unread count on the next page.
+    t.vault
+        .set_unread(&t.scope, Target::Message(ids[4]), false, 10)
+        .unwrap();
+    let page = t.vault.conversations(&t.scope, all(), 2, 0).unwrap();
+    assert_eq!(page.conversations[0].thread_id, newest);
+    assert_eq!(page.conversations[0].unread_count, 0);
+
+    // A commit by another connection: a second handle on the same vault adds a newer thread.
+    let other = crate::Vault::open(t.vault.dir()).unwrap();
+    let added = other
+        .insert_messages(t.scope.tenant, &[t.message(50)])
+        .unwrap();
+    assert!(matches!(added[0], crate::InsertOutcome::Inserted { .. }));
+    let page = t.vault.conversations(&t.scope, all(), 2, 0).unwrap();
+    assert_eq!(page.total, 5);
+    assert_eq!(page.conversations[0].latest.subject, "subject 50");
+    assert_eq!(page.conversations[1].thread_id, newest);
+
+    // And the pages after it shift by one, without gap or overlap.
+    let mut paged = Vec::new();
+    for offset in (0..5).step_by(2) {
+        let p = t.vault.conversations(&t.scope, all(), 2, offset).unwrap();
+        paged.extend(p.conversations.into_iter().map(|c| c.last_date));
+    }
+    assert_eq!(paged, [50, 5, 3, 2, 0]);
+}

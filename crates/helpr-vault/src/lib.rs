@@ -13,6 +13,8 @@
 //!   [`gmail_sync`]: one sync batch and its checkpoint in one transaction.
 //! - [`keys`]: key versions, O(1) rotation, resumable retirement.
 //! - [`doctor`]: integrity and counts.
+//! - [`conversations`]: the list's pages, threads and counts; `thread_order` keeps the list's
+//!   order between pages until the database changes.
 //! - `sqlite_setup`: SQLite's process-wide set-up (OpenSSL options), started while the keychain
 //!   answers.
 
@@ -45,6 +47,7 @@ mod readers;
 mod scope;
 mod sqlite_setup;
 mod tenants;
+mod thread_order;
 
 pub use attachments::{NewAttachment, StoredAttachment};
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditVerdict};

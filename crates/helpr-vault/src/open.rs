@@ -5,6 +5,7 @@
 //! fetch the KEK, and only then open the database (without `SQLITE_OPEN_CREATE`).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use helpr_crypto::{keychain, KeyStore, SqlcipherKey, WrappedKey};
@@ -16,6 +17,7 @@ use zeroize::Zeroizing;
 use crate::error::{Result, VaultError};
 use crate::layout::{self, VaultInfo};
 use crate::readers::Readers;
+use crate::thread_order::{Stamp, ThreadOrders};
 use crate::{migrations, sqlite_setup, tenants};
 
 /// An unlocked vault. Cheap to share behind an `Arc`; all methods take `&self`.
@@ -27,6 +29,10 @@ pub struct Vault {
     // SQLite checkpoints and removes the WAL on close.
     readers: Readers,
     writer: Mutex<Connection>,
+    /// Commits through `writer` so far (part of [`Stamp`]).
+    writes: AtomicU64,
+    /// The conversation list's order between pages.
+    pub(crate) thread_orders: ThreadOrders,
 }
 
 impl std::fmt::Debug for Vault {
@@ -236,6 +242,8 @@ impl Vault {
             keys,
             writer: Mutex::new(writer),
             readers,
+            writes: AtomicU64::new(0),
+            thread_orders: ThreadOrders::default(),
         })
     }
 
@@ -293,7 +301,22 @@ impl Vault {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
+        // Counted while the writer is still held, so a stamp never sees the commit uncounted.
+        self.writes.fetch_add(1, Ordering::SeqCst);
         Ok(out)
+    }
+
+    /// The database's change stamp now; `None` while the writer is busy (a write is under way,
+    /// so nothing read now should be kept).
+    pub(crate) fn change_stamp(&self) -> Result<Option<Stamp>> {
+        let Ok(writer) = self.writer.try_lock() else {
+            return Ok(None);
+        };
+        let data_version = writer.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        Ok(Some(Stamp {
+            writes: self.writes.load(Ordering::SeqCst),
+            data_version,
+        }))
     }
 
     /// Runs `f` on a connection that cannot write: the writer when it is idle (with
@@ -316,6 +339,9 @@ impl Vault {
         let conn = self.writer.lock().map_err(|_| {
             VaultError::Meta("the writer connection was poisoned by a panic".into())
         })?;
-        f(&conn)
+        let out = f(&conn);
+        // Whatever `f` did (a checkpoint, a vacuum) counts as a change.
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        out
     }
 }
