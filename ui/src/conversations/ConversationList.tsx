@@ -1,6 +1,7 @@
 // The conversation list of the route shown (all inboxes, one inbox, one label): asks core only
-// for the pages the rows in view need (100 conversations each, cached and revalidated by
-// TanStack Query), so opening a 100,000-message vault costs one page, not every message.
+// for the pages the rows in view need and the page on either side (100 conversations each,
+// cached briefly and revalidated by TanStack Query), so opening a 100,000-message vault costs
+// one page, not every message.
 import { keepPreviousData, useQueries } from "@tanstack/react-query";
 import { forwardRef, useCallback, useEffect, useMemo, useState } from "react";
 import type { ApiError, ConversationPage, ConversationSummary } from "../api";
@@ -14,6 +15,10 @@ import { RowList, type RowListHandle } from "./RowList";
 
 /** How long a fetched page is served without asking core again. */
 const PAGE_FRESH_MS = 5_000;
+/** How long a page no row in view needs is kept: scrolled past, it is asked for again (core
+ * keeps the list's order, so a page costs a few ms), rather than held for TanStack Query's
+ * default five minutes. */
+const PAGE_KEPT_MS = 10_000;
 
 /** The performance mark set once, in the frame after the first rows are on screen
  * (`cargo xtask bench desktop` reads it: start → list painted). */
@@ -56,16 +61,14 @@ export const ConversationList = forwardRef<RowListHandle, Props>(function Conver
 ) {
   const api = useApi();
   const [range, setRange] = useState<[number, number]>([0, 0]);
-  const pages = useMemo(() => {
-    const indexes = [];
-    for (let i = range[0]; i <= range[1]; i += 1) indexes.push(i);
-    return pagesFor(indexes);
-  }, [range]);
+  const [known, setKnown] = useState(0);
+  const pages = useMemo(() => pagesFor(range[0], range[1], known), [range, known]);
   const results = useQueries({
     queries: pages.map((page) => ({
       queryKey: ["conversations", route.inbox, route.label, page],
       queryFn: () => api.conversations(pageQuery(route, page)),
       staleTime: PAGE_FRESH_MS,
+      gcTime: PAGE_KEPT_MS,
       placeholderData: page === 0 ? keepPreviousData : undefined,
     })),
   });
@@ -76,6 +79,7 @@ export const ConversationList = forwardRef<RowListHandle, Props>(function Conver
   });
   const first = results[0];
   const total = byPage.get(0)?.total ?? 0;
+  useEffect(() => setKnown(total), [total]);
   const error = results.find((r) => r.error !== null)?.error ?? null;
   useEffect(() => {
     if (error !== null) onError(toApiError(error));

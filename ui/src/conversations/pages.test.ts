@@ -14,10 +14,15 @@ describe("paging", () => {
     expect(locate(12_345)).toEqual({ page: 123, row: 45 });
   });
 
-  it("needs page 0 and the pages of the rows in view, each once", () => {
-    expect(pagesFor([])).toEqual([0]);
-    expect(pagesFor([95, 96, 97, 98, 99, 100, 101])).toEqual([0, 1]);
-    expect(pagesFor([50_000, 49_990])).toEqual([0, 499, 500]);
+  it("needs page 0, the pages of the rows in view and one on either side, each once", () => {
+    expect(pagesFor(0, 0, 0)).toEqual([0]);
+    expect(pagesFor(0, 20, 50)).toEqual([0]);
+    expect(pagesFor(0, 20, 150)).toEqual([0, 1]);
+    expect(pagesFor(95, 101, 1_000)).toEqual([0, 1, 2]);
+    expect(pagesFor(49_990, 50_000, 100_000)).toEqual([0, 498, 499, 500, 501]);
+    // The last page has none after it; a list whose total is not known yet has none either.
+    expect(pagesFor(99_980, 99_999, 100_000)).toEqual([0, 998, 999]);
+    expect(pagesFor(300, 320, 0)).toEqual([0, 2, 3]);
   });
 
   it("counts conversations", () => {

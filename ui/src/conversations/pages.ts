@@ -16,10 +16,16 @@ export function locate(index: number): { page: number; row: number } {
   return { page: Math.floor(index / PAGE_SIZE), row: index % PAGE_SIZE };
 }
 
-/** The pages rows `indexes` need, ascending and each once; page 0 (it carries the total) always. */
-export function pagesFor(indexes: readonly number[]): number[] {
+/** The pages rows `start`..=`end` of a list of `total` need, ascending and each once: page 0
+ * (it carries the total) always, and the page on either side of those in view, so a row
+ * scrolled into view is usually there already. */
+export function pagesFor(start: number, end: number, total: number): number[] {
+  const first = locate(start).page;
+  const last = locate(Math.max(start, end)).page;
   const pages = new Set<number>([0]);
-  for (const i of indexes) pages.add(locate(i).page);
+  for (let page = Math.max(0, first - 1); page <= last + 1; page += 1) {
+    if (page <= last || page * PAGE_SIZE < total) pages.add(page);
+  }
   return [...pages].sort((a, b) => a - b);
 }
 
