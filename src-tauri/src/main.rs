@@ -42,11 +42,12 @@ use tracing_subscriber::EnvFilter;
 use crate::vault::Vault;
 
 fn main() {
-    // SAFETY: the first statement of `main`; no other thread exists yet.
+    // SAFETY: the first statements of `main`; no other thread exists yet.
     #[cfg(target_os = "linux")]
     unsafe {
         helpr_core::session_bus::use_runtime_bus_if_unset()
     };
+    unsafe { webview::before_threads() };
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
