@@ -8,8 +8,9 @@
 //!   when the WebDriver session was requested), cold (page cache dropped, when run as root) and
 //!   warm, median of `runs` (goal ≤ 1.0 s); beside `helpr list --limit 100` (one page) and
 //!   `helpr list` of every message, as processes;
-//! - memory of the whole app (PSS summed over helpr-desktop and its WebKit processes) idle and
-//!   after scrolling through 10,000 rows (goal ≤ 250 MB);
+//! - memory of the whole app (PSS summed over helpr-desktop and its WebKit processes) idle,
+//!   right after scrolling through 10,000 rows, and 30 s later (goal ≤ 250 MB; the issue's table
+//!   measures 30 s after), each split by process into heap, mapped files and shared memory;
 //! - scroll frame times while scrolling those rows at a steady speed (the position follows the
 //!   clock, not the frame count, so a faster-painting window does not scroll faster): p50/p99 of
 //!   the interval between frames (goal p99 ≤ 16 ms, one 60 Hz frame plus rounding: 16.7), and
@@ -56,6 +57,10 @@ pub struct Args {
 
 /// Rows scrolled through for the memory and frame-time figures.
 const SCROLL_ROWS: u32 = 10_000;
+/// Conversation pages asked for through the IPC for the page figure.
+const PAGE_CALLS: u32 = 20;
+/// How long after scrolling the memory is measured again (as the issue's table measures it).
+const SETTLE: Duration = Duration::from_secs(30);
 /// Scrolling speed in rows per second (a fast flick held: 8 rows per 60 Hz frame, 10,000 rows
 /// in ~21 s).
 const ROWS_PER_SECOND: u32 = 480;
@@ -161,17 +166,41 @@ async fn painted_at(client: &Client) -> anyhow::Result<f64> {
     }
 }
 
-/// Proportional set size (KiB) of `pid` and every process below it.
-fn tree_pss_kib(pid: u32) -> u64 {
-    let mut total = 0;
+/// Proportional set size of one process (KiB), from `/proc/PID/smaps_rollup`: the total, and
+/// the parts that are its own heap (anonymous), mapped files (libraries) and shared memory.
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
+struct Pss {
+    process: String,
+    total: u64,
+    anon: u64,
+    file: u64,
+    shmem: u64,
+}
+
+/// [`Pss`] of `pid` and every process below it, one entry per process.
+fn tree_pss(pid: u32) -> Vec<Pss> {
+    let mut out = Vec::new();
     let mut todo = vec![pid];
     while let Some(p) = todo.pop() {
         if let Ok(rollup) = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")) {
-            total += rollup
-                .lines()
-                .find_map(|l| l.strip_prefix("Pss:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .unwrap_or(0);
+            let field = |name: &str| {
+                rollup
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            let process = std::fs::read_to_string(format!("/proc/{p}/comm"))
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            out.push(Pss {
+                process,
+                total: field("Pss:"),
+                anon: field("Pss_Anon:"),
+                file: field("Pss_File:"),
+                shmem: field("Pss_Shmem:"),
+            });
         }
         let tasks = std::fs::read_dir(format!("/proc/{p}/task"))
             .into_iter()
@@ -186,7 +215,30 @@ fn tree_pss_kib(pid: u32) -> u64 {
             );
         }
     }
-    total
+    out
+}
+
+/// The sum of [`tree_pss`] in MiB.
+fn total_mib(parts: &[Pss]) -> f64 {
+    parts.iter().map(|p| p.total).sum::<u64>() as f64 / 1024.0
+}
+
+/// One line per process: `name total (anon/file/shmem)` in MiB.
+fn pss_lines(parts: &[Pss]) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            format!(
+                "  {:<22} {:>5.0} MiB (heap {:.0}, files {:.0}, shared {:.0})",
+                p.process,
+                p.total as f64 / 1024.0,
+                p.anon as f64 / 1024.0,
+                p.file as f64 / 1024.0,
+                p.shmem as f64 / 1024.0
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The pid of the running app (`/proc/*/exe` is `app`).
@@ -233,6 +285,36 @@ async fn scroll(client: &Client) -> anyhow::Result<(Vec<f64>, u64)> {
         .filter_map(Value::as_f64)
         .collect();
     Ok((intervals, out["blank"].as_u64().unwrap_or(0)))
+}
+
+/// Asks core for `PAGE_CALLS` pages of the whole list at scattered offsets through the
+/// window's IPC, as the list does; the ms of each (core's kept order serves them all while
+/// the vault does not change).
+async fn page_calls(client: &Client) -> anyhow::Result<Vec<f64>> {
+    let out = client
+        .execute_async(
+            "const [calls, done] = arguments;
+             (async () => {
+               const took = [];
+               for (let i = 0; i < calls; i++) {
+                 const offset = ((i * 7919) % 1000) * 100;
+                 const started = performance.now();
+                 await window.__TAURI_INTERNALS__.invoke('conversations', {
+                   query: { inbox: null, label: null, limit: 100, offset },
+                 });
+                 took.push(performance.now() - started);
+               }
+               done(took);
+             })();",
+            vec![json!(PAGE_CALLS)],
+        )
+        .await?;
+    Ok(out
+        .as_array()
+        .context("no page timings")?
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect())
 }
 
 /// Types each query of `TYPED` into the search box a character at a time; for each keystroke,
@@ -369,21 +451,30 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             .await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let pid = app_pid(&args.desktop)?;
-        let idle_kib = tree_pss_kib(pid);
+        let idle = tree_pss(pid);
         let (mut intervals, blank) = scroll(&client).await?;
         let frames = intervals.len();
-        let scrolled_kib = tree_pss_kib(pid);
+        let scrolled = tree_pss(pid);
+        tokio::time::sleep(SETTLE).await;
+        let settled = tree_pss(pid);
         let mut typed = type_queries(&client).await?;
         let typed_count = typed.len();
+        let mut pages = page_calls(&client).await?;
         client.close().await?;
         anyhow::Ok(json!({
             "start_cold_ms": cold, "start_warm_ms": warm,
-            "pss_idle_mib": idle_kib as f64 / 1024.0,
-            "pss_scrolled_mib": scrolled_kib as f64 / 1024.0,
+            "pss_idle_mib": total_mib(&idle),
+            "pss_scrolled_mib": total_mib(&scrolled),
+            "pss_idle": idle,
+            "pss_scrolled": scrolled,
+            "pss_settled_mib": total_mib(&settled),
+            "pss_settled": settled,
             "frames": frames,
             "frame_p50_ms": percentile(&mut intervals, 50.0),
             "frame_p99_ms": percentile(&mut intervals, 99.0),
             "frames_with_loading_rows": blank,
+            "page_p50_ms": percentile(&mut pages, 50.0),
+            "page_max_ms": percentile(&mut pages, 100.0),
             "keystrokes": typed_count,
             "keystroke_p50_ms": percentile(&mut typed, 50.0),
             "keystroke_p99_ms": percentile(&mut typed, 99.0),
@@ -414,11 +505,24 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         f("pss_idle_mib")
     );
     println!(
-        "{:<44} {:>7.0} MiB {:>10}  ≤ 250 MB",
-        format!("memory after scrolling {SCROLL_ROWS} rows"),
+        "{:<44} {:>7.0} MiB",
+        format!("memory right after scrolling {SCROLL_ROWS} rows"),
         f("pss_scrolled_mib"),
+    );
+    println!(
+        "{:<44} {:>7.0} MiB {:>10}  ≤ 250 MB (238 MiB)",
+        format!("memory {} s after scrolling", SETTLE.as_secs()),
+        f("pss_settled_mib"),
         ""
     );
+    for (when, key) in [
+        ("idle", "pss_idle"),
+        ("right after scrolling", "pss_scrolled"),
+        ("settled", "pss_settled"),
+    ] {
+        let parts: Vec<Pss> = serde_json::from_value(figures[key].clone()).unwrap_or_default();
+        println!("  by process, {when}:\n{}", pss_lines(&parts));
+    }
     println!(
         "{:<44} {:>7.1} ms {:>10}  p99 ≤ 16 ms (p50 {:.1} ms; {} of {} frames showed a loading row)",
         "scroll frame interval, p99",
@@ -436,6 +540,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         f("keystroke_p50_ms"),
         figures["keystrokes"],
         TYPED.len()
+    );
+    println!(
+        "{:<44} {:>7.1} ms {:>7.0} ms              (slowest {:.0} ms of {}; CLI: list --limit 100)",
+        "one list page through the IPC, median",
+        f("page_p50_ms"),
+        cli_page_warm,
+        f("page_max_ms"),
+        PAGE_CALLS
     );
     let all = json!({
         "desktop": figures,
