@@ -10,6 +10,7 @@ fn main() {
         "thread",
         "get_message",
         "search_messages",
+        "prepare_search",
         "delete_conversations",
         "restore_conversations",
         "restore_messages",

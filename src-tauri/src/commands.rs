@@ -48,6 +48,12 @@ pub async fn get_message(vault: State<'_, Vault>, id: i64) -> Reply<MessageView>
     Ok(vault.helpr().await?.get_message(id).await?)
 }
 
+/// Opens the search index ahead of the first search (the window asks once its list is shown).
+#[tauri::command]
+pub async fn prepare_search(vault: State<'_, Vault>) -> Reply<()> {
+    Ok(vault.helpr().await?.prepare_search().await?)
+}
+
 /// One page of the messages matching a Gmail-like `query`, with the total number of matches.
 /// A malformed query fails with `invalid_input` and a message naming the column.
 #[tauri::command]

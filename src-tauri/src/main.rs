@@ -84,6 +84,7 @@ fn main() {
             commands::thread,
             commands::get_message,
             commands::search_messages,
+            commands::prepare_search,
             commands::delete_conversations,
             commands::restore_conversations,
             commands::restore_messages,

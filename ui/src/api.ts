@@ -328,6 +328,12 @@ export function searchMessages(query: string, options: SearchOptions): Promise<S
   return call<SearchPage>("search_messages", { query, options });
 }
 
+/** Opens the search index ahead of the first search, so the first keystroke's results are as
+ * quick as the next ones. */
+export function prepareSearch(): Promise<void> {
+  return call<void>("prepare_search");
+}
+
 /** Moves conversations to the trash (and their Gmail messages to Gmail's Trash). */
 export function deleteConversations(threadIds: number[]): Promise<Deleted> {
   return call<Deleted>("delete_conversations", { threadIds });
@@ -614,6 +620,7 @@ export interface HelprApi {
   thread(threadId: number): Promise<ThreadView>;
   getMessage(id: number): Promise<MessageView>;
   searchMessages(query: string, options: SearchOptions): Promise<SearchPage>;
+  prepareSearch(): Promise<void>;
   deleteConversations(threadIds: number[]): Promise<Deleted>;
   restoreConversations(threadIds: number[]): Promise<Restored>;
   restoreMessages(ids: number[]): Promise<Restored>;
@@ -660,6 +667,7 @@ export const tauriApi: HelprApi = {
   thread,
   getMessage,
   searchMessages,
+  prepareSearch,
   deleteConversations,
   restoreConversations,
   restoreMessages,

@@ -54,6 +54,29 @@ impl Helpr {
             .await
     }
 
+    /// Gets the search index ready, so that the first search of the session answers as fast as
+    /// the next ones (at 100,000 messages the first keystroke's results took ~20 ms longer than
+    /// the rest): opens it (its reader over every segment) and runs one date-sorted query in
+    /// scope whose hits are dropped, which reads the columns and dictionaries every search
+    /// reads. An index not made yet is made, as the first search would make it. Decrypts no
+    /// mail.
+    pub async fn prepare_search(&self) -> Result<(), CoreError> {
+        self.with_vault(|h| {
+            let scope = h.scope()?;
+            let inboxes: Vec<u64> = scope.inboxes.iter().map(|&i| i as u64).collect();
+            h.index.get()?.search(&helpr_index::SearchRequest {
+                query: "q",
+                tenant: scope.tenant as u64,
+                inboxes: &inboxes,
+                sort: helpr_index::Sort::Date,
+                limit: 1,
+                offset: 0,
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
     fn search_blocking(
         &self,
         query: &str,

@@ -67,13 +67,15 @@ describe("workspace", () => {
   it("asks core one page at a time, only for the pages in view and the next one", async () => {
     const all = Array.from({ length: 100_000 }, (_, i) => conversation(i + 1, `Conversation ${i + 1}`));
     const conversations = vi.fn(pagedConversations(all));
-    render(<App api={fakeApi({ conversations })} initialPath="/" />);
+    const prepareSearch = vi.fn(() => Promise.resolve());
+    render(<App api={fakeApi({ conversations, prepareSearch })} initialPath="/" />);
     await waitFor(() => expect(rowSubjects()[0]).toBe("Conversation 1"));
     expect(screen.getByTestId("list-count").textContent).toBe("100,000 conversations");
     // Ten rows fit; overscan adds a few. Not 100,000.
     expect(screen.getAllByTestId("conversation-row").length).toBeLessThan(30);
     // Page 0 first; once it tells the total, the page below the rows in view, ahead of the
-    // scroll.
+    // scroll. With rows on screen, the search index is got ready, once.
+    await waitFor(() => expect(prepareSearch).toHaveBeenCalledTimes(1));
     await waitFor(() => expect(conversations.mock.calls.map(([q]) => q.offset)).toEqual([0, 100]));
 
     const list = screen.getByTestId("row-list");

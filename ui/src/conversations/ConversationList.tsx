@@ -16,8 +16,8 @@ import { RowList, type RowListHandle } from "./RowList";
 /** How long a fetched page is served without asking core again. */
 const PAGE_FRESH_MS = 5_000;
 /** How long a page no row in view needs is kept: scrolled past, it is asked for again (core
- * keeps the list's order, so a page costs a few ms), rather than held for TanStack Query's
- * default five minutes. */
+ * keeps the list's order, so a page costs ~5 ms through the IPC), rather than held for
+ * TanStack Query's default five minutes. */
 const PAGE_KEPT_MS = 10_000;
 
 /** The performance mark set once, in the frame after the first rows are on screen
@@ -90,6 +90,11 @@ export const ConversationList = forwardRef<RowListHandle, Props>(function Conver
     listPainted = true;
     requestAnimationFrame(() => performance.mark(LIST_PAINTED_MARK));
   }, [hasRows]);
+  // Rows are on screen: now get the search ready for the first keystroke (cheap once done).
+  // A failure here is the first search's to report.
+  useEffect(() => {
+    if (hasRows) api.prepareSearch().catch(() => undefined);
+  }, [hasRows, api]);
 
   const rowAt = (index: number): RowData | undefined => {
     const { page, row } = locate(index);

@@ -170,6 +170,7 @@ export function fakeApi(overrides: Partial<HelprApi> = {}): HelprApi {
         : Promise.reject({ code: "not_found", message: `conversation ${id} not found` }),
     getMessage: () => Promise.resolve(view),
     searchMessages: () => Promise.resolve<SearchPage>({ total: 0, hits: [] }),
+    prepareSearch: () => Promise.resolve(),
     deleteConversations: (ids) => Promise.resolve({ ids, purge_after: 1_800_000_000, gmail_pending: 0 }),
     restoreConversations: (ids) => Promise.resolve({ restored: ids, gmail_pending: 0 }),
     restoreMessages: (ids) => Promise.resolve({ restored: ids, gmail_pending: 0 }),
