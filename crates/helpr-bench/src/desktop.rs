@@ -57,6 +57,8 @@ pub struct Args {
 
 /// Rows scrolled through for the memory and frame-time figures.
 const SCROLL_ROWS: u32 = 10_000;
+/// The slowest keystrokes listed, each beside core's search through the IPC for its text.
+const SLOWEST_SHOWN: usize = 5;
 /// Conversation pages asked for through the IPC for the page figure.
 const PAGE_CALLS: u32 = 20;
 /// How long after scrolling the memory is measured again (as the issue's table measures it).
@@ -317,9 +319,33 @@ async fn page_calls(client: &Client) -> anyhow::Result<Vec<f64>> {
         .collect())
 }
 
+/// The ms of one `search_messages` call for `text` through the window's IPC, as the search box
+/// makes it (the median of three, the index warm).
+async fn search_call_ms(client: &Client, text: &str) -> anyhow::Result<f64> {
+    let out = client
+        .execute_async(
+            "const [query, done] = arguments;
+             (async () => {
+               const took = [];
+               for (let i = 0; i < 3; i++) {
+                 const started = performance.now();
+                 await window.__TAURI_INTERNALS__.invoke('search_messages', {
+                   query: query.trim(), options: { limit: 50, offset: 0, sort: 'date' },
+                 });
+                 took.push(performance.now() - started);
+               }
+               took.sort((a, b) => a - b);
+               done(took[1]);
+             })();",
+            vec![json!(text)],
+        )
+        .await?;
+    out.as_f64().context("no search timing")
+}
+
 /// Types each query of `TYPED` into the search box a character at a time; for each keystroke,
-/// the ms until its results were painted.
-async fn type_queries(client: &Client) -> anyhow::Result<Vec<f64>> {
+/// the text then in the box and the ms until its results were painted.
+async fn type_queries(client: &Client) -> anyhow::Result<Vec<(String, f64)>> {
     let out = client
         .execute_async(
             "const [queries, gap, done] = arguments;
@@ -347,7 +373,7 @@ async fn type_queries(client: &Client) -> anyhow::Result<Vec<f64>> {
                    while (!shows(text.trim())) await frame();
                    await frame();
                    const took = performance.now() - started;
-                   latencies.push(took);
+                   latencies.push([text, took]);
                    if (took < gap) await sleep(gap - took);
                  }
                }
@@ -362,7 +388,7 @@ async fn type_queries(client: &Client) -> anyhow::Result<Vec<f64>> {
         .as_array()
         .context("no keystroke latencies")?
         .iter()
-        .filter_map(Value::as_f64)
+        .filter_map(|pair| Some((pair[0].as_str()?.to_owned(), pair[1].as_f64()?)))
         .collect())
 }
 
@@ -457,8 +483,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let scrolled = tree_pss(pid);
         tokio::time::sleep(SETTLE).await;
         let settled = tree_pss(pid);
-        let mut typed = type_queries(&client).await?;
+        let keystrokes = type_queries(&client).await?;
+        let mut typed: Vec<f64> = keystrokes.iter().map(|k| k.1).collect();
         let typed_count = typed.len();
+        let mut slowest = keystrokes.clone();
+        slowest.sort_by(|a, b| b.1.total_cmp(&a.1));
+        slowest.truncate(SLOWEST_SHOWN);
+        let mut core_ms = Vec::new();
+        for (text, _) in &slowest {
+            core_ms.push(search_call_ms(&client, text).await?);
+        }
         let mut pages = page_calls(&client).await?;
         client.close().await?;
         anyhow::Ok(json!({
@@ -476,6 +510,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             "page_p50_ms": percentile(&mut pages, 50.0),
             "page_max_ms": percentile(&mut pages, 100.0),
             "keystrokes": typed_count,
+            "slowest_keystrokes": slowest
+                .iter()
+                .zip(&core_ms)
+                .map(|((text, ms), core)| json!({ "text": text, "ms": ms, "search_ipc_ms": core }))
+                .collect::<Vec<_>>(),
             "keystroke_p50_ms": percentile(&mut typed, 50.0),
             "keystroke_p99_ms": percentile(&mut typed, 99.0),
         }))
@@ -549,6 +588,18 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         f("page_max_ms"),
         PAGE_CALLS
     );
+    for k in figures["slowest_keystrokes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        println!(
+            "  slow keystroke {:<22} {:>5.0} ms (search alone through the IPC {:.0} ms)",
+            format!("{:?}", k["text"].as_str().unwrap_or("")),
+            k["ms"].as_f64().unwrap_or(f64::NAN),
+            k["search_ipc_ms"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
     let all = json!({
         "desktop": figures,
         "cli": {
