@@ -123,13 +123,16 @@ function Workspace() {
   const pendingG = useRef(0);
   const sidebar = useSidebar();
 
-  // Back/Forward changed the query: the field follows (but not when the user's own typing,
-  // already in the field with a trailing space, is what the URL now holds). Adjusted while
-  // rendering, as React recommends for state derived from a changed value.
+  // Back/Forward changed the query: the field follows. Not when the URL now holds what the
+  // user's own typing sent: the navigation lands after any keys typed since (a transition), and
+  // putting its older text back in the field would drop those keys. Adjusted while rendering,
+  // as React recommends for state derived from a changed value.
   const [seenQuery, setSeenQuery] = useState(query);
+  const [sentQuery, setSentQuery] = useState<string | null>(null);
   if (seenQuery !== query) {
     setSeenQuery(query);
-    if (draft.trim() !== query) setDraft(query);
+    if (query === sentQuery) setSentQuery(null);
+    else if (draft.trim() !== query) setDraft(query);
   }
 
   // Another conversation closes an answer to the previous one (its draft is kept).
@@ -152,6 +155,7 @@ function Workspace() {
     (text: string) => {
       const next = text.trim();
       if (next === query) return;
+      setSentQuery(next);
       // The first search of a list pushes (Back returns to the list); refining it replaces.
       setParams((p) => withParam(withParam(p, "q", next), "t", null), { replace: query !== "" && next !== "" });
     },

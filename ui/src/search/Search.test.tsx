@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { SearchOptions, SearchPage } from "../api";
 import { App } from "../app/App";
 import { deferred, fakeApi, summary } from "../test/fakeApi";
+import { SEARCH_DEBOUNCE_MS } from "./search";
 
 afterEach(cleanup);
 
@@ -67,6 +68,29 @@ describe("search", () => {
     // The field keeps what was typed, trailing space included.
     expect(input().value).toBe("from:ada invoice ");
     expect(rowSubjects("conversation-row")).toEqual([]);
+  });
+
+  it("keeps the keys typed while the previous pause's query lands in the URL", async () => {
+    render(<App api={fakeApi()} initialPath="/" />);
+    await screen.findAllByTestId("conversation-row");
+    vi.useFakeTimers();
+    try {
+      type("from:ali");
+      // The pause's query goes to the URL, and a key is typed before that navigation renders.
+      act(() => {
+        vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
+        type("from:alic");
+      });
+      expect(input().value).toBe("from:alic");
+      act(() => {
+        vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
+      });
+      expect(input().value).toBe("from:alic");
+    } finally {
+      vi.useRealTimers();
+    }
+    await waitFor(() => expect(count()).toBe("No matches"));
+    expect(input().value).toBe("from:alic");
   });
 
   it("says so when nothing matches", async () => {
