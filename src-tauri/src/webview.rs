@@ -65,8 +65,10 @@ pub fn before_first_webview() {
     {
         let mut pressure = webkit2gtk::MemoryPressureSettings::new();
         pressure.set_memory_limit(MEMORY_LIMIT_MB);
-        pressure.set_conservative_threshold(0.5);
+        // Strict first: WebKit refuses a conservative threshold not below the strict one, and
+        // its default strict threshold is 0.5.
         pressure.set_strict_threshold(0.75);
+        pressure.set_conservative_threshold(0.5);
         pressure.set_kill_threshold(0.0);
         pressure.set_poll_interval(POLL_SECONDS);
         webkit2gtk::WebsiteDataManager::set_memory_pressure_settings(&mut pressure);
