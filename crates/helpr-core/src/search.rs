@@ -61,20 +61,13 @@ impl Helpr {
     /// reads. An index not made yet is made, as the first search would make it. Decrypts no
     /// mail.
     pub async fn prepare_search(&self) -> Result<(), CoreError> {
-        self.with_vault(|h| {
-            let scope = h.scope()?;
-            let inboxes: Vec<u64> = scope.inboxes.iter().map(|&i| i as u64).collect();
-            h.index.get()?.search(&helpr_index::SearchRequest {
-                query: "q",
-                tenant: scope.tenant as u64,
-                inboxes: &inboxes,
-                sort: helpr_index::Sort::Date,
-                limit: 1,
-                offset: 0,
-            })?;
-            Ok(())
-        })
-        .await
+        let options = SearchOptions {
+            limit: 1,
+            offset: 0,
+            sort: SearchSort::Date,
+        };
+        self.with_vault(move |h| h.index_hits("q", options).map(drop))
+            .await
     }
 
     fn search_blocking(
@@ -82,6 +75,23 @@ impl Helpr {
         query: &str,
         options: SearchOptions,
     ) -> Result<SearchPage, CoreError> {
+        let (scope, hits) = self.index_hits(query, options)?;
+        let _phase = tracing::debug_span!(target: "helpr::phase", "vault_resolve").entered();
+        let ids: Vec<i64> = hits.message_ids.iter().map(|&id| id as i64).collect();
+        let summaries = self.vault.summaries(&scope, &ids)?;
+        Ok(SearchPage {
+            total: hits.total,
+            hits: summaries.into_iter().map(MessageSummary::from).collect(),
+        })
+    }
+
+    /// The index's page of hits for `query` in the caller's scope (ids only; nothing
+    /// decrypted), with that scope.
+    fn index_hits(
+        &self,
+        query: &str,
+        options: SearchOptions,
+    ) -> Result<(helpr_vault::Scope, helpr_index::SearchHits), CoreError> {
         if options.limit > MAX_SEARCH_LIMIT {
             return Err(CoreError::InvalidInput(format!(
                 "--limit must be at most {MAX_SEARCH_LIMIT}"
@@ -106,12 +116,6 @@ impl Helpr {
             offset: options.offset as usize,
         })?;
         drop(query_phase);
-        let _phase = tracing::debug_span!(target: "helpr::phase", "vault_resolve").entered();
-        let ids: Vec<i64> = hits.message_ids.iter().map(|&id| id as i64).collect();
-        let summaries = self.vault.summaries(&scope, &ids)?;
-        Ok(SearchPage {
-            total: hits.total,
-            hits: summaries.into_iter().map(MessageSummary::from).collect(),
-        })
+        Ok((scope, hits))
     }
 }
