@@ -2,7 +2,7 @@
 // for the pages the rows in view need and the page on either side (100 conversations each,
 // cached briefly and revalidated by TanStack Query), so opening a 100,000-message vault costs
 // one page, not every message.
-import { keepPreviousData, useQueries } from "@tanstack/react-query";
+import { keepPreviousData, useQueries, useQueryClient } from "@tanstack/react-query";
 import { forwardRef, useCallback, useEffect, useMemo, useState } from "react";
 import type { ApiError, ConversationPage, ConversationSummary } from "../api";
 import { toApiError } from "../api";
@@ -61,7 +61,9 @@ export const ConversationList = forwardRef<RowListHandle, Props>(function Conver
 ) {
   const api = useApi();
   const [range, setRange] = useState<[number, number]>([0, 0]);
-  const [known, setKnown] = useState(0);
+  // The total page 0 has told so far (none yet: no page after those in view is asked for).
+  const known =
+    useQueryClient().getQueryData<ConversationPage>(["conversations", route.inbox, route.label, 0])?.total ?? 0;
   const pages = useMemo(() => pagesFor(range[0], range[1], known), [range, known]);
   const results = useQueries({
     queries: pages.map((page) => ({
@@ -79,7 +81,6 @@ export const ConversationList = forwardRef<RowListHandle, Props>(function Conver
   });
   const first = results[0];
   const total = byPage.get(0)?.total ?? 0;
-  useEffect(() => setKnown(total), [total]);
   const error = results.find((r) => r.error !== null)?.error ?? null;
   useEffect(() => {
     if (error !== null) onError(toApiError(error));
