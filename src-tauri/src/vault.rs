@@ -1,6 +1,8 @@
 //! The shell's handle on the vault: opened at start-up, in the background while the window and
 //! its web engine start (the two take about as long; the first command waits for the open under
-//! way rather than starting another), re-opened on demand while it is not open.
+//! way rather than starting another), then asked for what the window asks first
+//! ([`Helpr::prepare_workspace`]), so that those answers are ready when it asks; re-opened on
+//! demand while it is not open.
 //!
 //! A failed open does not stop the app. The next command tries again (the user may have unlocked
 //! the keychain meanwhile) and, if that fails too, returns the error to the UI as `{code, message}`.
@@ -28,8 +30,13 @@ impl Vault {
         };
         let opening = vault.clone();
         tauri::async_runtime::spawn(async move {
-            if let Err(error) = opening.helpr().await {
-                tracing::warn!(code = %error.code, "vault not opened at start-up");
+            match opening.helpr().await {
+                Ok(helpr) => {
+                    if let Err(error) = helpr.prepare_workspace().await {
+                        tracing::warn!(code = %error.code(), "workspace not prepared at start-up");
+                    }
+                }
+                Err(error) => tracing::warn!(code = %error.code, "vault not opened at start-up"),
             }
         });
         vault

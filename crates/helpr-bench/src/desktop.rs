@@ -397,10 +397,60 @@ async fn start_once(
     driver: &TauriDriver,
     app: &Path,
     data: &Path,
-) -> anyhow::Result<(Client, f64)> {
+) -> anyhow::Result<(Client, f64, String)> {
     let (client, requested) = launch(driver, app, data).await?;
     let painted = painted_at(&client).await?;
-    Ok((client, painted - requested))
+    let phases = start_phases(&client, app, requested, painted).await?;
+    Ok((client, painted - requested, phases))
+}
+
+/// Where one start's time went, as wall-clock offsets from the request: the app's process
+/// started, the page's navigation began, its script ran (DOMContentLoaded), the list painted.
+async fn start_phases(
+    client: &Client,
+    app: &Path,
+    requested: f64,
+    painted: f64,
+) -> anyhow::Result<String> {
+    let page = client
+        .execute(
+            "const n = performance.getEntriesByType('navigation')[0];
+             return [performance.timeOrigin, n ? n.domContentLoadedEventEnd : null];",
+            vec![],
+        )
+        .await?;
+    let origin = page[0].as_f64().unwrap_or(f64::NAN);
+    let loaded = origin + page[1].as_f64().unwrap_or(f64::NAN);
+    let process = app_pid(app).map_or(f64::NAN, process_started_ms);
+    Ok(format!(
+        "process +{:.0}, page +{:.0}, script +{:.0}, painted +{:.0} ms",
+        process - requested,
+        origin - requested,
+        loaded - requested,
+        painted - requested
+    ))
+}
+
+/// When process `pid` started, on the wall clock (epoch ms): its start time in clock ticks
+/// after boot (`/proc/PID/stat`, field 22) against the time since boot now (`/proc/uptime`),
+/// both to the hundredth of a second (the boot time in `/proc/stat` is whole seconds).
+fn process_started_ms(pid: u32) -> f64 {
+    let now = epoch_ms();
+    let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // The command name may hold spaces; the fields after it are plain.
+            let after = stat.rsplit_once(')')?.1;
+            after.split_whitespace().nth(19)?.parse::<f64>().ok()
+        });
+    let uptime = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok());
+    match (ticks, uptime) {
+        // Linux reports start times in USER_HZ, which is 100 on every architecture it supports.
+        (Some(ticks), Some(uptime)) => now - (uptime - ticks / 100.0) * 1e3,
+        _ => f64::NAN,
+    }
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -454,9 +504,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 if kind == "cold" {
                     drop_caches();
                 }
-                let (client, ms) = start_once(&driver, &args.desktop, &data).await?;
+                let (client, ms, phases) = start_once(&driver, &args.desktop, &data).await?;
                 client.close().await?;
-                println!("start → list painted ({kind}): {ms:.0} ms");
+                println!("start → list painted ({kind}): {ms:.0} ms ({phases})");
                 if kind == "cold" {
                     cold.push(ms);
                 } else {
@@ -467,7 +517,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let (cold, warm) = (median(&mut cold), median(&mut warm));
 
         // One more start for memory, scrolling and typing (scripts that run for a while).
-        let (client, _) = start_once(&driver, &args.desktop, &data).await?;
+        let (client, _, _) = start_once(&driver, &args.desktop, &data).await?;
         client
             .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
                 Some(Duration::from_secs(600)),

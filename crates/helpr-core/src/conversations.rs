@@ -139,6 +139,23 @@ impl Helpr {
         .await
     }
 
+    /// Computes what the workspace asks for first, so that its first answers are read from
+    /// what the vault keeps until the database changes: the whole list's order (all inboxes,
+    /// no label: the view the window opens on) and the sidebar's counts. What a window calls
+    /// while its web engine starts (at 100,000 messages the first page took ~130 ms, and the
+    /// sidebar ~50–110 ms beside it). Decrypts only label names.
+    pub async fn prepare_workspace(&self) -> Result<(), CoreError> {
+        self.with_vault(|h| {
+            let scope = h.scope()?;
+            h.vault
+                .prepare_conversations(&scope, ConversationFilter::default())?;
+            h.vault.inbox_counts(&scope)?;
+            h.vault.label_counts(&scope)?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Thread `thread_id`'s messages, oldest first. An unknown or wholly deleted thread is
     /// `not_found`.
     pub async fn thread(&self, thread_id: i64) -> Result<ThreadView, CoreError> {

@@ -3,7 +3,7 @@
 //! sidebar shows. Only live messages count; a thread whose messages are all deleted is not listed.
 //!
 //! Grouping reads the narrow covering index `messages_threads` (schema v11), never the sealed
-//! columns, and is kept between pages until the database changes (`thread_order`); only the
+//! columns, and is kept between pages until the database changes (`stamped`); only the
 //! newest message of each listed thread is decrypted, and only for the page.
 
 use std::collections::HashMap;
@@ -15,7 +15,7 @@ use rusqlite::params;
 use crate::error::Result;
 use crate::messages::StoredSummary;
 use crate::scope::id_list_sql;
-use crate::thread_order::{GroupRow, OrderKey};
+use crate::stamped::{GroupRow, OrderKey};
 use crate::{Scope, Vault};
 
 /// Which conversations a page lists: all in scope, or one inbox's, or those with a message
@@ -153,40 +153,43 @@ impl Vault {
     }
 
     /// Every thread `filter` lists, newest first (ties by thread id, newest first): kept from
-    /// an earlier page while the database has not changed ([`crate::thread_order`]), else
-    /// grouped from the index.
+    /// an earlier page while the database has not changed ([`crate::stamped`]), else grouped
+    /// from the index.
     fn thread_order(
         &self,
         scope: &Scope,
         filter: ConversationFilter,
     ) -> Result<Arc<Vec<GroupRow>>> {
-        let stamp = self.change_stamp()?;
-        let key = stamp.map(|stamp| OrderKey {
+        let key = OrderKey {
             tenant: scope.tenant,
             inboxes: scope.inbox_sql(),
             filter,
-            stamp,
-        });
-        if let Some(rows) = key.as_ref().and_then(|k| self.thread_orders.get(k)) {
-            return Ok(rows);
-        }
-        let filter_sql = filter_sql(scope, filter);
-        let rows: Vec<GroupRow> = self.read(|c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT thread_id, MAX(date) AS last, count(*), SUM(unread), MAX(has_attachments)
-                 FROM messages INDEXED BY messages_threads WHERE {filter_sql}
-                 GROUP BY thread_id ORDER BY last DESC, thread_id DESC"
-            ))?;
-            let rows = stmt.query_map([scope.tenant], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })?;
-        let rows = Arc::new(rows);
-        if let Some(key) = key {
-            self.thread_orders.put(key, Arc::clone(&rows));
-        }
-        Ok(rows)
+        };
+        self.thread_orders.get_or_compute(
+            key,
+            || self.change_stamp(),
+            || {
+                let filter_sql = filter_sql(scope, filter);
+                self.read(|c| {
+                    let mut stmt = c.prepare(&format!(
+                        "SELECT thread_id, MAX(date) AS last, count(*), SUM(unread),
+                                MAX(has_attachments)
+                         FROM messages INDEXED BY messages_threads WHERE {filter_sql}
+                         GROUP BY thread_id ORDER BY last DESC, thread_id DESC"
+                    ))?;
+                    let rows = stmt.query_map([scope.tenant], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })?;
+                    Ok(rows.collect::<rusqlite::Result<_>>()?)
+                })
+            },
+        )
+    }
+
+    /// Groups the list of `filter` now, so that its first page is a slice: what an app calls
+    /// while its window starts, for the list it opens on.
+    pub fn prepare_conversations(&self, scope: &Scope, filter: ConversationFilter) -> Result<()> {
+        self.thread_order(scope, filter).map(drop)
     }
 
     /// The ids of thread `thread_id`'s live messages in scope, oldest first. Empty when the
@@ -205,8 +208,19 @@ impl Vault {
         })
     }
 
-    /// Conversation and unread-conversation counts of every inbox in scope (zeros included).
+    /// Conversation and unread-conversation counts of every inbox in scope (zeros included);
+    /// kept until the database changes ([`crate::stamped`]).
     pub fn inbox_counts(&self, scope: &Scope) -> Result<Vec<InboxCounts>> {
+        let key = (scope.tenant, scope.inbox_sql());
+        let counts = self.inbox_counts.get_or_compute(
+            key,
+            || self.change_stamp(),
+            || self.count_inboxes(scope),
+        )?;
+        Ok(counts.as_ref().clone())
+    }
+
+    fn count_inboxes(&self, scope: &Scope) -> Result<Vec<InboxCounts>> {
         let found: HashMap<i64, InboxCounts> = self.read(|c| {
             let mut stmt = c.prepare(&format!(
                 "SELECT inbox_id, count(DISTINCT thread_id),
@@ -240,8 +254,18 @@ impl Vault {
     }
 
     /// Every label of the inboxes in scope, decrypted, with conversation counts; sorted by
-    /// inbox, then name.
+    /// inbox, then name. Kept until the database changes ([`crate::stamped`]).
     pub fn label_counts(&self, scope: &Scope) -> Result<Vec<LabelCounts>> {
+        let key = (scope.tenant, scope.inbox_sql());
+        let counts = self.label_counts.get_or_compute(
+            key,
+            || self.change_stamp(),
+            || self.count_labels(scope),
+        )?;
+        Ok(counts.as_ref().clone())
+    }
+
+    fn count_labels(&self, scope: &Scope) -> Result<Vec<LabelCounts>> {
         type Row = (i64, i64, Vec<u8>, i64, i64);
         let rows: Vec<Row> = self.read(|c| {
             let mut stmt = c.prepare(&format!(

@@ -208,7 +208,7 @@ fn counts_include_empty_inboxes() {
     assert_eq!((page.total, page.conversations.len()), (0, 0));
 }
 
-/// The list's order is kept between pages (`thread_order`); every change must still reach the
+/// The list's order is kept between pages (`stamped`); every change must still reach the
 /// next page: this vault's own writes, and commits by another connection to the same file (a
 /// CLI import while the desktop is open).
 #[test]
@@ -246,4 +246,42 @@ fn pages_see_every_change_made_after_the_order_was_kept() {
         paged.extend(p.conversations.into_iter().map(|c| c.last_date));
     }
     assert_eq!(paged, [50, 5, 3, 2, 0]);
+}
+
+/// The sidebar's counts are kept between its refreshes (`stamped`); every change must still
+/// reach the next refresh, this vault's own writes and another connection's commits alike.
+#[test]
+fn sidebar_counts_see_every_change_made_after_they_were_kept() {
+    let t = TestVault::new();
+    let ids = threaded(&t, 8); // {0} {1,2} {3} {4,5} {6} {7}; Invoices on 0 and 4
+    let labels = |t: &TestVault| -> Vec<(String, u64, u64)> {
+        let counts = t.vault.label_counts(&t.scope).unwrap();
+        counts
+            .into_iter()
+            .map(|l| (l.name, l.conversations, l.unread))
+            .collect()
+    };
+    let inbox = |t: &TestVault| {
+        let c = t.vault.inbox_counts(&t.scope).unwrap()[0];
+        (c.conversations, c.unread)
+    };
+    assert_eq!(inbox(&t), (6, 4));
+    assert_eq!(labels(&t)[1], ("Invoices".into(), 2, 2));
+
+    // A write here: reading message 4 leaves its thread {4,5} unread only through 5 (odd, read).
+    t.vault
+        .set_unread(&t.scope, Target::Message(ids[4]), false, 10)
+        .unwrap();
+    assert_eq!(inbox(&t), (6, 3));
+    assert_eq!(labels(&t)[1], ("Invoices".into(), 2, 1));
+
+    // A commit by another connection: a second handle on the same vault adds a thread.
+    let other = crate::Vault::open(t.vault.dir()).unwrap();
+    let labelled = NewMessage {
+        labels: vec!["INBOX".into()],
+        ..t.message(50)
+    };
+    other.insert_messages(t.scope.tenant, &[labelled]).unwrap();
+    assert_eq!(inbox(&t).0, 7);
+    assert_eq!(labels(&t)[0].1, 7);
 }

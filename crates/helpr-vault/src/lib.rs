@@ -13,8 +13,8 @@
 //!   [`gmail_sync`]: one sync batch and its checkpoint in one transaction.
 //! - [`keys`]: key versions, O(1) rotation, resumable retirement.
 //! - [`doctor`]: integrity and counts.
-//! - [`conversations`]: the list's pages, threads and counts; `thread_order` keeps the list's
-//!   order between pages until the database changes.
+//! - [`conversations`]: the list's pages, threads and counts; `stamped` keeps the list's
+//!   order between pages, and the counts between refreshes, until the database changes.
 //! - `sqlite_setup`: SQLite's process-wide set-up (OpenSSL options), started while the keychain
 //!   answers.
 
@@ -46,8 +46,8 @@ pub mod read_state;
 mod readers;
 mod scope;
 mod sqlite_setup;
+mod stamped;
 mod tenants;
-mod thread_order;
 
 pub use attachments::{NewAttachment, StoredAttachment};
 pub use audit::{AuditEntry, AuditEvent, AuditFilter, AuditVerdict};

@@ -14,10 +14,11 @@ use secrecy::ExposeSecret;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::conversations::{InboxCounts, LabelCounts};
 use crate::error::{Result, VaultError};
 use crate::layout::{self, VaultInfo};
 use crate::readers::Readers;
-use crate::thread_order::{Stamp, ThreadOrders};
+use crate::stamped::{GroupRow, Kept, OrderKey, Stamp, ORDERS_KEPT};
 use crate::{migrations, sqlite_setup, tenants};
 
 /// An unlocked vault. Cheap to share behind an `Arc`; all methods take `&self`.
@@ -32,7 +33,10 @@ pub struct Vault {
     /// Commits through `writer` so far (part of [`Stamp`]).
     writes: AtomicU64,
     /// The conversation list's order between pages.
-    pub(crate) thread_orders: ThreadOrders,
+    pub(crate) thread_orders: Kept<OrderKey, Vec<GroupRow>>,
+    /// The sidebar's counts between its refreshes, by tenant and inboxes in scope.
+    pub(crate) inbox_counts: Kept<(i64, String), Vec<InboxCounts>>,
+    pub(crate) label_counts: Kept<(i64, String), Vec<LabelCounts>>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -243,7 +247,9 @@ impl Vault {
             writer: Mutex::new(writer),
             readers,
             writes: AtomicU64::new(0),
-            thread_orders: ThreadOrders::default(),
+            thread_orders: Kept::new(ORDERS_KEPT),
+            inbox_counts: Kept::new(1),
+            label_counts: Kept::new(1),
         })
     }
 
