@@ -219,6 +219,28 @@ pub async fn submit_search(client: &Client, query: &str) -> Result<()> {
     Ok(())
 }
 
+/// Puts `query` into the search box at once, as pasting it does (one `input` event, so no
+/// shorter query runs on the way, however loaded the machine), and presses Enter.
+pub async fn paste_search(client: &Client, query: &str) -> Result<()> {
+    let input = search_input(client).await?;
+    input.click().await.context("focusing the search box")?;
+    client
+        .execute(
+            "const [field, text] = arguments;
+             Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set
+               .call(field, text);
+             field.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));",
+            vec![serde_json::to_value(&input)?, json!(query)],
+        )
+        .await
+        .context("pasting the query")?;
+    input
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .context("pressing Enter in the search box")?;
+    Ok(())
+}
+
 /// Waits for the conversation with `subject` in the list, clicks it, and waits until the
 /// thread pane shows it.
 pub async fn open_conversation(client: &Client, subject: &str) -> Result<()> {

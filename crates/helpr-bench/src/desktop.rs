@@ -528,12 +528,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let pid = app_pid(&args.desktop)?;
         let idle = tree_pss(pid);
-        let (mut intervals, blank) = scroll(&client).await?;
+        let (mut intervals, blank) = scroll(&client).await.context("scrolling the list")?;
         let frames = intervals.len();
         let scrolled = tree_pss(pid);
         tokio::time::sleep(SETTLE).await;
         let settled = tree_pss(pid);
-        let keystrokes = type_queries(&client).await?;
+        let keystrokes = type_queries(&client).await.context("typing the queries")?;
         let mut typed: Vec<f64> = keystrokes.iter().map(|k| k.1).collect();
         let typed_count = typed.len();
         let mut slowest = keystrokes.clone();

@@ -22,7 +22,7 @@ import { ConversationList } from "../conversations/ConversationList";
 import type { RowListHandle } from "../conversations/RowList";
 import { SearchBox } from "../search/SearchBox";
 import { SearchResults } from "../search/SearchResults";
-import { SEARCH_DEBOUNCE_MS } from "../search/search";
+import { SEARCH_DEBOUNCE_MS, searchQuery } from "../search/search";
 import { Settings } from "../settings/Settings";
 import { labelName } from "../sidebar/health";
 import { Sidebar, useSidebar } from "../sidebar/Sidebar";
@@ -156,10 +156,12 @@ function Workspace() {
       const next = text.trim();
       if (next === query) return;
       setSentQuery(next);
+      // Core answers while the results pane renders (the first keystroke swaps the whole pane).
+      if (next !== "") void queryClient.prefetchInfiniteQuery(searchQuery(api, next, sort));
       // The first search of a list pushes (Back returns to the list); refining it replaces.
       setParams((p) => withParam(withParam(p, "q", next), "t", null), { replace: query !== "" && next !== "" });
     },
-    [query, setParams],
+    [api, query, queryClient, setParams, sort],
   );
 
   // Results as you type: the query runs once typing pauses.

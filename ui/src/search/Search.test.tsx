@@ -70,6 +70,21 @@ describe("search", () => {
     expect(rowSubjects("conversation-row")).toEqual([]);
   });
 
+  it("asks core for a sent query at once, not once the results pane has rendered", async () => {
+    const paneAtCall: (string | undefined)[] = [];
+    const searchMessages = vi.fn(() => {
+      paneAtCall.push(screen.getByTestId("list-count").dataset.query);
+      return Promise.resolve<SearchPage>({ total: 1, hits: [summary(7, "Invoice March")] });
+    });
+    render(<App api={fakeApi({ searchMessages })} initialPath="/" />);
+    await ready();
+    type("invoice");
+    await waitFor(() => expect(rowSubjects("search-row")).toEqual(["Invoice March"]));
+    // Asked while the conversation list was still on screen (its count line names no query),
+    // and once: the results pane reads that answer.
+    expect(paneAtCall).toEqual([undefined]);
+  });
+
   it("keeps the keys typed while the previous pause's query lands in the URL", async () => {
     render(<App api={fakeApi()} initialPath="/" />);
     await screen.findAllByTestId("conversation-row");

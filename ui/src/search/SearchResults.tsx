@@ -11,7 +11,7 @@ import type { ListPaneProps } from "../conversations/ConversationList";
 import type { RowData } from "../conversations/ConversationRow";
 import { memoByObject } from "../conversations/memo";
 import { RowList, type RowListHandle } from "../conversations/RowList";
-import { matchesLabel, mergePages, nextOffset, pageOptions, type SearchResults as Results } from "./search";
+import { matchesLabel, mergePages, searchQuery, type SearchResults as Results } from "./search";
 
 /** Fetch the next page when the last row in view is this close to the end. */
 const PREFETCH_ROWS = 20;
@@ -46,15 +46,7 @@ export const SearchResults = forwardRef<RowListHandle, Props>(function SearchRes
   ref,
 ) {
   const api = useApi();
-  const search = useInfiniteQuery({
-    queryKey: ["search", query, sort],
-    queryFn: ({ pageParam }) => api.searchMessages(query, pageOptions(sort, pageParam)),
-    initialPageParam: 0,
-    getNextPageParam: (_last, pages) => nextOffset(pages),
-    placeholderData: keepPreviousData,
-    staleTime: 5_000,
-    retry: false,
-  });
+  const search = useInfiniteQuery({ ...searchQuery(api, query, sort), placeholderData: keepPreviousData });
   const lastGood = useRef<Results | null>(null);
   const results = search.data !== undefined ? mergePages(search.data.pages) : lastGood.current;
   if (search.data !== undefined && !search.isPlaceholderData) lastGood.current = results;
