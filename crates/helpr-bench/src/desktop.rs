@@ -307,13 +307,13 @@ async fn page_calls(client: &Client) -> anyhow::Result<Vec<f64>> {
                  took.push(performance.now() - started);
                }
                done(took);
-             })();",
+             })().catch(e => done(String(e)));",
             vec![json!(PAGE_CALLS)],
         )
         .await?;
     Ok(out
         .as_array()
-        .context("no page timings")?
+        .with_context(|| format!("no page timings: {out}"))?
         .iter()
         .filter_map(Value::as_f64)
         .collect())
@@ -329,18 +329,20 @@ async fn search_call_ms(client: &Client, text: &str) -> anyhow::Result<f64> {
                const took = [];
                for (let i = 0; i < 3; i++) {
                  const started = performance.now();
+                 // A malformed query's error is its answer, timed the same.
                  await window.__TAURI_INTERNALS__.invoke('search_messages', {
                    query: query.trim(), options: { limit: 50, offset: 0, sort: 'date' },
-                 });
+                 }).catch(() => null);
                  took.push(performance.now() - started);
                }
                took.sort((a, b) => a - b);
                done(took[1]);
-             })();",
+             })().catch(e => done(String(e)));",
             vec![json!(text)],
         )
         .await?;
-    out.as_f64().context("no search timing")
+    out.as_f64()
+        .with_context(|| format!("no search timing for a typed query: {out}"))
 }
 
 /// Types each query of `TYPED` into the search box a character at a time; for each keystroke,
@@ -380,13 +382,13 @@ async fn type_queries(client: &Client) -> anyhow::Result<Vec<(String, f64)>> {
                setValue.call(input, '');
                input.dispatchEvent(new Event('input', { bubbles: true }));
                done(latencies);
-             })();",
+             })().catch(e => done(String(e)));",
             vec![json!(TYPED), json!(KEYSTROKE_GAP_MS)],
         )
         .await?;
     Ok(out
         .as_array()
-        .context("no keystroke latencies")?
+        .with_context(|| format!("no keystroke latencies: {out}"))?
         .iter()
         .filter_map(|pair| Some((pair[0].as_str()?.to_owned(), pair[1].as_f64()?)))
         .collect())
@@ -541,9 +543,15 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         slowest.truncate(SLOWEST_SHOWN);
         let mut core_ms = Vec::new();
         for (text, _) in &slowest {
-            core_ms.push(search_call_ms(&client, text).await?);
+            core_ms.push(
+                search_call_ms(&client, text)
+                    .await
+                    .with_context(|| format!("timing core's search for {text:?}"))?,
+            );
         }
-        let mut pages = page_calls(&client).await?;
+        let mut pages = page_calls(&client)
+            .await
+            .context("timing list pages through the IPC")?;
         client.close().await?;
         anyhow::Ok(json!({
             "start_cold_ms": cold, "start_warm_ms": warm,
