@@ -7,6 +7,7 @@ use crate::model::{Conversation, Inbox, OrgId};
 
 /// Everything the team server lets someone do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     // Of the organization.
@@ -83,6 +84,7 @@ impl Action {
 
 /// The kinds of [`Object`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectKind {
     Organization,

@@ -21,6 +21,7 @@ use crate::model::{Conversation, Inbox, MemberRole, User};
 
 /// How a user came to an inbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Via {
     /// Listed as a member.
@@ -35,6 +36,7 @@ pub enum Via {
 
 /// What a user is to one inbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxAccess {
     pub role: MemberRole,
     pub via: Via,
@@ -44,6 +46,7 @@ pub struct InboxAccess {
 
 /// Why an action is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Denied {
     /// The action is not about this kind of object.

@@ -8,23 +8,28 @@ use serde::{Deserialize, Serialize};
 
 /// An organization (the tenant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgId(pub i64);
 
 /// A user of an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserId(pub i64);
 
 /// A team of an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamId(pub i64);
 
 /// A shared inbox of an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxId(pub i64);
 
 /// A user's role in the organization. Owners and admins run the organization (users, teams,
 /// inboxes, audit); they read an inbox's mail only as its members or through an [`Override`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrgRole {
     Agent,
@@ -43,6 +48,7 @@ impl OrgRole {
 
 /// Who an inbox is open to besides its listed members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     /// Every user of the organization, as an agent.
@@ -64,6 +70,7 @@ impl Visibility {
 /// A listed member's role in one inbox. Ordered: a manager can do what an agent can, an agent
 /// what a viewer can.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MemberRole {
     /// Reads only.
@@ -80,6 +87,7 @@ impl MemberRole {
 
 /// A listed member of an inbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub role: MemberRole,
     /// This member sees only conversations assigned to them or started by them.
@@ -89,6 +97,7 @@ pub struct Member {
 /// An admin's explicit, time-limited opening of an inbox they are not entitled to (each one is
 /// written to the audit trail by the server).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Override {
     pub inbox: InboxId,
     /// Unix seconds; the override grants nothing from this instant on.
@@ -97,6 +106,7 @@ pub struct Override {
 
 /// The user asking, with what the policy needs to know about them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: UserId,
     pub org: OrgId,
@@ -108,6 +118,7 @@ pub struct User {
 
 /// An inbox, with who it is open to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inbox {
     pub id: InboxId,
     pub org: OrgId,
@@ -122,6 +133,7 @@ pub struct Inbox {
 /// A conversation of an inbox: who it is assigned to and who started it (an agent's own new
 /// message; `None` for mail that arrived).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conversation {
     pub assignees: BTreeSet<UserId>,
     pub started_by: Option<UserId>,

@@ -1,0 +1,74 @@
+//! The organization as the API shows it: users, teams, inboxes with their members, sessions, and
+//! references to conversations. Ids are the policy's ([`helpr_policy`]).
+
+use helpr_policy::{InboxId, MemberRole, OrgId, OrgRole, TeamId, UserId, Visibility};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// An organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrgView {
+    pub id: OrgId,
+    pub name: String,
+}
+
+/// A user of the organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserView {
+    pub id: UserId,
+    pub name: String,
+    /// The address the user signs in with.
+    pub email: String,
+    pub role: OrgRole,
+    pub teams: Vec<TeamId>,
+}
+
+/// A team and its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TeamView {
+    pub id: TeamId,
+    pub name: String,
+    pub members: Vec<UserId>,
+}
+
+/// A listed member of an inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberView {
+    pub user: UserId,
+    pub role: MemberRole,
+    pub assigned_only: bool,
+}
+
+/// A shared inbox and who it is open to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InboxView {
+    pub id: InboxId,
+    pub name: String,
+    pub visibility: Visibility,
+    /// The teams it is open to when its visibility is `team`.
+    pub teams: Vec<TeamId>,
+    pub members: Vec<MemberView>,
+    pub assigned_only: bool,
+    /// Whether a Gmail account is connected (its address is shown only to those who manage it).
+    pub gmail_connected: bool,
+}
+
+/// A conversation of an inbox, by its Gmail thread id (an opaque id, no content).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+pub struct ConversationRef {
+    pub inbox: InboxId,
+    pub thread: String,
+}
+
+/// One signed-in device of a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionView {
+    pub id: i64,
+    /// What the device called itself at sign-in.
+    pub device: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// The session making this request.
+    pub current: bool,
+}
