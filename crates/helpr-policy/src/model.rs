@@ -116,6 +116,19 @@ pub struct User {
     pub overrides: Vec<Override>,
 }
 
+impl User {
+    /// A user of `org` in no team, with no override.
+    pub fn new(id: UserId, org: OrgId, role: OrgRole) -> Self {
+        Self {
+            id,
+            org,
+            role,
+            teams: BTreeSet::new(),
+            overrides: Vec::new(),
+        }
+    }
+}
+
 /// An inbox, with who it is open to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -128,6 +141,38 @@ pub struct Inbox {
     pub members: BTreeMap<UserId, Member>,
     /// Every member below manager sees only conversations assigned to them or started by them.
     pub assigned_only: bool,
+}
+
+impl Inbox {
+    /// An inbox of `org` open with `visibility` to `teams`, with no members and not
+    /// assigned-only.
+    pub fn new(
+        id: InboxId,
+        org: OrgId,
+        visibility: Visibility,
+        teams: impl IntoIterator<Item = TeamId>,
+    ) -> Self {
+        Self {
+            id,
+            org,
+            visibility,
+            teams: teams.into_iter().collect(),
+            members: BTreeMap::new(),
+            assigned_only: false,
+        }
+    }
+
+    /// The inbox with `user` listed as a member.
+    pub fn with_member(mut self, user: UserId, role: MemberRole, assigned_only: bool) -> Self {
+        self.members.insert(
+            user,
+            Member {
+                role,
+                assigned_only,
+            },
+        );
+        self
+    }
 }
 
 /// A conversation of an inbox: who it is assigned to and who started it (an agent's own new

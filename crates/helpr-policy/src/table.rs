@@ -3,13 +3,13 @@
 //! (`docs/policy.md`, kept equal to [`markdown`] by a test), so what it says is what the code
 //! does.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::action::{Action, Object, ObjectKind};
 use crate::decide::decide;
 use crate::model::{
-    Conversation, Inbox, InboxId, Member, MemberRole, OrgId, OrgRole, Override, TeamId, User,
-    UserId, Visibility,
+    Conversation, Inbox, InboxId, MemberRole, OrgId, OrgRole, Override, TeamId, User, UserId,
+    Visibility,
 };
 
 /// The instant the table is evaluated at; overrides in it end later.
@@ -24,35 +24,15 @@ pub struct Persona {
 }
 
 fn user(id: i64, role: OrgRole) -> User {
-    User {
-        id: UserId(id),
-        org: OrgId(1),
-        role,
-        teams: BTreeSet::new(),
-        overrides: Vec::new(),
-    }
+    User::new(UserId(id), OrgId(1), role)
 }
 
 fn inbox(visibility: Visibility) -> Inbox {
-    Inbox {
-        id: InboxId(10),
-        org: OrgId(1),
-        visibility,
-        teams: BTreeSet::from([TeamId(5)]),
-        members: BTreeMap::new(),
-        assigned_only: false,
-    }
+    Inbox::new(InboxId(10), OrgId(1), visibility, [TeamId(5)])
 }
 
-fn member(mut inbox: Inbox, user: &User, role: MemberRole, assigned_only: bool) -> Inbox {
-    inbox.members.insert(
-        user.id,
-        Member {
-            role,
-            assigned_only,
-        },
-    );
-    inbox
+fn member(inbox: Inbox, user: &User, role: MemberRole, assigned_only: bool) -> Inbox {
+    inbox.with_member(user.id, role, assigned_only)
 }
 
 /// The columns of the table.

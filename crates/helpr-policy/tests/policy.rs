@@ -2,46 +2,26 @@
 //! role × visibility × membership × assigned-only × override × conversation), and the generated
 //! table against `docs/policy.md`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use helpr_policy::table::markdown;
 use helpr_policy::{
-    can, decide, inbox_access, Action, Conversation, Denied, Inbox, InboxId, Member, MemberRole,
-    Object, OrgId, OrgRole, Override, TeamId, User, UserId, Via, Visibility,
+    can, decide, inbox_access, Action, Conversation, Denied, Inbox, InboxId, MemberRole, Object,
+    OrgId, OrgRole, Override, TeamId, User, UserId, Via, Visibility,
 };
 
 const NOW: i64 = 1_000;
 
 fn user(role: OrgRole) -> User {
-    User {
-        id: UserId(7),
-        org: OrgId(1),
-        role,
-        teams: BTreeSet::new(),
-        overrides: Vec::new(),
-    }
+    User::new(UserId(7), OrgId(1), role)
 }
 
 fn inbox(visibility: Visibility) -> Inbox {
-    Inbox {
-        id: InboxId(3),
-        org: OrgId(1),
-        visibility,
-        teams: BTreeSet::from([TeamId(1)]),
-        members: BTreeMap::new(),
-        assigned_only: false,
-    }
+    Inbox::new(InboxId(3), OrgId(1), visibility, [TeamId(1)])
 }
 
-fn listed(mut inbox: Inbox, who: &User, role: MemberRole, assigned_only: bool) -> Inbox {
-    inbox.members.insert(
-        who.id,
-        Member {
-            role,
-            assigned_only,
-        },
-    );
-    inbox
+fn listed(inbox: Inbox, who: &User, role: MemberRole, assigned_only: bool) -> Inbox {
+    inbox.with_member(who.id, role, assigned_only)
 }
 
 fn open() -> Conversation {
