@@ -5,6 +5,15 @@ use helpr_policy::{InboxId, MemberRole, OrgId, OrgRole, TeamId, UserId, Visibili
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// What a server speaks (`GET /api/v1/version`, before signing in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VersionView {
+    /// Its wire version ([`crate::PROTO_VERSION`]).
+    pub proto: u32,
+    /// The server's own version.
+    pub server: String,
+}
+
 /// An organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrgView {
