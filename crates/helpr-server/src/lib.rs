@@ -58,17 +58,14 @@ impl Server {
             Some((cert, key)) => tls::Identity::from_files(cert, key)?,
             None => tls::Identity::load_or_make(&config.data_dir.join("tls"))?,
         };
-        let listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| StartError::Listen {
-                    addr: config.listen,
-                    source,
-                })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        let listen_error = |source| StartError::Listen {
             addr: config.listen,
             source,
-        })?;
+        };
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(listen_error)?;
+        let addr = listener.local_addr().map_err(listen_error)?;
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config.clone());
         let task = tokio::spawn(listen::serve(listener, acceptor, app::router()));
         Ok(Server {
