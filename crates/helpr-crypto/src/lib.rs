@@ -2,6 +2,8 @@
 //!
 //! - [`keychain`]: the 32-byte root key (KEK) in the OS keychain (service `helpr`,
 //!   account `vault-<uuid>`), fail-closed errors.
+//! - [`key_file`]: the KEK in a 0600 file instead, for a headless team server; the same
+//!   fail-closed rules.
 //! - [`kek`]: the KEK type and its HKDF-SHA256 sub-keys (SQLCipher, index, audit, fingerprint).
 //! - [`envelope`]: the sealed-record format and its AAD (DESIGN §2).
 //! - [`index_cipher`]: AES-256-GCM over chunks of search-index files (helpr-index).
@@ -16,6 +18,7 @@ pub mod envelope;
 mod error;
 pub mod index_cipher;
 pub mod kek;
+pub mod key_file;
 pub mod keychain;
 pub mod keystore;
 #[cfg(target_os = "linux")]
