@@ -1,13 +1,12 @@
 //! OAuth 2.0 for installed apps against Google or the emulator (DESIGN §6,
 //! google-protocols.md §1): [`OAuthClient`] holds the configured endpoints and client and runs
 //! the three operations, one per file — `authorize` (loopback + PKCE + code exchange),
-//! `refresh`, `revoke`. `config` says where to talk, `loopback` receives the browser's
+//! `refresh`, `revoke`. `config` says where to talk, `helpr_loopback` receives the browser's
 //! redirect, `tokens` holds what comes back, `error` says what went wrong without secrets.
 
 mod authorize;
 mod config;
 mod error;
-mod loopback;
 mod refresh;
 mod revoke;
 mod tokens;

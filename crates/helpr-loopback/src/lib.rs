@@ -1,5 +1,6 @@
-//! The loopback listener of RFC 8252 §7.3: `127.0.0.1:<random port>`, one GET read with a
-//! minimal HTTP/1.1 request-line parser, a small page back. Other paths (a browser's
+//! helpr-loopback: the loopback listener of RFC 8252 §7.3 for browser sign-ins (Gmail's
+//! installed-app flow in helpr-gmail, the team server's in helpr-team): `127.0.0.1:<random
+//! port>`, one GET read with a minimal HTTP/1.1 request-line parser, a small page back. Other paths (a browser's
 //! `/favicon.ico`) get a 404 and the wait goes on. Nothing here logs.
 
 use std::io;
@@ -12,13 +13,13 @@ const MAX_HEAD: usize = 16 * 1024;
 /// How long one connection may take to send its head (a stray connection must not stall us).
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub(crate) struct Loopback {
+pub struct Loopback {
     listener: TcpListener,
     port: u16,
 }
 
 /// The redirect's query parameters and the connection to answer on.
-pub(crate) struct Redirect {
+pub struct Redirect {
     pub params: Vec<(String, String)>,
     stream: TcpStream,
 }
@@ -127,7 +128,7 @@ fn parse_request_line(head: &[u8]) -> Option<Target> {
     if method != "GET" || path != "/" {
         return Some(Target::Other);
     }
-    let params = oauth2::url::form_urlencoded::parse(query.as_bytes())
+    let params = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
     Some(Target::Redirect(params))

@@ -5,9 +5,9 @@
 //! `redirect_uri`.
 
 use super::error::{from_token_error, safe_code, Grant};
-use super::loopback::{Loopback, Redirect};
 use super::tokens::{common, email_from_id_token};
 use super::{OAuthClient, OAuthError, Tokens, SCOPES};
+use helpr_loopback::{Loopback, Redirect};
 use oauth2::{AuthorizationCode, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
 
 impl OAuthClient {
