@@ -1,6 +1,7 @@
 //! The body of every refused request and socket close: a stable code the client branches on,
 //! and a message for people. Messages name no content, address or token.
 
+use helpr_policy::Denied;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -30,11 +31,14 @@ pub enum ErrorCode {
     Internal,
 }
 
-/// `{code, message}`.
+/// `{code, message}`, and the policy's reason when it refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// With [`ErrorCode::Forbidden`]: the policy's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Denied>,
 }
 
 impl ApiError {
@@ -42,6 +46,7 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            reason: None,
         }
     }
 }
