@@ -1,17 +1,170 @@
-//! The routes. `GET /api/v1/version`: the wire version and the server's, unauthenticated, for a
-//! desktop to check before it signs in.
+//! The routes and what every handler shares ([`App`]): the organizations ([`Hub`]), the
+//! sign-in limits. `GET /api/v1/version` and `GET /api/v1/openapi.json` need no session; the
+//! sign-in page and the token exchange make one; everything else under `/api/v1` needs one.
+//! A desktop that names another wire version in `helpr-proto-version` is refused with
+//! `unsupported_version` before any handler runs.
 
-use axum::routing::get;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
+use helpr_policy::User;
+use helpr_proto::error::ErrorCode;
 use helpr_proto::views::VersionView;
-use helpr_proto::PROTO_VERSION;
+use helpr_proto::{PROTO_VERSION, VERSION_HEADER};
 
-/// Every route of the server.
-pub fn router() -> Router {
-    Router::new().route("/api/v1/version", get(version))
+use crate::api::{self, body::MAX_BODY};
+use crate::auth::limit::Limits;
+use crate::auth::session::Caller;
+use crate::auth::{page, session};
+use crate::error::Failure;
+use crate::openapi;
+use crate::org::hub::{Hub, Prepared};
+use crate::org::state::OrgState;
+
+/// What every handler shares.
+pub struct App {
+    pub hub: Arc<Hub>,
+    pub limits: Limits,
 }
 
-async fn version() -> Json<VersionView> {
+impl App {
+    /// Reads the caller's organization: `f` gets the state, the caller as the policy sees them,
+    /// and the time.
+    pub fn read<T>(
+        &self,
+        caller: &Caller,
+        f: impl FnOnce(&OrgState, &User, i64) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let now = self.hub.clock().now();
+        self.hub
+            .read(caller.org, |s| {
+                let me = s.policy_user(caller.user).ok_or_else(|| {
+                    Failure::unauthenticated("this session's user no longer exists")
+                })?;
+                f(s, &me, now)
+            })
+            .ok_or_else(Failure::not_found)?
+    }
+
+    /// Decides and appends a change to the caller's organization (see [`Hub::change`]).
+    pub async fn change(
+        &self,
+        caller: &Caller,
+        mut prepare: impl FnMut(&OrgState, &User, i64) -> Result<Prepared, Failure>,
+    ) -> Result<u64, Failure> {
+        self.hub
+            .change(caller.org, Some(caller.user), |s, now| {
+                let me = s.policy_user(caller.user).ok_or_else(|| {
+                    Failure::unauthenticated("this session's user no longer exists")
+                })?;
+                prepare(s, &me, now)
+            })
+            .await
+    }
+}
+
+/// Every route of the server.
+pub fn router(app: Arc<App>) -> Router {
+    let api = Router::new()
+        .route("/version", get(version))
+        .route("/openapi.json", get(openapi::document))
+        .route("/token", post(session::exchange))
+        .route("/me", get(api::org::me))
+        .route("/me/password", post(api::org::change_password))
+        .route("/snapshot", get(api::org::snapshot))
+        .route("/org", get(api::org::org))
+        .route("/users", get(api::org::users).post(api::org::create_user))
+        .route(
+            "/users/{user}",
+            axum::routing::patch(api::org::change_user).delete(api::org::remove_user),
+        )
+        .route("/users/{user}/sessions", get(api::sessions::of_user))
+        .route(
+            "/users/{user}/sessions/{session}",
+            delete(api::sessions::revoke_of_user),
+        )
+        .route("/sessions", get(api::sessions::mine))
+        .route("/sessions/{session}", delete(api::sessions::revoke_mine))
+        .route("/teams", get(api::org::teams).post(api::org::create_team))
+        .route(
+            "/teams/{team}",
+            axum::routing::patch(api::org::change_team).delete(api::org::delete_team),
+        )
+        .route(
+            "/inboxes",
+            get(api::inboxes::list).post(api::inboxes::create),
+        )
+        .route(
+            "/inboxes/{inbox}",
+            get(api::inboxes::get)
+                .patch(api::inboxes::change)
+                .delete(api::inboxes::delete),
+        )
+        .route(
+            "/inboxes/{inbox}/members/{user}",
+            put(api::inboxes::set_member).delete(api::inboxes::remove_member),
+        )
+        .route(
+            "/inboxes/{inbox}/override",
+            post(api::inboxes::start_override),
+        )
+        .route(
+            "/inboxes/{inbox}/conversations/{thread}",
+            get(api::conversations::get),
+        )
+        .route(
+            "/inboxes/{inbox}/conversations/{thread}/assignees",
+            put(api::conversations::assign),
+        )
+        .fallback(not_found)
+        .layer(middleware::from_fn(check_version));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/sign-in", get(page::show).post(page::submit))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+async fn not_found() -> Failure {
+    Failure::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "no such endpoint",
+    )
+}
+
+/// Refuses a request that names another wire version; answers with this server's.
+async fn check_version(request: Request, next: Next) -> Response {
+    let asked = request
+        .headers()
+        .get(VERSION_HEADER)
+        .map(|v| v.to_str().map(str::trim));
+    let ours = PROTO_VERSION.to_string();
+    let mut response = match asked {
+        Some(Ok(v)) if v == ours => next.run(request).await,
+        None => next.run(request).await,
+        Some(_) => Failure::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::UnsupportedVersion,
+            format!("this server speaks wire version {PROTO_VERSION}; update helpr"),
+        )
+        .into_response(),
+    };
+    response.headers_mut().insert(
+        VERSION_HEADER,
+        HeaderValue::from_str(&ours).expect("digits"),
+    );
+    response
+}
+
+/// `GET /api/v1/version`.
+#[utoipa::path(get, path = "/api/v1/version", responses((status = 200, body = VersionView)))]
+pub async fn version() -> Json<VersionView> {
     Json(VersionView {
         proto: PROTO_VERSION,
         server: env!("CARGO_PKG_VERSION").to_owned(),

@@ -5,19 +5,44 @@
 //!
 //! - [`tls`]: the server's certificate and key, given or made and kept, and its fingerprint.
 //! - [`listen`]: the accept loop: TLS first, then HTTP/1.1 into the router.
-//! - [`app`]: the routes.
+//! - [`app`]: the routes and what handlers share.
+//! - [`api`]: the JSON API, each endpoint decided by the policy.
+//! - [`auth`]: the sign-in page, PKCE, sessions, limits.
+//! - [`org`]: organizations as event logs, applied in memory; the write path.
+//! - [`store`]: the database (SQLite/SQLCipher, or PostgreSQL), its schema and queries.
+//! - [`keys`]: the server's root key, from the keychain or a 0600 file, fail-closed.
+//! - [`error`]: refusals in the wire's shape.
+//! - [`openapi`]: the generated OpenAPI document.
+//! - [`setup`]: a new organization and its first owner.
+//! - [`clock`]: the time, which tests move.
 //!
 //! [`Server::start`] runs it in-process (the binary and the tests both use it).
 
+pub mod api;
 pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod keys;
 pub mod listen;
+pub mod openapi;
+pub mod org;
+pub mod setup;
+pub mod store;
 pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::clock::Clock;
+use crate::keys::KeySource;
+use crate::org::hub::Hub;
+use crate::store::{sqlite::Sqlite, Db};
 
 /// How to run a server.
 #[derive(Debug, Clone)]
@@ -28,6 +53,25 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The administrator's certificate chain and key (PEM); both or neither.
     pub tls_files: Option<(PathBuf, PathBuf)>,
+    /// Where the server's root key is.
+    pub key: KeySource,
+    /// The time (tests move it).
+    pub clock: Clock,
+}
+
+impl Config {
+    /// A server on a free loopback port keeping its state in `data_dir`, its key in
+    /// `data_dir/server.key` (tests and `cargo xtask server`).
+    pub fn local(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir = data_dir.into();
+        Config {
+            key: KeySource::File(data_dir.join("server.key")),
+            data_dir,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls_files: None,
+            clock: Clock::default(),
+        }
+    }
 }
 
 /// A server running in this process.
@@ -36,7 +80,10 @@ pub struct Server {
     pub addr: SocketAddr,
     /// SHA-256 of the certificate the server presents, as colon-separated hex pairs.
     pub fingerprint: String,
+    /// The organizations it serves (tests read and set up through it).
+    pub hub: Arc<Hub>,
     task: JoinHandle<()>,
+    refresher: JoinHandle<()>,
 }
 
 /// Why the server could not start.
@@ -44,6 +91,10 @@ pub struct Server {
 pub enum StartError {
     #[error("TLS: {0}")]
     Tls(#[from] tls::TlsError),
+    #[error("{0}")]
+    Key(#[from] keys::KeyError),
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
     #[error("listening on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -66,17 +117,55 @@ impl Server {
             .await
             .map_err(listen_error)?;
         let addr = listener.local_addr().map_err(listen_error)?;
+        let hub = open_hub(&config).await?;
+        let refresher = tokio::spawn(refresh(hub.clone()));
+        let app = Arc::new(App {
+            hub: hub.clone(),
+            limits: Default::default(),
+        });
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config.clone());
-        let task = tokio::spawn(listen::serve(listener, acceptor, app::router()));
+        let task = tokio::spawn(listen::serve(listener, acceptor, app::router(app)));
         Ok(Server {
             addr,
             fingerprint: identity.fingerprint,
+            hub,
             task,
+            refresher,
         })
     }
 
     /// Stops serving (connections under way end with it).
     pub fn stop(self) {
         self.task.abort();
+        self.refresher.abort();
     }
+}
+
+/// How often the server looks for changes it was not told of (another process's, or a
+/// replica's whose notification was lost).
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+async fn refresh(hub: Arc<Hub>) {
+    loop {
+        tokio::time::sleep(REFRESH).await;
+        if let Err(e) = hub.refresh_all().await {
+            tracing::warn!(error = %e, "catching up with the database");
+        }
+    }
+}
+
+/// Opens the server's database with its key and loads every organization (the server at
+/// start, and `helpr-server create-org`).
+pub async fn open_hub(config: &Config) -> Result<Arc<Hub>, StartError> {
+    let keys = keys::load_or_make(&config.data_dir, &config.key)?;
+    let db_path = config.data_dir.join("server.db");
+    let key = keys.derive_sqlcipher_key();
+    let blocking = |e: tokio::task::JoinError| store::StoreError::Backend(e.to_string());
+    let engine = tokio::task::spawn_blocking(move || Sqlite::open(&db_path, &key))
+        .await
+        .map_err(blocking)??;
+    let db = tokio::task::spawn_blocking(move || Db::new(engine))
+        .await
+        .map_err(blocking)??;
+    Ok(Hub::load(db, config.clock.clone()).await?)
 }

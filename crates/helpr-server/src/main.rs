@@ -1,14 +1,22 @@
-//! `helpr-server`: runs the team server until interrupted.
+//! `helpr-server`: runs the team server until interrupted, or sets up an organization.
 //!
-//! `helpr-server --data-dir D [--listen ADDR] [--tls-cert FILE --tls-key FILE]`. Without a
-//! certificate it makes one at first start and keeps it in `D/tls`; it prints the certificate's
-//! fingerprint, which desktops show and pin at first sign-in.
+//! `helpr-server --data-dir D [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--key-file F]`.
+//! Without a certificate it makes one at first start and keeps it in `D/tls`; it prints the
+//! certificate's fingerprint, which desktops show and pin at first sign-in. Without a key file
+//! its root key is in the OS keychain.
+//!
+//! `helpr-server --data-dir D create-org --name N --owner-name O --owner-email E` makes an
+//! organization and its first owner, whose password is read from standard input (or from
+//! `HELPR_SERVER_OWNER_PASSWORD`). A running server picks it up within seconds.
 
+use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use helpr_server::clock::Clock;
+use helpr_server::keys::KeySource;
 use helpr_server::{Config, Server};
 use tracing_subscriber::EnvFilter;
 
@@ -20,8 +28,11 @@ use tracing_subscriber::EnvFilter;
 )]
 struct Args {
     /// Where the server keeps its state.
-    #[arg(long, env = "HELPR_SERVER_DATA_DIR")]
-    data_dir: PathBuf,
+    #[arg(long, env = "HELPR_SERVER_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// The server's root key in this file (0600; made at first start) instead of the OS keychain.
+    #[arg(long, env = "HELPR_SERVER_KEY_FILE", global = true)]
+    key_file: Option<PathBuf>,
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:7443")]
     listen: SocketAddr,
@@ -31,6 +42,21 @@ struct Args {
     /// The certificate's private key (PEM); with --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Makes an organization and its first owner (password on standard input).
+    CreateOrg {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        owner_name: String,
+        #[arg(long)]
+        owner_email: String,
+    },
 }
 
 #[tokio::main]
@@ -40,18 +66,62 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let server = Server::start(Config {
-        data_dir: args.data_dir,
+    let data_dir = args
+        .data_dir
+        .context("--data-dir (or HELPR_SERVER_DATA_DIR) is required")?;
+    let config = Config {
+        data_dir,
         listen: args.listen,
         tls_files: args.tls_cert.zip(args.tls_key),
-    })
-    .await
-    .context("starting the server")?;
+        key: args.key_file.map_or(KeySource::Keychain, KeySource::File),
+        clock: Clock::default(),
+    };
+    match args.command {
+        Some(Command::CreateOrg {
+            name,
+            owner_name,
+            owner_email,
+        }) => create_org(&config, &name, &owner_name, &owner_email).await,
+        None => serve(config).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let server = Server::start(config).await.context("starting the server")?;
     println!("helpr-server listening on https://{}", server.addr);
     println!("certificate fingerprint (SHA-256): {}", server.fingerprint);
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
     server.stop();
+    Ok(())
+}
+
+async fn create_org(
+    config: &Config,
+    name: &str,
+    owner_name: &str,
+    owner_email: &str,
+) -> anyhow::Result<()> {
+    let password = match std::env::var("HELPR_SERVER_OWNER_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("the owner's password (12 characters or more), then Enter:");
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let hub = helpr_server::open_hub(config)
+        .await
+        .context("opening the server's database")?;
+    let (org, owner) =
+        helpr_server::setup::create_org(&hub, name, owner_name, owner_email, password)
+            .await
+            .map_err(|f| anyhow::anyhow!("{}", f.body.message))?;
+    println!("organization {} made; its owner is user {}", org.0, owner.0);
     Ok(())
 }

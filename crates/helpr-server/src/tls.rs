@@ -12,7 +12,6 @@ use std::sync::Arc;
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use sha2::{Digest, Sha256};
 
 /// The file names of a made identity, in its folder.
 const CERT_FILE: &str = "server.crt";
@@ -93,11 +92,7 @@ impl Identity {
 /// SHA-256 of `cert` as colon-separated uppercase hex pairs (`AB:CD:…`), as certificate
 /// viewers show it.
 pub fn fingerprint(cert: &CertificateDer<'_>) -> String {
-    Sha256::digest(cert.as_ref())
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    helpr_proto::fingerprint(cert.as_ref())
 }
 
 /// Makes a self-signed certificate for this machine and writes it and its key into `dir`.

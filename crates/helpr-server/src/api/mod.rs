@@ -1,0 +1,89 @@
+//! The JSON API under `/api/v1`. Every handler finds the [`Caller`](crate::auth::session::Caller),
+//! reads the organization, asks [`helpr_policy::decide`] for the action the endpoint is, and
+//! only then answers or appends a change. [`ENDPOINTS`] lists which action each endpoint is
+//! (the permission-matrix test walks it).
+//!
+//! - [`body`]: the JSON body extractor and its refusals.
+//! - [`check`]: names, addresses and ids checked.
+//! - [`org`]: who I am, my snapshot, the organization, its users and teams.
+//! - [`inboxes`]: inboxes, their members, overrides.
+//! - [`conversations`]: a conversation's assignees.
+//! - [`sessions`]: listing and revoking sessions.
+
+pub mod body;
+pub mod check;
+pub mod conversations;
+pub mod inboxes;
+pub mod org;
+pub mod sessions;
+
+use helpr_policy::Action;
+
+/// An endpoint and the policy action it is decided by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub action: Action,
+}
+
+const fn ep(method: &'static str, path: &'static str, action: Action) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        action,
+    }
+}
+
+/// Every endpoint that the policy decides, with its action. (`/me`, `/me/password`,
+/// `/snapshot` and the caller's own sessions are the caller's own and need no action.)
+pub const ENDPOINTS: &[Endpoint] = &[
+    ep("GET", "/api/v1/org", Action::ViewOrganization),
+    ep("GET", "/api/v1/users", Action::ViewOrganization),
+    ep("POST", "/api/v1/users", Action::ManageUsers),
+    ep("PATCH", "/api/v1/users/{user}", Action::ManageUsers),
+    ep("DELETE", "/api/v1/users/{user}", Action::ManageUsers),
+    ep(
+        "GET",
+        "/api/v1/users/{user}/sessions",
+        Action::ManageSessions,
+    ),
+    ep(
+        "DELETE",
+        "/api/v1/users/{user}/sessions/{session}",
+        Action::ManageSessions,
+    ),
+    ep("GET", "/api/v1/teams", Action::ViewOrganization),
+    ep("POST", "/api/v1/teams", Action::ManageTeams),
+    ep("PATCH", "/api/v1/teams/{team}", Action::ManageTeams),
+    ep("DELETE", "/api/v1/teams/{team}", Action::ManageTeams),
+    ep("POST", "/api/v1/inboxes", Action::CreateInbox),
+    ep("GET", "/api/v1/inboxes/{inbox}", Action::SeeInbox),
+    ep("PATCH", "/api/v1/inboxes/{inbox}", Action::ConfigureInbox),
+    ep("DELETE", "/api/v1/inboxes/{inbox}", Action::DeleteInbox),
+    ep(
+        "PUT",
+        "/api/v1/inboxes/{inbox}/members/{user}",
+        Action::ManageMembers,
+    ),
+    ep(
+        "DELETE",
+        "/api/v1/inboxes/{inbox}/members/{user}",
+        Action::ManageMembers,
+    ),
+    ep(
+        "POST",
+        "/api/v1/inboxes/{inbox}/override",
+        Action::StartOverride,
+    ),
+    ep(
+        "GET",
+        "/api/v1/inboxes/{inbox}/conversations/{thread}",
+        Action::ReadConversation,
+    ),
+    ep(
+        "PUT",
+        "/api/v1/inboxes/{inbox}/conversations/{thread}/assignees",
+        Action::Assign,
+    ),
+];
