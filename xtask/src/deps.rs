@@ -1,6 +1,6 @@
-//! Prerequisites outside Cargo: Debian packages (desktop build, E2E and Chromium, keychain),
-//! `tauri-driver`, Node/npm and the UI's `node_modules`. Every check is cheap and installs only
-//! what is missing, so running it on a prepared machine changes nothing.
+//! Prerequisites outside Cargo: Debian packages (desktop build, E2E and Chromium, keychain,
+//! PostgreSQL), `tauri-driver`, Node/npm and the UI's `node_modules`. Every check is cheap and
+//! installs only what is missing, so running it on a prepared machine changes nothing.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -35,6 +35,13 @@ pub const KEYCHAIN_PACKAGES: &[&str] = &["gnome-keyring", "dbus", "dbus-x11", "l
 
 /// What the emulator's conformance suite needs to make its venv (Debian's `python3 -m venv`).
 pub const CONFORMANCE_PACKAGES: &[&str] = &["python3-venv"];
+
+/// What the team server's tests need: PostgreSQL 15's server binaries in
+/// `/usr/lib/postgresql/15/bin` (`initdb`, `pg_ctl`, `postgres`, `createdb`), which `pg-scratch`
+/// runs for each throw-away cluster, and `psql`, which the tests query it with. Installing them
+/// also makes Debian's own cluster `15/main` (port 5432, started where the init system lets it);
+/// the tests never use it.
+pub const POSTGRES_PACKAGES: &[&str] = &["postgresql-15", "postgresql-client-15"];
 
 /// Node and npm, installed from Debian only when no `npm` is on `PATH` at all.
 const NODE_PACKAGES: &[&str] = &["nodejs", "npm"];

@@ -41,6 +41,7 @@ pub fn run(args: &Args) -> Result<()> {
                 deps::E2E_PACKAGES,
                 deps::KEYCHAIN_PACKAGES,
                 deps::CONFORMANCE_PACKAGES,
+                deps::POSTGRES_PACKAGES,
             ])?;
             deps::ensure_tauri_driver()?;
             deps::ensure_node()?;
