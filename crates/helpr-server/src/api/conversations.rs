@@ -56,7 +56,8 @@ pub async fn get(
 }
 
 /// `PUT /api/v1/inboxes/{inbox}/conversations/{thread}/assignees`: assigns the conversation to
-/// exactly these users (none: unassigned). Each must be able to open the inbox.
+/// exactly these users (none: unassigned). Each one added must be entitled to the inbox (an
+/// override does not count).
 #[utoipa::path(put, path = "/api/v1/inboxes/{inbox}/conversations/{thread}/assignees", security(("session" = [])),
     request_body = SetAssignees, params(("inbox" = i64, Path), ("thread" = String, Path)),
     responses((status = 200, body = ConversationView), (status = 400, body = ApiError), (status = 401, body = ApiError),
@@ -72,11 +73,6 @@ pub async fn assign(
     let mut assignees: Vec<UserId> = req.assignees.clone();
     assignees.sort();
     assignees.dedup();
-    if assignees.len() > MAX_ASSIGNEES {
-        return Err(Failure::invalid(format!(
-            "a conversation has at most {MAX_ASSIGNEES} assignees"
-        )));
-    }
     app.change(&caller, |s, me, now| {
         let rec = check::inbox(s, inbox)?;
         let conversation = s.conversation(inbox, &thread);
@@ -86,8 +82,17 @@ pub async fn assign(
             Object::Conversation(&rec.policy, &conversation),
             now,
         )?;
+        if assignees.len() > MAX_ASSIGNEES {
+            return Err(Failure::invalid(format!(
+                "a conversation has at most {MAX_ASSIGNEES} assignees"
+            )));
+        }
         check::users_exist(s, &assignees)?;
-        for user in &assignees {
+        // Each one added must be able to open the inbox (those already assigned may stay).
+        for user in assignees
+            .iter()
+            .filter(|u| !conversation.assignees.contains(u))
+        {
             let entitled = s
                 .policy_user(*user)
                 .and_then(|u| inbox_access(&u, &rec.policy, now))

@@ -82,11 +82,12 @@ pub async fn create(
     caller: Caller,
     Body(req): Body<CreateInbox>,
 ) -> Result<(StatusCode, Json<InboxView>), Failure> {
-    let name = check::name(&req.name, "inbox name")?;
-    check_teams(req.visibility, &req.teams)?;
+    let name = check::name(&req.name, "inbox name");
     let inbox = InboxId(app.hub.next_id().await?);
     app.change(&caller, |s, me, now| {
         decide(me, Action::CreateInbox, Object::Organization(s.id), now)?;
+        let name = name.clone()?;
+        check_teams(req.visibility, &req.teams)?;
         check::teams_exist(s, &req.teams)?;
         unique_name(s, &name, None)?;
         Ok(Record::InboxCreated {
@@ -136,10 +137,11 @@ pub async fn change(
         .name
         .as_deref()
         .map(|n| check::name(n, "inbox name"))
-        .transpose()?;
+        .transpose();
     app.change(&caller, |s, me, now| {
         let rec = check::inbox(s, inbox)?;
         decide(me, Action::ConfigureInbox, Object::Inbox(&rec.policy), now)?;
+        let name = name.clone()?;
         if let Some(teams) = &req.teams {
             check::teams_exist(s, teams)?;
         }
@@ -147,7 +149,10 @@ pub async fn change(
             Some(t) => t.clone(),
             None => rec.policy.teams.iter().copied().collect(),
         };
-        check_teams(req.visibility.unwrap_or(rec.policy.visibility), &teams)?;
+        // Checked when either changes (a team's deletion may have left it with none).
+        if req.visibility.is_some() || req.teams.is_some() {
+            check_teams(req.visibility.unwrap_or(rec.policy.visibility), &teams)?;
+        }
         if let Some(name) = &name {
             unique_name(s, name, Some(inbox))?;
         }
@@ -247,15 +252,15 @@ pub async fn start_override(
     Body(req): Body<StartOverride>,
 ) -> Result<(StatusCode, Json<OverrideView>), Failure> {
     let inbox = InboxId(inbox);
-    if !(1..=MAX_OVERRIDE_MINUTES).contains(&req.minutes) {
-        return Err(Failure::invalid(format!(
-            "an override lasts 1 to {MAX_OVERRIDE_MINUTES} minutes"
-        )));
-    }
     let mut until = 0;
     app.change(&caller, |s, me, now| {
         let rec = check::inbox(s, inbox)?;
         decide(me, Action::StartOverride, Object::Inbox(&rec.policy), now)?;
+        if !(1..=MAX_OVERRIDE_MINUTES).contains(&req.minutes) {
+            return Err(Failure::invalid(format!(
+                "an override lasts 1 to {MAX_OVERRIDE_MINUTES} minutes"
+            )));
+        }
         until = now + i64::from(req.minutes) * 60;
         Ok(Record::OverrideStarted {
             user: caller.user,

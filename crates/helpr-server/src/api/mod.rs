@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Every handler finds the [`Caller`](crate::auth::session::Caller),
 //! reads the organization, asks [`helpr_policy::decide`] for the action the endpoint is, and
-//! only then answers or appends a change. [`ENDPOINTS`] lists which action each endpoint is
+//! only then checks the request's body and answers or appends a change (so a refused caller learns
+//! nothing from validation). [`ENDPOINTS`] lists which action each endpoint is
 //! (the permission-matrix test walks it).
 //!
 //! - [`body`]: the JSON body extractor and its refusals.

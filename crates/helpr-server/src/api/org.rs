@@ -151,14 +151,15 @@ pub async fn create_user(
     caller: Caller,
     Body(req): Body<CreateUser>,
 ) -> Result<(StatusCode, Json<UserView>), Failure> {
-    let name = check::name(&req.name, "name")?;
-    let email = check::email(&req.email)?;
-    password::check_new(&req.password)?;
-    // Decided before the (slow) hashing; decided again on the state the record is appended to.
+    // Decided before the body is checked and the (slow) hashing; decided again on the state the
+    // record is appended to.
     app.read(&caller, |s, me, now| {
         decide(me, Action::ManageUsers, Object::Organization(s.id), now)?;
         check_owner_change(s, me, now, None, Some(req.role))
     })?;
+    let name = check::name(&req.name, "name")?;
+    let email = check::email(&req.email)?;
+    password::check_new(&req.password)?;
     let hash = password::hash(req.password).await?;
     let user = UserId(app.hub.next_id().await?);
     let org = caller.org;
@@ -166,17 +167,15 @@ pub async fn create_user(
         decide(me, Action::ManageUsers, Object::Organization(s.id), now)?;
         check_owner_change(s, me, now, None, Some(req.role))?;
         let (email, hash) = (email.clone(), hash.clone());
-        Ok(Prepared {
-            record: Record::UserAdded {
+        Ok(Prepared::with(
+            Record::UserAdded {
                 user,
                 name: name.clone(),
                 email: email.clone(),
                 role: req.role,
             },
-            also: Some(Box::new(move |tx| {
-                queries::insert_credential(tx, user, org, &email, &hash)
-            })),
-        })
+            Box::new(move |tx| queries::insert_credential(tx, user, org, &email, &hash)),
+        ))
     })
     .await
     .map_err(|f| {
@@ -209,9 +208,10 @@ pub async fn change_user(
         .name
         .as_deref()
         .map(|n| check::name(n, "name"))
-        .transpose()?;
+        .transpose();
     app.change(&caller, |s, me, now| {
         decide(me, Action::ManageUsers, Object::Organization(s.id), now)?;
+        let name = name.clone()?;
         if !s.users.contains_key(&user) {
             return Err(Failure::not_found());
         }
@@ -254,10 +254,10 @@ pub async fn remove_user(
             return Err(Failure::not_found());
         }
         check_owner_change(s, me, now, Some(user), None)?;
-        Ok(Prepared {
-            record: Record::UserRemoved { user },
-            also: Some(Box::new(move |tx| queries::delete_credential(tx, user))),
-        })
+        Ok(Prepared::with(
+            Record::UserRemoved { user },
+            Box::new(move |tx| queries::delete_credential(tx, user)),
+        ))
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -299,10 +299,11 @@ pub async fn create_team(
     caller: Caller,
     Body(req): Body<CreateTeam>,
 ) -> Result<(StatusCode, Json<TeamView>), Failure> {
-    let name = check::name(&req.name, "team name")?;
+    let name = check::name(&req.name, "team name");
     let team = TeamId(app.hub.next_id().await?);
     app.change(&caller, |s, me, now| {
         decide(me, Action::ManageTeams, Object::Organization(s.id), now)?;
+        let name = name.clone()?;
         check::users_exist(s, &req.members)?;
         unique_team_name(s, &name, None)?;
         Ok(Record::TeamCreated {
@@ -336,9 +337,10 @@ pub async fn change_team(
         .name
         .as_deref()
         .map(|n| check::name(n, "team name"))
-        .transpose()?;
+        .transpose();
     app.change(&caller, |s, me, now| {
         decide(me, Action::ManageTeams, Object::Organization(s.id), now)?;
+        let name = name.clone()?;
         if !s.teams.contains_key(&team) {
             return Err(Failure::not_found());
         }

@@ -23,15 +23,29 @@ use crate::store::{queries, Backend, Db, StoreError, Tx};
 /// Rows written in the same transaction as a record (a password hash beside `UserAdded`).
 pub type Also = Box<dyn FnOnce(&mut dyn Tx) -> Result<(), StoreError> + Send>;
 
-/// What `prepare` decided to append.
+/// What `prepare` decided to append: one record, or several that land together (each under
+/// its own sequence number, in one transaction).
 pub struct Prepared {
-    pub record: Record,
+    pub records: Vec<Record>,
     pub also: Option<Also>,
 }
 
 impl From<Record> for Prepared {
     fn from(record: Record) -> Self {
-        Prepared { record, also: None }
+        Prepared {
+            records: vec![record],
+            also: None,
+        }
+    }
+}
+
+impl Prepared {
+    /// One record with rows written beside it.
+    pub fn with(record: Record, also: Also) -> Self {
+        Prepared {
+            records: vec![record],
+            also: Some(also),
+        }
     }
 }
 
@@ -246,21 +260,26 @@ impl Hub {
                 let state = cell.state.read().expect("org state lock");
                 (state.seq + 1, prepare(&state, now)?)
             };
-            let body = serde_json::to_string(&Stored {
-                actor,
-                record: prepared.record,
-            })
-            .map_err(|e| StoreError::Malformed(e.to_string()))?;
+            let bodies = prepared
+                .records
+                .into_iter()
+                .map(|record| serde_json::to_string(&Stored { actor, record }))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| StoreError::Malformed(e.to_string()))?;
             let also = prepared.also;
             let postgres = self.db.backend() == Backend::Postgres;
             let appended = self
                 .db
                 .run(move |tx| {
-                    let seq = queries::bump_seq(tx, org)?;
-                    if seq != expected {
-                        return Err(StoreError::Backend(STALE.into()));
+                    let mut last = expected - 1;
+                    for body in &bodies {
+                        let seq = queries::bump_seq(tx, org)?;
+                        if seq != last + 1 {
+                            return Err(StoreError::Backend(STALE.into()));
+                        }
+                        queries::insert_event(tx, org, seq, now, body)?;
+                        last = seq;
                     }
-                    queries::insert_event(tx, org, seq, now, &body)?;
                     if let Some(also) = also {
                         also(tx)?;
                     }
@@ -270,7 +289,7 @@ impl Hub {
                             &[org.0.to_string().into()],
                         )?;
                     }
-                    Ok(seq)
+                    Ok(last)
                 })
                 .await;
             match appended {
