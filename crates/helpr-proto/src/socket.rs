@@ -1,7 +1,9 @@
 //! The WebSocket (`GET /api/v1/socket`, the session token in the upgrade's `Authorization`
 //! header, never in the URL). The client says hello with the last sequence number it applied;
-//! the server answers with every event since (or a fresh snapshot when that is too old), then
-//! live events as they happen, each to exactly the sessions the policy lets see it.
+//! the server answers [`ServerMessage::Welcome`], the current [`Snapshot`], then every event it
+//! missed since that number (unless that is too old: then `replayed` is false and the client
+//! refetches what it shows), then live events as they happen, each to exactly the sessions the
+//! policy lets see it.
 
 use helpr_policy::{InboxId, UserId};
 use serde::{Deserialize, Serialize};
@@ -33,6 +35,10 @@ pub enum ClientMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
+    /// The answer to hello: the organization's sequence number now, and whether the events
+    /// since the client's `last_seq` follow the snapshot (`false`: none was given, or it was too
+    /// old or ahead of the server; refetch everything shown).
+    Welcome { seq: u64, replayed: bool },
     /// The whole entitlement, replacing the last (on connect when the missed events are too old,
     /// and after any change of this user's access).
     Snapshot { snapshot: Snapshot },

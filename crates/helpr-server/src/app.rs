@@ -25,11 +25,14 @@ use crate::error::Failure;
 use crate::openapi;
 use crate::org::hub::{Hub, Prepared};
 use crate::org::state::OrgState;
+use crate::socket::connection;
+use crate::socket::presence::Presence;
 
 /// What every handler shares.
 pub struct App {
     pub hub: Arc<Hub>,
     pub limits: Limits,
+    pub presence: Presence,
 }
 
 impl App {
@@ -74,6 +77,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/version", get(version))
         .route("/openapi.json", get(openapi::document))
         .route("/token", post(session::exchange))
+        .route("/socket", get(connection::upgrade))
         .route("/me", get(api::org::me))
         .route("/me/password", post(api::org::change_password))
         .route("/snapshot", get(api::org::snapshot))

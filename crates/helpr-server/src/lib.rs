@@ -7,6 +7,7 @@
 //! - [`listen`]: the accept loop: TLS first, then HTTP/1.1 into the router.
 //! - [`app`]: the routes and what handlers share.
 //! - [`api`]: the JSON API, each endpoint decided by the policy.
+//! - [`socket`]: the WebSocket: live changes fanned out by the policy, replay, presence.
 //! - [`auth`]: the sign-in page, PKCE, sessions, limits.
 //! - [`org`]: organizations as event logs, applied in memory; the write path.
 //! - [`store`]: the database (SQLite/SQLCipher, or PostgreSQL), its schema and queries.
@@ -28,6 +29,7 @@ pub mod listen;
 pub mod openapi;
 pub mod org;
 pub mod setup;
+pub mod socket;
 pub mod store;
 pub mod tls;
 
@@ -122,6 +124,7 @@ impl Server {
         let app = Arc::new(App {
             hub: hub.clone(),
             limits: Default::default(),
+            presence: Default::default(),
         });
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config.clone());
         let task = tokio::spawn(listen::serve(listener, acceptor, app::router(app)));

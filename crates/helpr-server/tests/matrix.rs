@@ -4,7 +4,8 @@
 //! the user or not, every endpoint the policy decides is asked, and each answer must be what
 //! [`helpr_policy::decide`] says for the same facts: 2xx when allowed, 403 with the policy's
 //! reason when refused. The sidebar list and the snapshot must hold the inbox exactly when the
-//! policy opens it.
+//! policy opens it. Over the socket, a conversation's change and assignment must reach the
+//! user exactly when the policy lets them read it.
 //!
 //! Each combination gets its own organization, set up by appending records to the log (as the
 //! API would, without the password hashing), and a session whose token the test knows.
@@ -20,6 +21,7 @@ use helpr_policy::{
 };
 use helpr_proto::error::{ApiError, ErrorCode};
 use helpr_proto::snapshot::{ConversationScope, Snapshot};
+use helpr_proto::socket::{Change, ServerMessage};
 use helpr_proto::views::InboxView;
 use helpr_server::org::hub::{Hub, Prepared};
 use helpr_server::org::record::Record;
@@ -542,7 +544,100 @@ async fn run_case(
             "snapshot access for {label}"
         );
     }
-    asked
+    asked + socket_events(rig, &w, &facts).await
+}
+
+/// The socket's share: a change of a conversation the subject may or may not read, an
+/// assignment likewise, and then a change of the organization, which every member is told of.
+/// Once that last one arrives, everything before it has been decided.
+async fn socket_events(rig: &Rig, w: &World, facts: &Facts) -> usize {
+    let client = rig
+        .anonymous()
+        .with_token(secrecy::SecretString::from(w.token.clone()));
+    let mut socket = helpr_team::socket::connect(&client, None).await.unwrap();
+    // Welcomed (and so subscribed) before the changes are made.
+    for _ in 0..2 {
+        match socket.next().await.unwrap().unwrap() {
+            ServerMessage::Welcome { .. } | ServerMessage::Snapshot { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let now = rig.hub().clock().now();
+    let assignees: Vec<UserId> = facts.conversation.assignees.iter().copied().collect();
+    let (inbox, team) = (w.inbox, w.team);
+    let sentinel = rig
+        .hub()
+        .change(w.org, None, |_, _| {
+            Ok(Prepared {
+                records: vec![
+                    Record::Assigned {
+                        inbox,
+                        thread: "t2".into(),
+                        assignees: assignees.clone(),
+                    },
+                    Record::ConversationsChanged {
+                        inbox,
+                        threads: vec!["t1".into()],
+                    },
+                    Record::TeamChanged {
+                        team,
+                        name: Some("Sentinel".into()),
+                        members: None,
+                    },
+                ],
+                also: None,
+            })
+        })
+        .await
+        .unwrap();
+    let (mut assignment, mut conversations) = (false, false);
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("open")
+            .expect("well-formed");
+        match message {
+            ServerMessage::Snapshot { .. } | ServerMessage::Presence { .. } => {}
+            ServerMessage::Event { event } => match event.change {
+                Change::Assignment { conversation, .. } => {
+                    assert_eq!(
+                        (conversation.inbox, conversation.thread.as_str()),
+                        (inbox, "t2")
+                    );
+                    assignment = true;
+                }
+                Change::Conversations {
+                    inbox: i,
+                    conversations: c,
+                } => {
+                    assert_eq!(i, inbox);
+                    assert_eq!(
+                        c.iter().map(|c| c.thread.as_str()).collect::<Vec<_>>(),
+                        ["t1"]
+                    );
+                    conversations = true;
+                }
+                Change::Organization if event.seq == sentinel => break,
+                Change::Organization | Change::Access => {}
+            },
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let reads = helpr_policy::can(
+        &facts.user,
+        Action::ReadConversation,
+        Object::Conversation(&facts.inbox, &facts.conversation),
+        now,
+    );
+    assert_eq!(assignment, reads, "assignment event for {:?}", facts.user);
+    assert_eq!(
+        conversations, reads,
+        "conversations event for {:?}",
+        facts.user
+    );
+    socket.close().await;
+    2
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -566,5 +661,6 @@ async fn every_endpoint_answers_every_combination_as_the_policy_decides() {
     while let Some(done) = tasks.join_next().await {
         asked += done.unwrap();
     }
-    assert_eq!(asked, 1512 * helpr_server::api::ENDPOINTS.len());
+    // Every endpoint and the two conversation events of the socket, for every combination.
+    assert_eq!(asked, 1512 * (helpr_server::api::ENDPOINTS.len() + 2));
 }

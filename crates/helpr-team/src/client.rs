@@ -16,6 +16,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use crate::address::ServerAddress;
 
 /// Why a call failed.
@@ -55,17 +57,31 @@ impl TeamError {
 pub struct TeamClient {
     address: ServerAddress,
     http: reqwest::Client,
+    /// The TLS configuration that trusts the pinned certificate (`None`: plain loopback http).
+    tls: Option<Arc<rustls::ClientConfig>>,
     token: Option<SecretString>,
 }
 
 impl TeamClient {
-    /// A client of `address` over `http` (see [`crate::pin::client`]).
-    pub fn new(address: ServerAddress, http: reqwest::Client) -> Self {
+    /// A client of `address` that trusts only the certificate with `fingerprint` (`None` for a
+    /// plain-http loopback address).
+    pub fn new(address: ServerAddress, fingerprint: Option<&str>) -> Self {
+        let tls = fingerprint.map(|f| Arc::new(crate::pin::tls_config(f)));
+        let http = match &tls {
+            Some(tls) => crate::pin::client_with((**tls).clone()),
+            None => crate::pin::plain_client(),
+        };
         TeamClient {
             address,
             http,
+            tls,
             token: None,
         }
+    }
+
+    /// The TLS configuration of this client (for the socket).
+    pub fn tls(&self) -> Option<Arc<rustls::ClientConfig>> {
+        self.tls.clone()
     }
 
     /// The same server, as the session `token`.

@@ -115,12 +115,26 @@ pub fn tls_config(fingerprint: &str) -> rustls::ClientConfig {
 
 /// An HTTPS client that trusts only the certificate with `fingerprint`.
 pub fn client(fingerprint: &str) -> reqwest::Client {
+    client_with(tls_config(fingerprint))
+}
+
+/// An HTTPS client over `tls`. It follows no redirect (an API answer is never one).
+pub fn client_with(tls: rustls::ClientConfig) -> reqwest::Client {
     reqwest::Client::builder()
-        .use_preconfigured_tls(tls_config(fingerprint))
+        .use_preconfigured_tls(tls)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("a rustls client builds")
+}
+
+/// A client for a plain-http loopback server.
+pub fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("a client builds")
 }
 
 /// The fingerprint of the certificate `address` presents (before trusting it).

@@ -80,6 +80,12 @@ pub enum Record {
         thread: String,
         by: UserId,
     },
+    /// Gmail says these conversations of the inbox changed (new mail, labels, trash): entitled
+    /// desktops fetch them. Thread ids only; the server keeps nothing of the mail.
+    ConversationsChanged {
+        inbox: InboxId,
+        threads: Vec<String>,
+    },
     /// An admin opened an inbox they are not entitled to, until `until` (unix seconds).
     OverrideStarted {
         user: UserId,
@@ -123,6 +129,7 @@ impl Record {
             Record::MemberRemoved { .. } => "member.remove",
             Record::Assigned { .. } => "conversation.assign",
             Record::ConversationStarted { .. } => "conversation.start",
+            Record::ConversationsChanged { .. } => "conversation.change",
             Record::OverrideStarted { .. } => "override.start",
             Record::SessionStarted { .. } => "session.start",
             Record::SessionRevoked { .. } => "session.revoke",

@@ -226,6 +226,8 @@ impl OrgState {
                     .or_default();
                 c.started_by = Some(by);
             }
+            // The mail is Gmail's; the log only numbers the change for the fan-out.
+            Record::ConversationsChanged { .. } => {}
             Record::OverrideStarted { user, inbox, until } => {
                 let list = self.overrides.entry(user).or_default();
                 list.retain(|o| o.inbox != inbox);

@@ -54,7 +54,7 @@ impl Rig {
     /// A client that trusts this server's certificate, not signed in.
     pub fn anonymous(&self) -> TeamClient {
         let address = ServerAddress::parse(&format!("https://{}", self.server.addr)).unwrap();
-        TeamClient::new(address, helpr_team::pin::client(&self.server.fingerprint))
+        TeamClient::new(address, Some(&self.server.fingerprint))
     }
 
     /// Signs in through the page, as a browser would.
