@@ -24,7 +24,7 @@ pub mod token;
 
 pub use api::{ApiError, GmailApi};
 pub use config::{ConfigError, GmailConfig, SmtpSecurity};
-pub use oauth::{OAuthClient, OAuthConfig, OAuthError, Refreshed, Tokens};
+pub use oauth::{AuthorizationRequest, OAuthClient, OAuthConfig, OAuthError, Refreshed, Tokens};
 pub use push::{
     BodyError, Clock, JwksError, Notification, Outcome, PushConfig, PushError, PushVerifier,
     SystemClock,

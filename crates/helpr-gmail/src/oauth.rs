@@ -1,7 +1,7 @@
 //! OAuth 2.0 for installed apps against Google or the emulator (DESIGN §6,
 //! google-protocols.md §1): [`OAuthClient`] holds the configured endpoints and client and runs
-//! the three operations, one per file — `authorize` (loopback + PKCE + code exchange),
-//! `refresh`, `revoke`. `config` says where to talk, `helpr_loopback` receives the browser's
+//! the three operations, one per file — `authorize` (loopback + PKCE + code exchange, also
+//! as its two halves for a caller whose browser comes back elsewhere), `refresh`, `revoke`. `config` says where to talk, `helpr_loopback` receives the browser's
 //! redirect, `tokens` holds what comes back, `error` says what went wrong without secrets.
 
 mod authorize;
@@ -11,6 +11,7 @@ mod refresh;
 mod revoke;
 mod tokens;
 
+pub use authorize::AuthorizationRequest;
 pub use config::{OAuthConfig, EMAIL_SCOPE, GMAIL_SCOPE, OPENID_SCOPE, SCOPES};
 pub use error::OAuthError;
 pub use tokens::{Refreshed, Tokens};

@@ -333,3 +333,54 @@ async fn debug_shows_no_token_text() {
     let client_debug = format!("{:?}", client(&emulator));
     assert!(!client_debug.contains(DEFAULT_CLIENT_SECRET));
 }
+
+/// The two halves of `authorize`, as the team server uses them: the URL is built for a
+/// redirect someone else listens at; the code comes back by hand and is exchanged with the
+/// kept verifier. A code is redeemed once, and only with its own verifier.
+#[tokio::test]
+async fn the_halves_sign_in_when_the_browser_comes_back_elsewhere() {
+    let emulator = emulator(true).await;
+    let client = client(&emulator);
+    let redirect_uri = "http://127.0.0.1:9/callback";
+    let request = client.authorization_request(redirect_uri).unwrap();
+    assert!(!format!("{request:?}").contains(request.verifier.expose_secret()));
+    let no_follow = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let code_for = |request: helpr_gmail::AuthorizationRequest| {
+        let no_follow = no_follow.clone();
+        async move {
+            let answer = no_follow.get(&request.url).send().await.unwrap();
+            let location =
+                reqwest::Url::parse(answer.headers()[LOCATION].to_str().unwrap()).unwrap();
+            assert!(location.as_str().starts_with(redirect_uri), "{location}");
+            let params: std::collections::HashMap<String, String> =
+                location.query_pairs().into_owned().collect();
+            assert_eq!(params["state"], request.state);
+            (params["code"].clone(), request.verifier)
+        }
+    };
+    let (code, verifier) = code_for(request).await;
+    let tokens = client
+        .exchange_code(&code, &verifier, redirect_uri)
+        .await
+        .expect("exchanged");
+    assert_eq!(tokens.email.as_deref(), Some(EMAIL));
+    assert!(emulator
+        .check_access_token(tokens.access_token.expose_secret())
+        .is_ok());
+    let again = client
+        .exchange_code(&code, &verifier, redirect_uri)
+        .await
+        .unwrap_err();
+    assert!(matches!(again, OAuthError::CodeRejected), "{again:?}");
+
+    let (code, _) = code_for(client.authorization_request(redirect_uri).unwrap()).await;
+    let other = client.authorization_request(redirect_uri).unwrap().verifier;
+    let wrong = client
+        .exchange_code(&code, &other, redirect_uri)
+        .await
+        .unwrap_err();
+    assert!(matches!(wrong, OAuthError::CodeRejected), "{wrong:?}");
+}
