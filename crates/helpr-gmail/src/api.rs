@@ -74,6 +74,28 @@ impl GmailApi {
         })
     }
 
+    /// An API over a client the caller built: a desktop reaching Gmail through its team
+    /// server's broker passes the client that pins the server's certificate, `base` =
+    /// `https://server/api/v1/inboxes/{id}/gmail/v1/users/me` and a
+    /// [fixed](TokenSource::fixed) token source holding its session token. The client should
+    /// follow no redirect and time out (as [`GmailApi::new`]'s does).
+    pub fn with_client(
+        http: reqwest::Client,
+        base: &str,
+        tokens: Arc<TokenSource>,
+        quota: Arc<Quota>,
+        backoff: Backoff,
+    ) -> Self {
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            tokens,
+            quota,
+            backoff,
+            stats: Arc::new(ApiStats::default()),
+        }
+    }
+
     pub fn stats(&self) -> &ApiStats {
         &self.stats
     }

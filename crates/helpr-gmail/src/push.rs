@@ -75,7 +75,18 @@ impl PushVerifier {
 
     /// A verifier whose notion of "now" (token expiry, JWKS freshness) comes from `clock`.
     pub fn with_clock(config: PushConfig, clock: Arc<dyn Clock>) -> Result<Self, PushError> {
-        let keys = jwks::KeyCache::new(&config.jwks_url)?;
+        Self::with_clock_and_ca(config, clock, None)
+    }
+
+    /// [`with_clock`](Self::with_clock), trusting `extra_ca_pem` beside the system roots for
+    /// the JWKS fetch (the emulator's test CA when its HTTPS serves the keys). A bundle with
+    /// no usable certificate is [`JwksError::Transport`].
+    pub fn with_clock_and_ca(
+        config: PushConfig,
+        clock: Arc<dyn Clock>,
+        extra_ca_pem: Option<&str>,
+    ) -> Result<Self, PushError> {
+        let keys = jwks::KeyCache::new(&config.jwks_url, extra_ca_pem)?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&ISSUERS);
         validation.set_audience(&[config.audience.as_str()]);

@@ -54,12 +54,18 @@ pub(super) struct KeyCache {
 }
 
 impl KeyCache {
-    pub(super) fn new(url: &str) -> Result<Self, JwksError> {
+    /// `extra_ca_pem`: certificates trusted beside the system roots (an emulator's test CA
+    /// when the JWKS is served over its HTTPS).
+    pub(super) fn new(url: &str, extra_ca_pem: Option<&str>) -> Result<Self, JwksError> {
         let url = reqwest::Url::parse(url).map_err(|_| JwksError::Url)?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|_| JwksError::Transport)?;
+        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(10));
+        if let Some(pem) = extra_ca_pem {
+            let certs = crate::http::certificates(pem).map_err(|_| JwksError::Transport)?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build().map_err(|_| JwksError::Transport)?;
         Ok(Self {
             url,
             http,
