@@ -12,9 +12,11 @@
 //! - [`auth`]: sign-in from the desktop (the browser flow with PKCE and a loopback redirect).
 //! - [`snapshot`]: what one session is entitled to, as of a sequence number.
 //! - [`socket`]: the WebSocket's messages, sequenced per organization.
+//! - [`gmail`]: the Gmail broker's bodies (connect an inbox's account, its state, send).
 
 pub mod auth;
 pub mod error;
+pub mod gmail;
 pub mod requests;
 pub mod snapshot;
 pub mod socket;

@@ -153,3 +153,45 @@ fn an_unknown_message_is_refused_rather_than_guessed() {
     let missing = json!({"type": "hello"});
     assert!(serde_json::from_value::<ClientMessage>(missing).is_err());
 }
+
+#[test]
+fn the_gmail_broker_s_bodies_are_plain_and_strict() {
+    use helpr_proto::gmail::{FinishGmailConnect, GmailAccountView, SendMail, SentMail};
+    pinned(
+        &SendMail {
+            raw: "RnJvbTog".into(),
+            thread_id: Some("18c2f0a1b2".into()),
+        },
+        json!({"raw": "RnJvbTog", "thread_id": "18c2f0a1b2"}),
+    );
+    let new: SendMail = serde_json::from_value(json!({"raw": "eA"})).unwrap();
+    assert_eq!(new.thread_id, None);
+    assert!(serde_json::from_value::<SendMail>(json!({"raw": "eA", "from": "x"})).is_err());
+    pinned(
+        &SentMail {
+            message_id: Some("18c2f0a1b3".into()),
+            thread_id: Some("18c2f0a1b2".into()),
+            started: true,
+        },
+        json!({"message_id": "18c2f0a1b3", "thread_id": "18c2f0a1b2", "started": true}),
+    );
+    pinned(
+        &FinishGmailConnect {
+            state: "s".into(),
+            code: "4/0A".into(),
+        },
+        json!({"state": "s", "code": "4/0A"}),
+    );
+    pinned(
+        &GmailAccountView {
+            inbox: InboxId(4),
+            connected: true,
+            address: Some("support@example.com".into()),
+            reconnect_needed: false,
+            history_id: Some(1710),
+            connected_at: Some(1_700_000_000),
+        },
+        json!({"inbox": 4, "connected": true, "address": "support@example.com",
+               "reconnect_needed": false, "history_id": 1710, "connected_at": 1_700_000_000}),
+    );
+}

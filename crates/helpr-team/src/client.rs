@@ -4,6 +4,9 @@
 use helpr_policy::{InboxId, TeamId, UserId};
 use helpr_proto::auth::{TokenRequest, TokenResponse};
 use helpr_proto::error::{ApiError, ErrorCode};
+use helpr_proto::gmail::{
+    FinishGmailConnect, GmailAccountView, GmailAuthorization, SendMail, SentMail, StartGmailConnect,
+};
 use helpr_proto::requests::{
     ChangeInbox, ChangePassword, ChangeTeam, ChangeUser, ConversationView, CreateInbox, CreateTeam,
     CreateUser, MeView, OverrideView, SetAssignees, SetMember, StartOverride,
@@ -305,6 +308,67 @@ impl TeamClient {
         );
         self.send(Method::PUT, &path, &SetAssignees { assignees })
             .await
+    }
+
+    /// The inbox's Gmail account (owners and admins).
+    pub async fn gmail_account(&self, inbox: InboxId) -> Result<GmailAccountView, TeamError> {
+        self.get(&format!("/api/v1/inboxes/{}/gmail", inbox.0))
+            .await
+    }
+
+    /// Starts connecting the inbox's Gmail account: the authorization URL to open, for a
+    /// browser that comes back to `redirect_uri` (this desktop's loopback).
+    pub async fn start_gmail_connect(
+        &self,
+        inbox: InboxId,
+        redirect_uri: &str,
+    ) -> Result<GmailAuthorization, TeamError> {
+        let path = format!("/api/v1/inboxes/{}/gmail/connect", inbox.0);
+        let body = StartGmailConnect {
+            redirect_uri: redirect_uri.to_owned(),
+        };
+        self.send(Method::POST, &path, &body).await
+    }
+
+    /// Hands the server the code Google's redirect carried (after checking its `state`).
+    pub async fn finish_gmail_connect(
+        &self,
+        inbox: InboxId,
+        state: &str,
+        code: &str,
+    ) -> Result<GmailAccountView, TeamError> {
+        let path = format!("/api/v1/inboxes/{}/gmail/connect/finish", inbox.0);
+        let body = FinishGmailConnect {
+            state: state.to_owned(),
+            code: code.to_owned(),
+        };
+        self.send(Method::POST, &path, &body).await
+    }
+
+    /// Disconnects the inbox's Gmail account (revoked at Google).
+    pub async fn disconnect_gmail(&self, inbox: InboxId) -> Result<(), TeamError> {
+        self.delete(&format!("/api/v1/inboxes/{}/gmail", inbox.0))
+            .await
+    }
+
+    /// Sends a message from the inbox through the server.
+    pub async fn send_gmail(&self, inbox: InboxId, body: &SendMail) -> Result<SentMail, TeamError> {
+        let path = format!("/api/v1/inboxes/{}/gmail/send", inbox.0);
+        self.send(Method::POST, &path, body).await
+    }
+
+    /// Where the server speaks Gmail's REST API for the inbox (`…/gmail/v1/users/me`): what a
+    /// desktop's Gmail client takes as its API base, with this client's [`http`](Self::http)
+    /// and the session token as its bearer.
+    pub fn gmail_api_base(&self, inbox: InboxId) -> String {
+        self.address
+            .join(&format!("/api/v1/inboxes/{}/gmail/v1/users/me", inbox.0))
+            .to_string()
+    }
+
+    /// The HTTP client this one uses (it trusts only the pinned certificate).
+    pub fn http(&self) -> reqwest::Client {
+        self.http.clone()
     }
 
     pub async fn sessions(&self) -> Result<Vec<SessionView>, TeamError> {
