@@ -102,6 +102,15 @@ pub enum Record {
     SessionRevoked {
         session: i64,
     },
+    /// The inbox's Gmail account was connected (or connected again). Its address and grant
+    /// are sealed in the database, never in the log.
+    GmailConnected {
+        inbox: InboxId,
+    },
+    /// The inbox's Gmail account was disconnected: revoked at Google, its grant deleted.
+    GmailDisconnected {
+        inbox: InboxId,
+    },
 }
 
 /// A record with who made it (`None`: the server itself, e.g. at set-up).
@@ -133,6 +142,8 @@ impl Record {
             Record::OverrideStarted { .. } => "override.start",
             Record::SessionStarted { .. } => "session.start",
             Record::SessionRevoked { .. } => "session.revoke",
+            Record::GmailConnected { .. } => "gmail.connect",
+            Record::GmailDisconnected { .. } => "gmail.disconnect",
         }
     }
 }

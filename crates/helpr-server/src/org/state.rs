@@ -252,6 +252,11 @@ impl OrgState {
             Record::SessionRevoked { session } => {
                 self.sessions.remove(&session);
             }
+            Record::GmailConnected { inbox } | Record::GmailDisconnected { inbox } => {
+                if let Some(rec) = self.inboxes.get_mut(&inbox) {
+                    rec.gmail_connected = matches!(record, Record::GmailConnected { .. });
+                }
+            }
         }
     }
 

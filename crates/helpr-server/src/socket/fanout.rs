@@ -65,7 +65,9 @@ pub fn change_for(state: &OrgState, user: &User, record: &Record, now: i64) -> O
         | Record::InboxChanged { .. }
         | Record::InboxDeleted { .. }
         | Record::MemberSet { .. }
-        | Record::MemberRemoved { .. } => can(
+        | Record::MemberRemoved { .. }
+        | Record::GmailConnected { .. }
+        | Record::GmailDisconnected { .. } => can(
             user,
             Action::ViewOrganization,
             Object::Organization(state.id),

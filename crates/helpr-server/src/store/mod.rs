@@ -11,7 +11,9 @@
 //! - [`schema`]: the migrations, per backend, applied at open.
 //! - [`sqlite`]: the SQLite (SQLCipher) backend.
 //! - [`queries`]: every statement the server runs, typed.
+//! - [`gmail`]: the Gmail broker's statements (tenant keys, sealed accounts, connections).
 
+pub mod gmail;
 pub mod queries;
 pub mod schema;
 pub mod sqlite;

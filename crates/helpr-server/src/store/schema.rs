@@ -38,6 +38,35 @@ const MIGRATIONS: &[&str] = &[
         redirect_uri TEXT NOT NULL,
         expires_at INT NOT NULL
      );",
+    // 2: the Gmail broker: organizations' tenant keys (wrapped by the root key), each inbox's
+    // account (address and refresh token sealed with its organization's key; a keyed MAC of
+    // the address finds it for push) and connections under way (the PKCE verifier sealed).
+    "CREATE TABLE tenant_keys (
+        org INT NOT NULL REFERENCES orgs(id),
+        version INT NOT NULL,
+        wrapped BYTES NOT NULL,
+        PRIMARY KEY (org, version)
+     );
+     CREATE TABLE gmail_accounts (
+        inbox INT PRIMARY KEY,
+        org INT NOT NULL REFERENCES orgs(id),
+        address_mac BYTES NOT NULL,
+        address BYTES NOT NULL,
+        refresh_token BYTES NOT NULL,
+        history_id INT NOT NULL,
+        reconnect_needed INT NOT NULL,
+        connected_at INT NOT NULL
+     );
+     CREATE INDEX gmail_accounts_by_address ON gmail_accounts (address_mac);
+     CREATE TABLE gmail_connects (
+        state_hash BYTES PRIMARY KEY,
+        org INT NOT NULL,
+        inbox INT NOT NULL,
+        session INT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        verifier BYTES NOT NULL,
+        expires_at INT NOT NULL
+     );",
 ];
 
 /// The schema version this server writes.
