@@ -1,6 +1,7 @@
 //! The routes and what every handler shares ([`App`]): the organizations ([`Hub`]), the
-//! sign-in limits. `GET /api/v1/version` and `GET /api/v1/openapi.json` need no session; the
-//! sign-in page and the token exchange make one; everything else under `/api/v1` needs one.
+//! sign-in limits, the root key, the Gmail broker. `GET /api/v1/version` and `GET
+//! /api/v1/openapi.json` need no session; the sign-in page and the token exchange make one;
+//! everything else under `/api/v1` needs one.
 //! A desktop that names another wire version in `helpr-proto-version` is refused with
 //! `unsupported_version` before any handler runs.
 
@@ -12,6 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
+use helpr_crypto::KeyStore;
 use helpr_policy::User;
 use helpr_proto::error::ErrorCode;
 use helpr_proto::views::VersionView;
@@ -22,6 +24,8 @@ use crate::auth::limit::Limits;
 use crate::auth::session::Caller;
 use crate::auth::{page, session};
 use crate::error::Failure;
+use crate::gmail::broker::Broker;
+use crate::gmail::connect;
 use crate::openapi;
 use crate::org::hub::{Hub, Prepared};
 use crate::org::state::OrgState;
@@ -33,6 +37,10 @@ pub struct App {
     pub hub: Arc<Hub>,
     pub limits: Limits,
     pub presence: Presence,
+    /// The server's root key and the tenant keys unwrapped with it.
+    pub keys: Arc<KeyStore>,
+    /// The Gmail broker.
+    pub gmail: Arc<Broker>,
 }
 
 impl App {
@@ -124,6 +132,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route(
             "/inboxes/{inbox}/conversations/{thread}/assignees",
             put(api::conversations::assign),
+        )
+        .route(
+            "/inboxes/{inbox}/gmail",
+            get(connect::status).delete(connect::disconnect),
+        )
+        .route("/inboxes/{inbox}/gmail/connect", post(connect::start))
+        .route(
+            "/inboxes/{inbox}/gmail/connect/finish",
+            post(connect::finish),
         )
         .fallback(not_found)
         .layer(middleware::from_fn(check_version));

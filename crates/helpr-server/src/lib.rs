@@ -8,6 +8,8 @@
 //! - [`app`]: the routes and what handlers share.
 //! - [`api`]: the JSON API, each endpoint decided by the policy.
 //! - [`socket`]: the WebSocket: live changes fanned out by the policy, replay, presence.
+//! - [`gmail`]: the Gmail broker: connected accounts sealed, the API proxied and filtered by
+//!   the policy, mail sent, Pub/Sub push.
 //! - [`auth`]: the sign-in page, PKCE, sessions, limits.
 //! - [`org`]: organizations as event logs, applied in memory; the write path.
 //! - [`store`]: the database (SQLite/SQLCipher, or PostgreSQL), its schema and queries.
@@ -24,6 +26,7 @@ pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod gmail;
 pub mod keys;
 pub mod listen;
 pub mod openapi;
@@ -59,6 +62,12 @@ pub struct Config {
     pub key: KeySource,
     /// The time (tests move it).
     pub clock: Clock,
+    /// Google's endpoints and the OAuth client the Gmail broker uses (`--gmail-config`);
+    /// without it the Gmail endpoints answer `upstream` (503).
+    pub gmail: Option<helpr_gmail::GmailConfig>,
+    /// What Gmail's Pub/Sub pushes must carry (audience, service account, Google's JWKS);
+    /// without it the push endpoint answers 503. Needs `gmail`.
+    pub gmail_push: Option<helpr_gmail::PushConfig>,
 }
 
 impl Config {
@@ -72,6 +81,8 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls_files: None,
             clock: Clock::default(),
+            gmail: None,
+            gmail_push: None,
         }
     }
 }
@@ -97,6 +108,8 @@ pub enum StartError {
     Key(#[from] keys::KeyError),
     #[error("{0}")]
     Store(#[from] store::StoreError),
+    #[error("{0}")]
+    Gmail(#[from] gmail::broker::BrokerError),
     #[error("listening on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -121,10 +134,22 @@ impl Server {
         let addr = listener.local_addr().map_err(listen_error)?;
         let hub = open_hub(&config).await?;
         let refresher = tokio::spawn(refresh(hub.clone()));
+        // The root key again, for the broker's sealing (`open_hub` keyed the database with it).
+        let keys = Arc::new(keys::load_or_make(&config.data_dir, &config.key)?);
+        let sealer = gmail::sealing::Sealer::new(keys.clone(), hub.db().clone());
+        let broker = Arc::new(gmail::broker::Broker::new(
+            config.gmail.clone(),
+            config.gmail_push.clone(),
+            sealer,
+            config.clock.clone(),
+        )?);
+        gmail::broker::Broker::follow(Arc::downgrade(&broker), &hub);
         let app = Arc::new(App {
             hub: hub.clone(),
             limits: Default::default(),
             presence: Default::default(),
+            keys,
+            gmail: broker,
         });
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config.clone());
         let task = tokio::spawn(listen::serve(listener, acceptor, app::router(app)));

@@ -5,6 +5,11 @@
 //! certificate's fingerprint, which desktops show and pin at first sign-in. Without a key file
 //! its root key is in the OS keychain.
 //!
+//! `--gmail-config FILE` (helpr-gmail's TOML: Google's endpoints, the OAuth client, SMTP, an
+//! extra CA) turns on the Gmail broker; `--gmail-push-audience URL` and
+//! `--gmail-push-service-account EMAIL` (with `--gmail-push-jwks-url`, Google's by default)
+//! turn on Pub/Sub push at `POST /api/v1/gmail/push`.
+//!
 //! `helpr-server --data-dir D create-org --name N --owner-name O --owner-email E` makes an
 //! organization and its first owner, whose password is read from standard input (or from
 //! `HELPR_SERVER_OWNER_PASSWORD`). A running server picks it up within seconds.
@@ -42,6 +47,20 @@ struct Args {
     /// The certificate's private key (PEM); with --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// The Gmail broker's configuration (helpr-gmail's TOML: endpoints, OAuth client and
+    /// secret, SMTP, extra CA); without it the Gmail endpoints answer 503.
+    #[arg(long, env = "HELPR_SERVER_GMAIL_CONFIG")]
+    gmail_config: Option<PathBuf>,
+    /// The audience of Gmail's Pub/Sub push tokens (the push subscription's; by default its
+    /// endpoint URL, `https://…/api/v1/gmail/push`).
+    #[arg(long, requires_all = ["gmail_config", "gmail_push_service_account"])]
+    gmail_push_audience: Option<String>,
+    /// The push subscription's service account (the tokens' `email`).
+    #[arg(long, requires = "gmail_push_audience")]
+    gmail_push_service_account: Option<String>,
+    /// Where Google publishes the push tokens' keys.
+    #[arg(long, default_value = "https://www.googleapis.com/oauth2/v3/certs")]
+    gmail_push_jwks_url: String,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -75,6 +94,24 @@ async fn main() -> anyhow::Result<()> {
         tls_files: args.tls_cert.zip(args.tls_key),
         key: args.key_file.map_or(KeySource::Keychain, KeySource::File),
         clock: Clock::default(),
+        gmail: match &args.gmail_config {
+            Some(path) => Some(
+                helpr_gmail::GmailConfig::from_toml(
+                    &std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))?,
+                )
+                .with_context(|| format!("{}", path.display()))?,
+            ),
+            None => None,
+        },
+        gmail_push: args
+            .gmail_push_audience
+            .zip(args.gmail_push_service_account)
+            .map(|(audience, service_account)| helpr_gmail::PushConfig {
+                jwks_url: args.gmail_push_jwks_url,
+                audience,
+                service_account,
+            }),
     };
     match args.command {
         Some(Command::CreateOrg {

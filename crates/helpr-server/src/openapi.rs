@@ -5,11 +5,11 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{api, app, auth};
+use crate::{api, app, auth, gmail};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "helpr team server", description = "Organizations, access and live changes for helpr desktops."),
+    info(title = "helpr team server", description = "Organizations, access, live changes and the Gmail broker for helpr desktops."),
     paths(
         app::version,
         auth::session::exchange,
@@ -39,6 +39,10 @@ use crate::{api, app, auth};
         api::sessions::revoke_mine,
         api::sessions::of_user,
         api::sessions::revoke_of_user,
+        gmail::connect::status,
+        gmail::connect::start,
+        gmail::connect::finish,
+        gmail::connect::disconnect,
     ),
     modifiers(&SessionAuth)
 )]

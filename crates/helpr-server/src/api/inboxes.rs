@@ -179,12 +179,26 @@ pub async fn delete(
     Path(inbox): Path<i64>,
 ) -> Result<StatusCode, Failure> {
     let inbox = InboxId(inbox);
+    let org = caller.org;
+    let gmail = app
+        .hub
+        .db()
+        .run(move |tx| crate::store::gmail::account_of(tx, inbox))
+        .await?
+        .filter(|row| row.org == org);
     app.change(&caller, |s, me, now| {
         let rec = check::inbox(s, inbox)?;
         decide(me, Action::DeleteInbox, Object::Inbox(&rec.policy), now)?;
-        Ok(Record::InboxDeleted { inbox }.into())
+        // Its sealed Gmail grant goes with it (revoked at Google below).
+        Ok(crate::org::hub::Prepared::with(
+            Record::InboxDeleted { inbox },
+            Box::new(move |tx| crate::store::gmail::delete_account(tx, inbox)),
+        ))
     })
     .await?;
+    if let Some(row) = gmail {
+        crate::gmail::connect::revoke_deleted(app.clone(), row);
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
