@@ -25,7 +25,7 @@ use crate::auth::session::Caller;
 use crate::auth::{page, session};
 use crate::error::Failure;
 use crate::gmail::broker::Broker;
-use crate::gmail::connect;
+use crate::gmail::{connect, proxy};
 use crate::openapi;
 use crate::org::hub::{Hub, Prepared};
 use crate::org::state::OrgState;
@@ -81,7 +81,7 @@ impl App {
 
 /// Every route of the server.
 pub fn router(app: Arc<App>) -> Router {
-    let api = Router::new()
+    let api = gmail_api(Router::new())
         .route("/version", get(version))
         .route("/openapi.json", get(openapi::document))
         .route("/token", post(session::exchange))
@@ -149,6 +149,34 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/sign-in", get(page::show).post(page::submit))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
+}
+
+/// The Gmail-API-shaped proxy of one inbox ([`proxy`]), under `/inboxes/{inbox}/gmail/v1/users/me`.
+fn gmail_api(api: Router<Arc<App>>) -> Router<Arc<App>> {
+    const ME: &str = "/inboxes/{inbox}/gmail/v1/users/me";
+    api.route(&format!("{ME}/profile"), get(proxy::profile))
+        .route(
+            &format!("{ME}/labels"),
+            get(proxy::labels).post(proxy::create_label),
+        )
+        .route(&format!("{ME}/messages"), get(proxy::list_messages))
+        .route(
+            &format!("{ME}/messages/{{message}}"),
+            get(proxy::get_message),
+        )
+        .route(
+            &format!("{ME}/messages/{{message}}/modify"),
+            post(proxy::modify),
+        )
+        .route(
+            &format!("{ME}/messages/{{message}}/trash"),
+            post(proxy::trash),
+        )
+        .route(
+            &format!("{ME}/messages/{{message}}/untrash"),
+            post(proxy::untrash),
+        )
+        .route(&format!("{ME}/history"), get(proxy::history))
 }
 
 async fn not_found() -> Failure {

@@ -43,6 +43,15 @@ use crate::{api, app, auth, gmail};
         gmail::connect::start,
         gmail::connect::finish,
         gmail::connect::disconnect,
+        gmail::proxy::profile,
+        gmail::proxy::labels,
+        gmail::proxy::create_label,
+        gmail::proxy::list_messages,
+        gmail::proxy::history,
+        gmail::proxy::get_message,
+        gmail::proxy::modify,
+        gmail::proxy::trash,
+        gmail::proxy::untrash,
     ),
     modifiers(&SessionAuth)
 )]

@@ -8,9 +8,15 @@
 //!   token (memory only), quota and client.
 //! - [`connect`]: an admin connects an inbox's account (the installed-app flow with the
 //!   server keeping the PKCE verifier), sees it, disconnects it (revoked at Google).
+//! - [`proxy`]: Gmail's REST API for one inbox, exactly the calls helpr-gmail's sync and
+//!   outbox make, filtered to the conversations the caller may read and streamed through.
+//! - [`scan`]: the `threadId` of an answer still arriving, so a message is decided on
+//!   before any of it is passed on.
 
 pub mod broker;
 pub mod connect;
+pub mod proxy;
+pub mod scan;
 pub mod sealing;
 
 use helpr_policy::{decide, Action, Conversation, InboxAccess, InboxId, Object};
