@@ -25,7 +25,7 @@ use crate::auth::session::Caller;
 use crate::auth::{page, session};
 use crate::error::Failure;
 use crate::gmail::broker::Broker;
-use crate::gmail::{connect, proxy};
+use crate::gmail::{connect, proxy, send};
 use crate::openapi;
 use crate::org::hub::{Hub, Prepared};
 use crate::org::state::OrgState;
@@ -141,6 +141,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route(
             "/inboxes/{inbox}/gmail/connect/finish",
             post(connect::finish),
+        )
+        .route(
+            "/inboxes/{inbox}/gmail/send",
+            post(send::send).layer(DefaultBodyLimit::max(send::MAX_SEND_BODY)),
         )
         .fallback(not_found)
         .layer(middleware::from_fn(check_version));

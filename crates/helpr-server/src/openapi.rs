@@ -43,6 +43,7 @@ use crate::{api, app, auth, gmail};
         gmail::connect::start,
         gmail::connect::finish,
         gmail::connect::disconnect,
+        gmail::send::send,
         gmail::proxy::profile,
         gmail::proxy::labels,
         gmail::proxy::create_label,

@@ -12,12 +12,15 @@
 //!   outbox make, filtered to the conversations the caller may read and streamed through.
 //! - [`scan`]: the `threadId` of an answer still arriving, so a message is decided on
 //!   before any of it is passed on.
+//! - [`send`]: mail submitted over SMTP with the inbox's token; a new conversation is
+//!   recorded as started by its sender.
 
 pub mod broker;
 pub mod connect;
 pub mod proxy;
 pub mod scan;
 pub mod sealing;
+pub mod send;
 
 use helpr_policy::{decide, Action, Conversation, InboxAccess, InboxId, Object};
 
