@@ -1,7 +1,7 @@
 //! The routes and what every handler shares ([`App`]): the organizations ([`Hub`]), the
 //! sign-in limits, the root key, the Gmail broker. `GET /api/v1/version` and `GET
 //! /api/v1/openapi.json` need no session; the sign-in page and the token exchange make one;
-//! everything else under `/api/v1` needs one.
+//! Gmail's push carries Google's token instead; everything else under `/api/v1` needs one.
 //! A desktop that names another wire version in `helpr-proto-version` is refused with
 //! `unsupported_version` before any handler runs.
 
@@ -25,7 +25,7 @@ use crate::auth::session::Caller;
 use crate::auth::{page, session};
 use crate::error::Failure;
 use crate::gmail::broker::Broker;
-use crate::gmail::{connect, proxy, send};
+use crate::gmail::{connect, proxy, push, send};
 use crate::openapi;
 use crate::org::hub::{Hub, Prepared};
 use crate::org::state::OrgState;
@@ -146,6 +146,7 @@ pub fn router(app: Arc<App>) -> Router {
             "/inboxes/{inbox}/gmail/send",
             post(send::send).layer(DefaultBodyLimit::max(send::MAX_SEND_BODY)),
         )
+        .route("/gmail/push", post(push::receive))
         .fallback(not_found)
         .layer(middleware::from_fn(check_version));
     Router::new()

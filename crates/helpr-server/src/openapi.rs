@@ -44,6 +44,7 @@ use crate::{api, app, auth, gmail};
         gmail::connect::finish,
         gmail::connect::disconnect,
         gmail::send::send,
+        gmail::push::receive,
         gmail::proxy::profile,
         gmail::proxy::labels,
         gmail::proxy::create_label,

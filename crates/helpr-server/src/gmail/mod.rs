@@ -14,10 +14,12 @@
 //!   before any of it is passed on.
 //! - [`send`]: mail submitted over SMTP with the inbox's token; a new conversation is
 //!   recorded as started by its sender.
+//! - [`push`]: Pub/Sub push, verified, turned into `ConversationsChanged` for the fan-out.
 
 pub mod broker;
 pub mod connect;
 pub mod proxy;
+pub mod push;
 pub mod scan;
 pub mod sealing;
 pub mod send;
