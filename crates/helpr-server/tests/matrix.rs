@@ -3,7 +3,8 @@
 //! assigned-only × override (none, live, ended) × team membership × a conversation assigned to
 //! the user or not, every endpoint the policy decides is asked, and each answer must be what
 //! [`helpr_policy::decide`] says for the same facts: 2xx when allowed, 403 with the policy's
-//! reason when refused. The sidebar list and the snapshot must hold the inbox exactly when the
+//! reason when refused. (The Gmail broker's one-action endpoints are asked too; this server
+//! has no Gmail configuration, so allowed they answer 503, after the policy.) The sidebar list and the snapshot must hold the inbox exactly when the
 //! policy opens it. Over the socket, a conversation's change and assignment must reach the
 //! user exactly when the policy lets them read it.
 //!
@@ -277,6 +278,14 @@ enum Target {
     Conversation,
 }
 
+/// Allowed, the Gmail broker of a server without Gmail configuration answers 503.
+fn unconfigured(ask: Ask) -> Ask {
+    Ask {
+        allowed_status: Some(503),
+        ..ask
+    }
+}
+
 fn asks(w: &World, n: usize, current_assignees: &[UserId]) -> Vec<Ask> {
     use Method as M;
     let i = w.inbox.0;
@@ -412,6 +421,71 @@ fn asks(w: &World, n: usize, current_assignees: &[UserId]) -> Vec<Ask> {
             Some(json!({"minutes": 5})),
             Target::SpareInbox,
         ),
+        // The Gmail broker's one-action endpoints. This server has no Gmail configuration:
+        // allowed, they say so (503) after the policy; the account's view needs none.
+        ask(
+            M::GET,
+            "/api/v1/inboxes/{inbox}/gmail",
+            format!("/api/v1/inboxes/{i}/gmail"),
+            None,
+            Target::Inbox,
+        ),
+        unconfigured(ask(
+            M::POST,
+            "/api/v1/inboxes/{inbox}/gmail/connect",
+            format!("/api/v1/inboxes/{i}/gmail/connect"),
+            Some(json!({"redirect_uri": "http://127.0.0.1:9/"})),
+            Target::Inbox,
+        )),
+        unconfigured(ask(
+            M::POST,
+            "/api/v1/inboxes/{inbox}/gmail/connect/finish",
+            format!("/api/v1/inboxes/{i}/gmail/connect/finish"),
+            Some(json!({"state": "s", "code": "c"})),
+            Target::Inbox,
+        )),
+        unconfigured(ask(
+            M::POST,
+            "/api/v1/inboxes/{inbox}/gmail/send",
+            format!("/api/v1/inboxes/{i}/gmail/send"),
+            Some(json!({"raw": "", "thread_id": "t1"})),
+            Target::Conversation,
+        )),
+        unconfigured(ask(
+            M::GET,
+            "/api/v1/inboxes/{inbox}/gmail/v1/users/me/profile",
+            format!("/api/v1/inboxes/{i}/gmail/v1/users/me/profile"),
+            None,
+            Target::Inbox,
+        )),
+        unconfigured(ask(
+            M::GET,
+            "/api/v1/inboxes/{inbox}/gmail/v1/users/me/labels",
+            format!("/api/v1/inboxes/{i}/gmail/v1/users/me/labels"),
+            None,
+            Target::Inbox,
+        )),
+        unconfigured(ask(
+            M::GET,
+            "/api/v1/inboxes/{inbox}/gmail/v1/users/me/messages",
+            format!("/api/v1/inboxes/{i}/gmail/v1/users/me/messages"),
+            None,
+            Target::Inbox,
+        )),
+        unconfigured(ask(
+            M::GET,
+            "/api/v1/inboxes/{inbox}/gmail/v1/users/me/history",
+            format!("/api/v1/inboxes/{i}/gmail/v1/users/me/history?startHistoryId=1"),
+            None,
+            Target::Inbox,
+        )),
+        unconfigured(ask(
+            M::DELETE,
+            "/api/v1/inboxes/{inbox}/gmail",
+            format!("/api/v1/inboxes/{i}/gmail"),
+            None,
+            Target::Inbox,
+        )),
         ask(
             M::DELETE,
             "/api/v1/users/{user}/sessions/{session}",

@@ -38,6 +38,12 @@ const fn ep(method: &'static str, path: &'static str, action: Action) -> Endpoin
 
 /// Every endpoint that the policy decides, with its action. (`/me`, `/me/password`,
 /// `/snapshot` and the caller's own sessions are the caller's own and need no action.)
+///
+/// The Gmail broker's endpoints that are one action on one object are here too (sending
+/// with a `thread_id`: `Reply` on it); the proxy's calls decided on what Gmail answers (a
+/// message's conversation, a list filtered per conversation), sending without a `thread_id`,
+/// creating a label (`Reply` on the conversation the caller would start) and Gmail's push
+/// (Google's token, no session) are not: `tests/gmail.rs` checks them over every role.
 pub const ENDPOINTS: &[Endpoint] = &[
     ep("GET", "/api/v1/org", Action::ViewOrganization),
     ep("GET", "/api/v1/users", Action::ViewOrganization),
@@ -86,5 +92,42 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "PUT",
         "/api/v1/inboxes/{inbox}/conversations/{thread}/assignees",
         Action::Assign,
+    ),
+    ep("GET", "/api/v1/inboxes/{inbox}/gmail", Action::ConnectGmail),
+    ep(
+        "POST",
+        "/api/v1/inboxes/{inbox}/gmail/connect",
+        Action::ConnectGmail,
+    ),
+    ep(
+        "POST",
+        "/api/v1/inboxes/{inbox}/gmail/connect/finish",
+        Action::ConnectGmail,
+    ),
+    ep(
+        "DELETE",
+        "/api/v1/inboxes/{inbox}/gmail",
+        Action::ConnectGmail,
+    ),
+    ep("POST", "/api/v1/inboxes/{inbox}/gmail/send", Action::Reply),
+    ep(
+        "GET",
+        "/api/v1/inboxes/{inbox}/gmail/v1/users/me/profile",
+        Action::SeeInbox,
+    ),
+    ep(
+        "GET",
+        "/api/v1/inboxes/{inbox}/gmail/v1/users/me/labels",
+        Action::SeeInbox,
+    ),
+    ep(
+        "GET",
+        "/api/v1/inboxes/{inbox}/gmail/v1/users/me/messages",
+        Action::SeeInbox,
+    ),
+    ep(
+        "GET",
+        "/api/v1/inboxes/{inbox}/gmail/v1/users/me/history",
+        Action::SeeInbox,
     ),
 ];
