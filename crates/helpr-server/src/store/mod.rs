@@ -10,8 +10,10 @@
 //!
 //! - [`schema`]: the migrations, per backend, applied at open.
 //! - [`sqlite`]: the SQLite (SQLCipher) backend.
+//! - [`postgres`]: the PostgreSQL backend (a pool of synchronous clients).
 //! - [`queries`]: every statement the server runs, typed.
 
+pub mod postgres;
 pub mod queries;
 pub mod schema;
 pub mod sqlite;
