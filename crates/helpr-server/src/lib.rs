@@ -44,7 +44,7 @@ use crate::app::App;
 use crate::clock::Clock;
 use crate::keys::KeySource;
 use crate::org::hub::Hub;
-use crate::store::{sqlite::Sqlite, Db};
+use crate::store::{postgres::Postgres, sqlite::Sqlite, Db};
 
 /// How to run a server.
 #[derive(Debug, Clone)]
@@ -57,6 +57,9 @@ pub struct Config {
     pub tls_files: Option<(PathBuf, PathBuf)>,
     /// Where the server's root key is.
     pub key: KeySource,
+    /// The PostgreSQL database (`postgres://…`) that several replicas share; `None`: SQLite
+    /// in `data_dir`. The root key stays in `data_dir` (or the keychain) either way.
+    pub database: Option<String>,
     /// The time (tests move it).
     pub clock: Clock,
 }
@@ -71,6 +74,7 @@ impl Config {
             data_dir,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls_files: None,
+            database: None,
             clock: Clock::default(),
         }
     }
@@ -120,7 +124,11 @@ impl Server {
             .map_err(listen_error)?;
         let addr = listener.local_addr().map_err(listen_error)?;
         let hub = open_hub(&config).await?;
-        let refresher = tokio::spawn(refresh(hub.clone()));
+        let wakes = match &config.database {
+            Some(url) => Some(store::notify::listen(url)?),
+            None => None,
+        };
+        let refresher = tokio::spawn(org::follow::follow(hub.clone(), wakes));
         let app = Arc::new(App {
             hub: hub.clone(),
             limits: Default::default(),
@@ -144,31 +152,19 @@ impl Server {
     }
 }
 
-/// How often the server looks for changes it was not told of (another process's, or a
-/// replica's whose notification was lost).
-const REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
-
-async fn refresh(hub: Arc<Hub>) {
-    loop {
-        tokio::time::sleep(REFRESH).await;
-        if let Err(e) = hub.refresh_all().await {
-            tracing::warn!(error = %e, "catching up with the database");
-        }
-    }
-}
-
 /// Opens the server's database with its key and loads every organization (the server at
 /// start, and `helpr-server create-org`).
 pub async fn open_hub(config: &Config) -> Result<Arc<Hub>, StartError> {
     let keys = keys::load_or_make(&config.data_dir, &config.key)?;
-    let db_path = config.data_dir.join("server.db");
-    let key = keys.derive_sqlcipher_key();
     let blocking = |e: tokio::task::JoinError| store::StoreError::Backend(e.to_string());
-    let engine = tokio::task::spawn_blocking(move || Sqlite::open(&db_path, &key))
-        .await
-        .map_err(blocking)??;
-    let db = tokio::task::spawn_blocking(move || Db::new(engine))
-        .await
-        .map_err(blocking)??;
+    let db = match config.database.clone() {
+        None => {
+            let db_path = config.data_dir.join("server.db");
+            let key = keys.derive_sqlcipher_key();
+            tokio::task::spawn_blocking(move || Db::new(Sqlite::open(&db_path, &key)?))
+        }
+        Some(url) => tokio::task::spawn_blocking(move || Db::new(Postgres::connect(&url)?)),
+    };
+    let db = db.await.map_err(blocking)??;
     Ok(Hub::load(db, config.clock.clone()).await?)
 }

@@ -5,6 +5,11 @@
 //! certificate's fingerprint, which desktops show and pin at first sign-in. Without a key file
 //! its root key is in the OS keychain.
 //!
+//! With `--database postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (or `HELPR_SERVER_DATABASE`) the
+//! state is in that PostgreSQL database instead of `D/server.db`, and several servers (each
+//! with its own data directory, for its key and certificate) serve it together. `create-org`
+//! takes the same flag.
+//!
 //! `helpr-server --data-dir D create-org --name N --owner-name O --owner-email E` makes an
 //! organization and its first owner, whose password is read from standard input (or from
 //! `HELPR_SERVER_OWNER_PASSWORD`). A running server picks it up within seconds.
@@ -33,6 +38,15 @@ struct Args {
     /// The server's root key in this file (0600; made at first start) instead of the OS keychain.
     #[arg(long, env = "HELPR_SERVER_KEY_FILE", global = true)]
     key_file: Option<PathBuf>,
+    /// Keep the state in this PostgreSQL database (`postgres://…`), which several servers may
+    /// share, instead of SQLite in the data directory.
+    #[arg(
+        long,
+        env = "HELPR_SERVER_DATABASE",
+        global = true,
+        hide_env_values = true
+    )]
+    database: Option<String>,
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:7443")]
     listen: SocketAddr,
@@ -74,6 +88,7 @@ async fn main() -> anyhow::Result<()> {
         listen: args.listen,
         tls_files: args.tls_cert.zip(args.tls_key),
         key: args.key_file.map_or(KeySource::Keychain, KeySource::File),
+        database: args.database,
         clock: Clock::default(),
     };
     match args.command {

@@ -284,10 +284,7 @@ impl Hub {
                         also(tx)?;
                     }
                     if postgres {
-                        tx.execute(
-                            "SELECT pg_notify('helpr_events', $1)",
-                            &[org.0.to_string().into()],
-                        )?;
+                        queries::notify(tx, org)?;
                     }
                     Ok(last)
                 })
@@ -315,6 +312,7 @@ impl Hub {
         let (name, owner_name) = (name.to_owned(), owner_name.to_owned());
         let email = owner_email.to_lowercase();
         let now = self.clock.now();
+        let postgres = self.db.backend() == Backend::Postgres;
         let (org, owner) = self
             .db
             .run(move |tx| {
@@ -340,6 +338,10 @@ impl Hub {
                     queries::insert_event(tx, org, seq, now, &body)?;
                 }
                 queries::insert_credential(tx, owner, org, &email, &password_hash)?;
+                if postgres {
+                    // Other replicas pick the new organization up at once, not at their poll.
+                    queries::notify(tx, org)?;
+                }
                 Ok((org, owner))
             })
             .await?;

@@ -1,5 +1,6 @@
 //! What the server's tests share: a server on a free port with one organization, and people
-//! signing in to it through its real page, as a browser would.
+//! signing in to it through its real page, as a browser would; on PostgreSQL, more servers on
+//! the same database (replicas) and restarts.
 
 #![allow(dead_code)]
 
@@ -27,8 +28,14 @@ pub struct Rig {
 
 impl Rig {
     pub async fn start() -> Rig {
+        Rig::start_with(|_| {}).await
+    }
+
+    /// [`Rig::start`] with the local configuration changed first (`database`, say).
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Rig {
         let data = tempfile::tempdir().unwrap();
-        let config = Config::local(data.path());
+        let mut config = Config::local(data.path());
+        configure(&mut config);
         let server = Server::start(config.clone()).await.unwrap();
         let (org, owner) = helpr_server::setup::create_org(
             &server.hub,
@@ -48,8 +55,51 @@ impl Rig {
         }
     }
 
+    /// Another server on this one's database (PostgreSQL): a replica with its own data
+    /// directory (so its own key file and certificate), serving the same organization.
+    pub async fn replica(&self) -> Rig {
+        let data = tempfile::tempdir().unwrap();
+        let mut config = Config::local(data.path());
+        config.database = self.config.database.clone();
+        config.clock = self.config.clock.clone();
+        let server = Server::start(config.clone()).await.unwrap();
+        Rig {
+            server,
+            data,
+            config,
+            org: self.org,
+            owner: self.owner,
+        }
+    }
+
+    /// Stops the server and starts it again on the same data (on a new port).
+    pub async fn restart(self) -> Rig {
+        let Rig {
+            server,
+            data,
+            config,
+            org,
+            owner,
+        } = self;
+        server.stop();
+        let server = Server::start(config.clone()).await.unwrap();
+        Rig {
+            server,
+            data,
+            config,
+            org,
+            owner,
+        }
+    }
+
     pub fn hub(&self) -> &Arc<Hub> {
         &self.server.hub
+    }
+
+    /// A client of this server with a session token (one got from any replica).
+    pub fn with_token(&self, token: &str) -> TeamClient {
+        self.anonymous()
+            .with_token(SecretString::from(token.to_owned()))
     }
 
     /// A client that trusts this server's certificate, not signed in.
