@@ -47,7 +47,7 @@ use crate::org::hub::Hub;
 use crate::store::{postgres::Postgres, sqlite::Sqlite, Db};
 
 /// How to run a server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// Where the server keeps its state (and its made certificate).
     pub data_dir: PathBuf,
@@ -62,6 +62,19 @@ pub struct Config {
     pub database: Option<String>,
     /// The time (tests move it).
     pub clock: Clock,
+}
+
+/// The database URL may hold a password: shown without it.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("tls_files", &self.tls_files)
+            .field("key", &self.key)
+            .field("database", &self.database.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {

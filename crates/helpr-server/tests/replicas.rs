@@ -243,3 +243,59 @@ async fn seq_in_db(rig: &Rig) -> u64 {
         .await
         .unwrap() as u64
 }
+
+/// The case: a change made through replica A reaches a session whose socket is on
+/// replica B, as an event and, for an access change, a new snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_change_through_one_replica_reaches_a_socket_on_the_other() {
+    use helpr_proto::socket::{Change, ServerMessage};
+    let cluster = cluster(false).await;
+    let a = on_postgres(&cluster).await;
+    let b = a.replica().await;
+    let owner_on_a = a.sign_in(OWNER_EMAIL, PASSWORD).await.unwrap();
+    let token = owner_on_a.token().unwrap().expose_secret().to_owned();
+    // At once: a token B has not heard of yet makes it read the log before refusing.
+    let owner_on_b = b.with_token(&token);
+    let mut socket = helpr_team::socket::connect(&owner_on_b, None)
+        .await
+        .unwrap();
+    async fn next(socket: &mut helpr_team::socket::Socket) -> ServerMessage {
+        tokio::time::timeout(PATIENCE, socket.next())
+            .await
+            .expect("a message in time")
+            .expect("open")
+            .expect("well-formed")
+    }
+    assert!(matches!(
+        next(&mut socket).await,
+        ServerMessage::Welcome { .. }
+    ));
+    let ServerMessage::Snapshot { snapshot } = next(&mut socket).await else {
+        panic!("no snapshot")
+    };
+    assert!(snapshot.inboxes.is_empty());
+
+    // Through A: an inbox open to the whole organization.
+    let inbox = owner_on_a
+        .create_inbox(&helpr_proto::requests::CreateInbox {
+            name: "Support".into(),
+            visibility: helpr_policy::Visibility::Organization,
+            teams: vec![],
+            assigned_only: false,
+        })
+        .await
+        .unwrap();
+    let mut saw_access = false;
+    loop {
+        match next(&mut socket).await {
+            ServerMessage::Event { event } if event.change == Change::Access => saw_access = true,
+            ServerMessage::Event { .. } => {}
+            ServerMessage::Snapshot { snapshot } => {
+                assert!(saw_access);
+                assert_eq!(snapshot.inboxes[0].inbox.id, inbox.id);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -62,28 +62,28 @@ pub enum TeamCommand {
     Users {
         #[command(subcommand)]
         command: Option<UsersCommand>,
-        #[arg(long)]
+        #[arg(long, global = true)]
         json: bool,
     },
     /// Teams: list, create, set-members, rename, delete.
     Teams {
         #[command(subcommand)]
         command: Option<TeamsCommand>,
-        #[arg(long)]
+        #[arg(long, global = true)]
         json: bool,
     },
     /// Shared inboxes: list, create, set, delete.
     Inboxes {
         #[command(subcommand)]
         command: Option<InboxesCommand>,
-        #[arg(long)]
+        #[arg(long, global = true)]
         json: bool,
     },
     /// An inbox's members: list, set, remove.
     Members {
         #[command(subcommand)]
         command: MembersCommand,
-        #[arg(long)]
+        #[arg(long, global = true)]
         json: bool,
     },
     /// Assign a conversation (INBOX THREAD) to users (none: unassign).
@@ -100,7 +100,7 @@ pub enum TeamCommand {
         command: Option<SessionsCommand>,
         #[arg(long)]
         user: Option<String>,
-        #[arg(long)]
+        #[arg(long, global = true)]
         json: bool,
     },
 }

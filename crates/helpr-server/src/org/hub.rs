@@ -80,6 +80,8 @@ pub struct Hub {
     /// SHA-256 of live session tokens, hex → the session.
     tokens: RwLock<HashMap<String, SessionKey>>,
     applied: broadcast::Sender<Arc<Applied>>,
+    /// When [`Hub::refresh_soon`] last read the log.
+    last_refresh: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -102,6 +104,7 @@ impl Hub {
             orgs: RwLock::new(BTreeMap::new()),
             tokens: RwLock::new(HashMap::new()),
             applied,
+            last_refresh: std::sync::Mutex::new(None),
         });
         hub.refresh_all().await?;
         Ok(hub)
@@ -160,6 +163,22 @@ impl Hub {
             self.refresh(org).await?;
         }
         Ok(())
+    }
+
+    /// [`Hub::refresh_all`], unless one ran in the last quarter second (a burst of unknown
+    /// tokens costs a few reads of the log, not one each).
+    pub async fn refresh_soon(&self) {
+        const QUIET: std::time::Duration = std::time::Duration::from_millis(250);
+        {
+            let mut last = self.last_refresh.lock().expect("refresh lock");
+            if last.is_some_and(|at| at.elapsed() < QUIET) {
+                return;
+            }
+            *last = Some(std::time::Instant::now());
+        }
+        if let Err(e) = self.refresh_all().await {
+            tracing::warn!(error = %e, "catching up with the database");
+        }
     }
 
     /// Catches one organization up with its log.
