@@ -11,6 +11,7 @@
 //! - [`auth`]: the sign-in page, PKCE, sessions, limits.
 //! - [`org`]: organizations as event logs, applied in memory; the write path.
 //! - [`store`]: the database (SQLite/SQLCipher, or PostgreSQL), its schema and queries.
+//! - [`audit`]: the audit trail, hash-chained with keyed identifiers, appended with each change.
 //! - [`keys`]: the server's root key, from the keychain or a 0600 file, fail-closed.
 //! - [`error`]: refusals in the wire's shape.
 //! - [`openapi`]: the generated OpenAPI document.
@@ -21,6 +22,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod error;
@@ -179,5 +181,5 @@ pub async fn open_hub(config: &Config) -> Result<Arc<Hub>, StartError> {
         Some(url) => tokio::task::spawn_blocking(move || Db::new(Postgres::connect(&url)?)),
     };
     let db = db.await.map_err(blocking)??;
-    Ok(Hub::load(db, config.clock.clone()).await?)
+    Ok(Hub::load(db, config.clock.clone(), Arc::new(keys)).await?)
 }

@@ -298,4 +298,12 @@ async fn a_change_through_one_replica_reaches_a_socket_on_the_other() {
             other => panic!("{other:?}"),
         }
     }
+    // Both replicas verify the one audit chain (they share the root key).
+    for client in [&owner_on_a, &owner_on_b] {
+        let verdict: helpr_proto::views::AuditVerdictView = client
+            .call::<(), _>(reqwest::Method::GET, "/api/v1/audit/verify", None)
+            .await
+            .unwrap();
+        assert!(verdict.intact && verdict.entries >= 4, "{verdict:?}");
+    }
 }

@@ -16,6 +16,9 @@ use tokio::sync::{broadcast, Mutex};
 
 use super::record::{Record, Stored};
 use super::state::OrgState;
+use helpr_crypto::KeyStore;
+
+use crate::audit;
 use crate::clock::Clock;
 use crate::error::Failure;
 use crate::store::{queries, Backend, Db, StoreError, Tx};
@@ -76,6 +79,8 @@ pub struct SessionKey {
 pub struct Hub {
     db: Db,
     clock: Clock,
+    /// The server's keys: the audit trail's MACs (and sealing).
+    keys: Arc<KeyStore>,
     orgs: RwLock<BTreeMap<OrgId, Arc<OrgCell>>>,
     /// SHA-256 of live session tokens, hex → the session.
     tokens: RwLock<HashMap<String, SessionKey>>,
@@ -96,11 +101,12 @@ const STALE: &str = "stale sequence number";
 
 impl Hub {
     /// Loads every organization's log.
-    pub async fn load(db: Db, clock: Clock) -> Result<Arc<Hub>, StoreError> {
+    pub async fn load(db: Db, clock: Clock, keys: Arc<KeyStore>) -> Result<Arc<Hub>, StoreError> {
         let (applied, _) = broadcast::channel(4096);
         let hub = Arc::new(Hub {
             db,
             clock,
+            keys,
             orgs: RwLock::new(BTreeMap::new()),
             tokens: RwLock::new(HashMap::new()),
             applied,
@@ -116,6 +122,10 @@ impl Hub {
 
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    pub fn keys(&self) -> &Arc<KeyStore> {
+        &self.keys
     }
 
     /// Applied records from now on.
@@ -282,21 +292,31 @@ impl Hub {
             let bodies = prepared
                 .records
                 .into_iter()
-                .map(|record| serde_json::to_string(&Stored { actor, record }))
-                .collect::<Result<Vec<_>, _>>()
+                .map(|record| {
+                    Ok((
+                        serde_json::to_string(&Stored {
+                            actor,
+                            record: record.clone(),
+                        })?,
+                        record,
+                    ))
+                })
+                .collect::<Result<Vec<_>, serde_json::Error>>()
                 .map_err(|e| StoreError::Malformed(e.to_string()))?;
             let also = prepared.also;
+            let keys = self.keys.clone();
             let postgres = self.db.backend() == Backend::Postgres;
             let appended = self
                 .db
                 .run(move |tx| {
                     let mut last = expected - 1;
-                    for body in &bodies {
+                    for (body, record) in &bodies {
                         let seq = queries::bump_seq(tx, org)?;
                         if seq != last + 1 {
                             return Err(StoreError::Backend(STALE.into()));
                         }
                         queries::insert_event(tx, org, seq, now, body)?;
+                        audit::append(tx, &keys, org, seq, now, actor, record)?;
                         last = seq;
                     }
                     if let Some(also) = also {
@@ -332,6 +352,7 @@ impl Hub {
         let email = owner_email.to_lowercase();
         let now = self.clock.now();
         let postgres = self.db.backend() == Backend::Postgres;
+        let keys = self.keys.clone();
         let (org, owner) = self
             .db
             .run(move |tx| {
@@ -350,11 +371,12 @@ impl Hub {
                 for record in records {
                     let body = serde_json::to_string(&Stored {
                         actor: None,
-                        record,
+                        record: record.clone(),
                     })
                     .map_err(|e| StoreError::Malformed(e.to_string()))?;
                     let seq = queries::bump_seq(tx, org)?;
                     queries::insert_event(tx, org, seq, now, &body)?;
+                    audit::append(tx, &keys, org, seq, now, None, &record)?;
                 }
                 queries::insert_credential(tx, owner, org, &email, &password_hash)?;
                 if postgres {

@@ -40,6 +40,27 @@ const MIGRATIONS: &[&str] = &[
         redirect_uri TEXT NOT NULL,
         expires_at INT NOT NULL
      );",
+    // 2: the audit trail, hash-chained per organization, and the head of each chain.
+    "CREATE TABLE audit (
+        org INT NOT NULL REFERENCES orgs(id),
+        n INT NOT NULL,
+        seq INT NOT NULL,
+        at INT NOT NULL,
+        actor_ref TEXT,
+        action TEXT NOT NULL,
+        object_kind TEXT,
+        object_ref TEXT,
+        detail TEXT NOT NULL,
+        prev BYTES NOT NULL,
+        mac BYTES NOT NULL,
+        PRIMARY KEY (org, n)
+     );
+     CREATE TABLE audit_heads (
+        org INT PRIMARY KEY REFERENCES orgs(id),
+        n INT NOT NULL,
+        mac BYTES NOT NULL,
+        head_mac BYTES NOT NULL
+     );",
 ];
 
 /// The schema version this server writes.

@@ -62,6 +62,8 @@ impl Rig {
         let mut config = Config::local(data.path());
         config.database = self.config.database.clone();
         config.clock = self.config.clock.clone();
+        // Replicas share the root key (the audit trail's MACs, sealed Gmail tokens).
+        config.key = self.config.key.clone();
         let server = Server::start(config.clone()).await.unwrap();
         Rig {
             server,
