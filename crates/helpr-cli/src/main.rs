@@ -158,6 +158,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Team mode: sign in to a team server, status, the live connection, administration.
+    Team {
+        #[command(subcommand)]
+        command: commands::team::TeamCommand,
+    },
     /// Check the keychain, the database's integrity, the schema version and counts; reconcile
     /// the search index with the vault (indexes what is missing, removes what is stale).
     Doctor {
@@ -188,6 +193,7 @@ impl Command {
             Command::Connect { command } => command.json(),
             Command::Keys { command } => command.json(),
             Command::Index { command } => command.json(),
+            Command::Team { command } => command.json(),
         }
     }
 }
@@ -271,6 +277,7 @@ async fn dispatch(dir: &std::path::Path, command: Command) -> Result<(), CoreErr
         Command::Disconnect { address, json } => {
             commands::disconnect::run(&dir, &address, json).await
         }
+        Command::Team { command } => commands::team::run(&dir, command).await,
         Command::Doctor { .. } | Command::Sync { .. } => unreachable!("run by `run`"),
     }
 }

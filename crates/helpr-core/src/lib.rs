@@ -21,6 +21,8 @@
 //! - [`index_stats`]: index statistics and the index half of `doctor`.
 //! - [`labels`]: labels applied or removed in helpr, owed to Gmail through the outbox.
 //! - [`notify`]: new-mail notifications, opt-in per inbox; content only when allowed.
+//! - [`team`]: team mode: sign-in to a team server, its snapshots applied (what it takes away
+//!   purged at once), the live socket.
 
 pub mod clock;
 pub mod conversations;
@@ -42,6 +44,7 @@ pub mod remote_images;
 pub mod save;
 pub mod search;
 pub mod send;
+pub mod team;
 mod views;
 
 use std::path::{Path, PathBuf};

@@ -161,7 +161,7 @@ impl Helpr {
 
     /// Runs a soft delete (`delete` returns the message ids) with the index writer held, then
     /// deletes and purges those ids from the index files before returning.
-    fn soft_delete_with_index(
+    pub(crate) fn soft_delete_with_index(
         &self,
         delete: impl FnOnce(Act<'_>) -> Result<Vec<i64>, CoreError>,
     ) -> Result<Deleted, CoreError> {
@@ -351,7 +351,7 @@ impl Helpr {
         .await
     }
 
-    fn purge_ids(&self, ids: &[i64]) -> Result<Purged, CoreError> {
+    pub(crate) fn purge_ids(&self, ids: &[i64]) -> Result<Purged, CoreError> {
         if ids.is_empty() {
             return Ok(Purged { purged: 0 });
         }

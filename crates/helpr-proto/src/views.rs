@@ -81,3 +81,33 @@ pub struct SessionView {
     /// The session making this request.
     pub current: bool,
 }
+
+/// One entry of the organization's audit trail. The actor and the object are keyed hashes;
+/// the server resolves them to ids while they exist (`None` once removed: redacted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntryView {
+    /// The entry's place in the chain, from 1.
+    pub n: i64,
+    /// The change's sequence number.
+    pub seq: i64,
+    /// Unix seconds.
+    pub at: i64,
+    pub actor_ref: Option<String>,
+    pub actor: Option<UserId>,
+    /// `member.set`, `session.revoke`, …
+    pub action: String,
+    pub object_kind: Option<String>,
+    pub object_ref: Option<String>,
+    pub object_id: Option<i64>,
+    /// Roles, visibilities, counts and keyed hashes; never names, addresses or content.
+    pub detail: String,
+}
+
+/// What verifying the audit chain found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditVerdictView {
+    pub entries: u64,
+    pub intact: bool,
+    /// Each names the entry and what happened to it.
+    pub problems: Vec<String>,
+}

@@ -90,6 +90,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/me/password", post(api::org::change_password))
         .route("/snapshot", get(api::org::snapshot))
         .route("/org", get(api::org::org))
+        .route("/audit", get(api::audit::entries))
+        .route("/audit/verify", get(api::audit::verify))
         .route("/users", get(api::org::users).post(api::org::create_user))
         .route(
             "/users/{user}",

@@ -13,6 +13,7 @@
 //! - [`auth`]: the sign-in page, PKCE, sessions, limits.
 //! - [`org`]: organizations as event logs, applied in memory; the write path.
 //! - [`store`]: the database (SQLite/SQLCipher, or PostgreSQL), its schema and queries.
+//! - [`audit`]: the audit trail, hash-chained with keyed identifiers, appended with each change.
 //! - [`keys`]: the server's root key, from the keychain or a 0600 file, fail-closed.
 //! - [`error`]: refusals in the wire's shape.
 //! - [`openapi`]: the generated OpenAPI document.
@@ -23,6 +24,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod error;
@@ -47,10 +49,10 @@ use crate::app::App;
 use crate::clock::Clock;
 use crate::keys::KeySource;
 use crate::org::hub::Hub;
-use crate::store::{sqlite::Sqlite, Db};
+use crate::store::{postgres::Postgres, sqlite::Sqlite, Db};
 
 /// How to run a server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// Where the server keeps its state (and its made certificate).
     pub data_dir: PathBuf,
@@ -60,6 +62,9 @@ pub struct Config {
     pub tls_files: Option<(PathBuf, PathBuf)>,
     /// Where the server's root key is.
     pub key: KeySource,
+    /// The PostgreSQL database (`postgres://…`) that several replicas share; `None`: SQLite
+    /// in `data_dir`. The root key stays in `data_dir` (or the keychain) either way.
+    pub database: Option<String>,
     /// The time (tests move it).
     pub clock: Clock,
     /// Google's endpoints and the OAuth client the Gmail broker uses (`--gmail-config`);
@@ -68,6 +73,20 @@ pub struct Config {
     /// What Gmail's Pub/Sub pushes must carry (audience, service account, Google's JWKS);
     /// without it the push endpoint answers 503. Needs `gmail`.
     pub gmail_push: Option<helpr_gmail::PushConfig>,
+}
+
+/// The database URL may hold a password: shown without it.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("tls_files", &self.tls_files)
+            .field("key", &self.key)
+            .field("database", &self.database.as_ref().map(|_| "[redacted]"))
+            .field("gmail", &self.gmail.as_ref().map(|_| "[configured]"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -80,6 +99,7 @@ impl Config {
             data_dir,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls_files: None,
+            database: None,
             clock: Clock::default(),
             gmail: None,
             gmail_push: None,
@@ -133,9 +153,13 @@ impl Server {
             .map_err(listen_error)?;
         let addr = listener.local_addr().map_err(listen_error)?;
         let hub = open_hub(&config).await?;
-        let refresher = tokio::spawn(refresh(hub.clone()));
-        // The root key again, for the broker's sealing (`open_hub` keyed the database with it).
-        let keys = Arc::new(keys::load_or_make(&config.data_dir, &config.key)?);
+        let wakes = match &config.database {
+            Some(url) => Some(store::notify::listen(url)?),
+            None => None,
+        };
+        let refresher = tokio::spawn(org::follow::follow(hub.clone(), wakes));
+        // The broker seals with the hub's keys (the root key and the tenant keys it unwraps).
+        let keys = hub.keys().clone();
         let sealer = gmail::sealing::Sealer::new(keys.clone(), hub.db().clone());
         let broker = Arc::new(gmail::broker::Broker::new(
             config.gmail.clone(),
@@ -169,31 +193,19 @@ impl Server {
     }
 }
 
-/// How often the server looks for changes it was not told of (another process's, or a
-/// replica's whose notification was lost).
-const REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
-
-async fn refresh(hub: Arc<Hub>) {
-    loop {
-        tokio::time::sleep(REFRESH).await;
-        if let Err(e) = hub.refresh_all().await {
-            tracing::warn!(error = %e, "catching up with the database");
-        }
-    }
-}
-
 /// Opens the server's database with its key and loads every organization (the server at
 /// start, and `helpr-server create-org`).
 pub async fn open_hub(config: &Config) -> Result<Arc<Hub>, StartError> {
     let keys = keys::load_or_make(&config.data_dir, &config.key)?;
-    let db_path = config.data_dir.join("server.db");
-    let key = keys.derive_sqlcipher_key();
     let blocking = |e: tokio::task::JoinError| store::StoreError::Backend(e.to_string());
-    let engine = tokio::task::spawn_blocking(move || Sqlite::open(&db_path, &key))
-        .await
-        .map_err(blocking)??;
-    let db = tokio::task::spawn_blocking(move || Db::new(engine))
-        .await
-        .map_err(blocking)??;
-    Ok(Hub::load(db, config.clock.clone()).await?)
+    let db = match config.database.clone() {
+        None => {
+            let db_path = config.data_dir.join("server.db");
+            let key = keys.derive_sqlcipher_key();
+            tokio::task::spawn_blocking(move || Db::new(Sqlite::open(&db_path, &key)?))
+        }
+        Some(url) => tokio::task::spawn_blocking(move || Db::new(Postgres::connect(&url)?)),
+    };
+    let db = db.await.map_err(blocking)??;
+    Ok(Hub::load(db, config.clock.clone(), Arc::new(keys)).await?)
 }

@@ -5,6 +5,11 @@
 //! certificate's fingerprint, which desktops show and pin at first sign-in. Without a key file
 //! its root key is in the OS keychain.
 //!
+//! With `--database postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (or `HELPR_SERVER_DATABASE`) the
+//! state is in that PostgreSQL database instead of `D/server.db`, and several servers (each
+//! with its own data directory, for its key and certificate) serve it together. `create-org`
+//! takes the same flag.
+//!
 //! `--gmail-config FILE` (helpr-gmail's TOML: Google's endpoints, the OAuth client, SMTP, an
 //! extra CA) turns on the Gmail broker; `--gmail-push-audience URL` and
 //! `--gmail-push-service-account EMAIL` (with `--gmail-push-jwks-url`, Google's by default)
@@ -38,6 +43,15 @@ struct Args {
     /// The server's root key in this file (0600; made at first start) instead of the OS keychain.
     #[arg(long, env = "HELPR_SERVER_KEY_FILE", global = true)]
     key_file: Option<PathBuf>,
+    /// Keep the state in this PostgreSQL database (`postgres://…`), which several servers may
+    /// share, instead of SQLite in the data directory.
+    #[arg(
+        long,
+        env = "HELPR_SERVER_DATABASE",
+        global = true,
+        hide_env_values = true
+    )]
+    database: Option<String>,
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:7443")]
     listen: SocketAddr,
@@ -93,6 +107,7 @@ async fn main() -> anyhow::Result<()> {
         listen: args.listen,
         tls_files: args.tls_cert.zip(args.tls_key),
         key: args.key_file.map_or(KeySource::Keychain, KeySource::File),
+        database: args.database,
         clock: Clock::default(),
         gmail: match &args.gmail_config {
             Some(path) => Some(

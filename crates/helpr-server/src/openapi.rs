@@ -17,6 +17,8 @@ use crate::{api, app, auth, gmail};
         api::org::change_password,
         api::org::snapshot,
         api::org::org,
+        api::audit::entries,
+        api::audit::verify,
         api::org::users,
         api::org::create_user,
         api::org::change_user,

@@ -4,8 +4,8 @@
 //! the user or not, every endpoint the policy decides is asked, and each answer must be what
 //! [`helpr_policy::decide`] says for the same facts: 2xx when allowed, 403 with the policy's
 //! reason when refused. (The Gmail broker's one-action endpoints are asked too; this server
-//! has no Gmail configuration, so allowed they answer 503, after the policy.) The sidebar list and the snapshot must hold the inbox exactly when the
-//! policy opens it. Over the socket, a conversation's change and assignment must reach the
+//! has no Gmail configuration, so allowed they answer 503, after the policy.) The sidebar list
+//! and the snapshot must hold the inbox exactly when the policy opens it. Over the socket, a conversation's change and assignment must reach the
 //! user exactly when the policy lets them read it.
 //!
 //! Each combination gets its own organization, set up by appending records to the log (as the
@@ -321,6 +321,20 @@ fn asks(w: &World, n: usize, current_assignees: &[UserId]) -> Vec<Ask> {
             M::GET,
             "/api/v1/teams",
             "/api/v1/teams".into(),
+            None,
+            Target::Org,
+        ),
+        ask(
+            M::GET,
+            "/api/v1/audit",
+            "/api/v1/audit".into(),
+            None,
+            Target::Org,
+        ),
+        ask(
+            M::GET,
+            "/api/v1/audit/verify",
+            "/api/v1/audit/verify".into(),
             None,
             Target::Org,
         ),

@@ -7,7 +7,8 @@ mod support;
 
 use helpr_proto::auth::TokenRequest;
 use helpr_proto::error::ErrorCode;
-use support::{Browser, Rig, OWNER_EMAIL, PASSWORD};
+use helpr_team::testing::{hidden_fields, Browser};
+use support::{Rig, OWNER_EMAIL, PASSWORD};
 
 fn challenge_for(verifier: &str) -> String {
     use base64::Engine;
@@ -37,7 +38,7 @@ async fn post_form(
     let http = helpr_team::pin::client(&rig.server.fingerprint);
     let page = http.get(sign_in_url(rig, redirect)).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    let mut form = support::hidden_fields(&page.text().await.unwrap());
+    let mut form = hidden_fields(&page.text().await.unwrap());
     form.push(("email".into(), email.into()));
     form.push(("password".into(), password.into()));
     let posted = http

@@ -51,10 +51,15 @@ impl ServerAddress {
         Ok(ServerAddress(url))
     }
 
-    /// The URL of `path` (which starts with `/`) on this server.
+    /// The URL of `path` (which starts with `/`, and may end in `?query`) on this server.
     pub fn join(&self, path: &str) -> Url {
         let mut url = self.0.clone();
+        let (path, query) = match path.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (path, None),
+        };
         url.set_path(path);
+        url.set_query(query);
         url
     }
 

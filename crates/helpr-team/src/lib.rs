@@ -5,6 +5,7 @@
 //!   like SSH), and reading a server's fingerprint before trusting it.
 //! - [`sign_in`]: the browser flow: a loopback redirect, PKCE, the code traded for a session.
 //! - [`client`]: the typed API, each refusal the server's `{code, message}`.
+//! - `testing` (feature `test-browser`): a stand-in browser for the sign-in page, for tests.
 //! - [`socket`]: the live socket: hello with the last sequence number, then the server's messages.
 
 pub mod address;
@@ -12,6 +13,8 @@ pub mod client;
 pub mod pin;
 pub mod sign_in;
 pub mod socket;
+#[cfg(feature = "test-browser")]
+pub mod testing;
 
 pub use address::ServerAddress;
 pub use client::{TeamClient, TeamError};

@@ -152,6 +152,75 @@ impl Vault {
 
     /// The end of an inbox's delete or restore: its messages `ids` queued for the index and
     /// `action` on the trail, in the same transaction; returns `ids`.
+    /// Moves to the trash, without a word to Gmail, the messages of `inbox` whose conversation
+    /// the team server no longer lets this user read: every one not in `keep` (Gmail thread
+    /// ids). The mail stays in the shared Gmail account; only this vault forgets it, and the
+    /// caller purges the ids at once. Returns them.
+    pub fn forget_lost_conversations(
+        &self,
+        tenant: i64,
+        inbox: i64,
+        keep: &[String],
+        act: Act<'_>,
+    ) -> Result<Vec<i64>> {
+        let keep: std::collections::HashSet<&str> = keep.iter().map(String::as_str).collect();
+        self.write(|tx| {
+            let rows: Vec<(i64, Option<String>)> = {
+                let mut stmt = tx.prepare(
+                    "SELECT m.id, t.gmail_thread_id FROM messages m
+                     JOIN threads t ON t.id = m.thread_id
+                     WHERE m.inbox_id = ?1 AND m.tenant_id = ?2 AND m.deleted_at IS NULL
+                     ORDER BY m.id",
+                )?;
+                let rows =
+                    stmt.query_map(params![inbox, tenant], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let ids: Vec<i64> = rows
+                .into_iter()
+                .filter(|(_, thread)| !thread.as_deref().is_some_and(|t| keep.contains(t)))
+                .map(|(id, _)| id)
+                .collect();
+            if ids.is_empty() {
+                return Ok(ids);
+            }
+            tx.execute(
+                &format!(
+                    "UPDATE messages SET deleted_at = ?1 WHERE id IN {}",
+                    id_list_sql(&ids)
+                ),
+                [act.now],
+            )?;
+            self.queue_and_audit(tx, tenant, inbox, act, "team.conversations_lost", ids)
+        })
+    }
+
+    /// Moves a team inbox the server took away to the trash, without a word to Gmail (the
+    /// shared account is the server's), for the caller to purge at once.
+    pub fn forget_team_inbox(&self, tenant: i64, inbox: i64, act: Act<'_>) -> Result<Vec<i64>> {
+        self.write(|tx| {
+            let ids = ids_of(
+                tx,
+                "SELECT id FROM messages WHERE inbox_id = ?1 AND deleted_at IS NULL ORDER BY id",
+                inbox,
+            )?;
+            tx.execute(
+                "UPDATE messages SET deleted_at = ?2 WHERE inbox_id = ?1 AND deleted_at IS NULL",
+                params![inbox, act.now],
+            )?;
+            tx.execute(
+                "UPDATE inboxes SET deleted_at = coalesce(deleted_at, ?2) WHERE id = ?1 AND tenant_id = ?3",
+                params![inbox, act.now, tenant],
+            )?;
+            tx.execute(
+                "UPDATE gmail_accounts SET refresh_token = NULL, state = 'disconnected',
+                    updated_at = ?2 WHERE inbox_id = ?1",
+                params![inbox, act.now],
+            )?;
+            self.queue_and_audit(tx, tenant, inbox, act, "team.inbox_lost", ids)
+        })
+    }
+
     fn queue_and_audit(
         &self,
         tx: &Transaction<'_>,

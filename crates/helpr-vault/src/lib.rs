@@ -11,6 +11,8 @@
 //! - [`index_feed`]: what the search indexer reads, and its outbox (`index_queue`).
 //! - [`gmail`]: Gmail accounts (sealed configuration and refresh token) and sync state;
 //!   [`gmail_sync`]: one sync batch and its checkpoint in one transaction.
+//! - [`team`]: the sign-in to a team server and its last snapshot (sealed), and which local
+//!   inbox holds each of the server's shared inboxes.
 //! - [`keys`]: key versions, O(1) rotation, resumable retirement.
 //! - [`doctor`]: integrity and counts.
 //! - [`conversations`]: the list's pages, threads and counts; `stamped` keeps the list's
@@ -47,6 +49,7 @@ mod readers;
 mod scope;
 mod sqlite_setup;
 mod stamped;
+pub mod team;
 mod tenants;
 
 pub use attachments::{NewAttachment, StoredAttachment};
@@ -69,6 +72,7 @@ pub use messages::{InsertOutcome, Kept, NewMessage, StoredMessage, StoredSummary
 pub use notify::NewMail;
 pub use open::Vault;
 pub use scope::Scope;
+pub use team::TeamLinkRecord;
 pub use tenants::{InboxInfo, TenantInfo};
 
 /// Seconds since the Unix epoch, for `created_at` columns.

@@ -364,6 +364,27 @@ ALTER TABLE inboxes ADD COLUMN notify INTEGER NOT NULL DEFAULT 0 CHECK (notify I
 ALTER TABLE tenants ADD COLUMN notify_content INTEGER NOT NULL DEFAULT 0
     CHECK (notify_content IN (0, 1));
 "#,
+    // v17: the team server: this vault's sign-in (server, pinned certificate, user) and its
+    // session token, the last entitlement snapshot and sequence number applied, all sealed; and
+    // which local inbox holds each shared inbox of the server.
+    r#"
+CREATE TABLE team_links (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id INTEGER NOT NULL UNIQUE REFERENCES tenants(id),
+    key_version INTEGER NOT NULL,
+    link BLOB NOT NULL,
+    token BLOB NOT NULL,
+    snapshot BLOB,
+    last_seq INTEGER,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE team_inboxes (
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    server_inbox INTEGER NOT NULL,
+    inbox_id INTEGER REFERENCES inboxes(id),
+    PRIMARY KEY (tenant_id, server_inbox)
+) STRICT;
+"#,
 ];
 
 /// The schema version this build writes and understands.
@@ -395,6 +416,7 @@ pub(crate) const SEALED_COLUMNS: &[(&str, &str, &[&str])] = &[
         &["config", "refresh_token"],
     ),
     ("drafts", "draft", &["content"]),
+    ("team_links", "team_link", &["link", "token", "snapshot"]),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

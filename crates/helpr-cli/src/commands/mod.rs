@@ -16,3 +16,4 @@ pub mod send;
 pub mod show;
 pub mod status;
 pub mod sync;
+pub mod team;

@@ -9,8 +9,10 @@
 //! - [`org`]: who I am, my snapshot, the organization, its users and teams.
 //! - [`inboxes`]: inboxes, their members, overrides.
 //! - [`conversations`]: a conversation's assignees.
+//! - [`audit`]: the audit trail and its verification.
 //! - [`sessions`]: listing and revoking sessions.
 
+pub mod audit;
 pub mod body;
 pub mod check;
 pub mod conversations;
@@ -46,6 +48,8 @@ const fn ep(method: &'static str, path: &'static str, action: Action) -> Endpoin
 /// (Google's token, no session) are not: `tests/gmail.rs` checks them over every role.
 pub const ENDPOINTS: &[Endpoint] = &[
     ep("GET", "/api/v1/org", Action::ViewOrganization),
+    ep("GET", "/api/v1/audit", Action::ViewAudit),
+    ep("GET", "/api/v1/audit/verify", Action::ViewAudit),
     ep("GET", "/api/v1/users", Action::ViewOrganization),
     ep("POST", "/api/v1/users", Action::ManageUsers),
     ep("PATCH", "/api/v1/users/{user}", Action::ManageUsers),

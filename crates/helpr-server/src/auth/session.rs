@@ -52,12 +52,20 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The live session `token` opens at `now`, or why not.
-pub fn authenticate(app: &App, token: &str) -> Result<Caller, Failure> {
-    let key = app
-        .hub
-        .session(&token::digest_hex(token))
-        .ok_or_else(|| Failure::unauthenticated("unknown or revoked session; sign in again"))?;
+/// The live session `token` opens at `now`, or why not. A token this replica does not know
+/// may be one another replica just made: the log is read once more (at most a few times a
+/// second, whoever asks) before it is refused.
+pub async fn authenticate(app: &App, token: &str) -> Result<Caller, Failure> {
+    let hash = token::digest_hex(token);
+    let key = match app.hub.session(&hash) {
+        Some(key) => Some(key),
+        None => {
+            app.hub.refresh_soon().await;
+            app.hub.session(&hash)
+        }
+    };
+    let key =
+        key.ok_or_else(|| Failure::unauthenticated("unknown or revoked session; sign in again"))?;
     let created = app
         .hub
         .read(key.org, |s| {
@@ -86,7 +94,7 @@ impl FromRequestParts<Arc<App>> for Caller {
                 "sign in first: send the session token as Authorization: Bearer",
             )
         })?;
-        authenticate(app, token)
+        authenticate(app, token).await
     }
 }
 

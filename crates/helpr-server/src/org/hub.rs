@@ -16,6 +16,9 @@ use tokio::sync::{broadcast, Mutex};
 
 use super::record::{Record, Stored};
 use super::state::OrgState;
+use helpr_crypto::KeyStore;
+
+use crate::audit;
 use crate::clock::Clock;
 use crate::error::Failure;
 use crate::store::{queries, Backend, Db, StoreError, Tx};
@@ -76,10 +79,14 @@ pub struct SessionKey {
 pub struct Hub {
     db: Db,
     clock: Clock,
+    /// The server's keys: the audit trail's MACs (and sealing).
+    keys: Arc<KeyStore>,
     orgs: RwLock<BTreeMap<OrgId, Arc<OrgCell>>>,
     /// SHA-256 of live session tokens, hex → the session.
     tokens: RwLock<HashMap<String, SessionKey>>,
     applied: broadcast::Sender<Arc<Applied>>,
+    /// When [`Hub::refresh_soon`] last read the log.
+    last_refresh: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -94,14 +101,16 @@ const STALE: &str = "stale sequence number";
 
 impl Hub {
     /// Loads every organization's log.
-    pub async fn load(db: Db, clock: Clock) -> Result<Arc<Hub>, StoreError> {
+    pub async fn load(db: Db, clock: Clock, keys: Arc<KeyStore>) -> Result<Arc<Hub>, StoreError> {
         let (applied, _) = broadcast::channel(4096);
         let hub = Arc::new(Hub {
             db,
             clock,
+            keys,
             orgs: RwLock::new(BTreeMap::new()),
             tokens: RwLock::new(HashMap::new()),
             applied,
+            last_refresh: std::sync::Mutex::new(None),
         });
         hub.refresh_all().await?;
         Ok(hub)
@@ -113,6 +122,10 @@ impl Hub {
 
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    pub fn keys(&self) -> &Arc<KeyStore> {
+        &self.keys
     }
 
     /// Applied records from now on.
@@ -160,6 +173,22 @@ impl Hub {
             self.refresh(org).await?;
         }
         Ok(())
+    }
+
+    /// [`Hub::refresh_all`], unless one ran in the last quarter second (a burst of unknown
+    /// tokens costs a few reads of the log, not one each).
+    pub async fn refresh_soon(&self) {
+        const QUIET: std::time::Duration = std::time::Duration::from_millis(250);
+        {
+            let mut last = self.last_refresh.lock().expect("refresh lock");
+            if last.is_some_and(|at| at.elapsed() < QUIET) {
+                return;
+            }
+            *last = Some(std::time::Instant::now());
+        }
+        if let Err(e) = self.refresh_all().await {
+            tracing::warn!(error = %e, "catching up with the database");
+        }
     }
 
     /// Catches one organization up with its log.
@@ -263,31 +292,38 @@ impl Hub {
             let bodies = prepared
                 .records
                 .into_iter()
-                .map(|record| serde_json::to_string(&Stored { actor, record }))
-                .collect::<Result<Vec<_>, _>>()
+                .map(|record| {
+                    Ok((
+                        serde_json::to_string(&Stored {
+                            actor,
+                            record: record.clone(),
+                        })?,
+                        record,
+                    ))
+                })
+                .collect::<Result<Vec<_>, serde_json::Error>>()
                 .map_err(|e| StoreError::Malformed(e.to_string()))?;
             let also = prepared.also;
+            let keys = self.keys.clone();
             let postgres = self.db.backend() == Backend::Postgres;
             let appended = self
                 .db
                 .run(move |tx| {
                     let mut last = expected - 1;
-                    for body in &bodies {
+                    for (body, record) in &bodies {
                         let seq = queries::bump_seq(tx, org)?;
                         if seq != last + 1 {
                             return Err(StoreError::Backend(STALE.into()));
                         }
                         queries::insert_event(tx, org, seq, now, body)?;
+                        audit::append(tx, &keys, org, seq, now, actor, record)?;
                         last = seq;
                     }
                     if let Some(also) = also {
                         also(tx)?;
                     }
                     if postgres {
-                        tx.execute(
-                            "SELECT pg_notify('helpr_events', $1)",
-                            &[org.0.to_string().into()],
-                        )?;
+                        queries::notify(tx, org)?;
                     }
                     Ok(last)
                 })
@@ -315,6 +351,8 @@ impl Hub {
         let (name, owner_name) = (name.to_owned(), owner_name.to_owned());
         let email = owner_email.to_lowercase();
         let now = self.clock.now();
+        let postgres = self.db.backend() == Backend::Postgres;
+        let keys = self.keys.clone();
         let (org, owner) = self
             .db
             .run(move |tx| {
@@ -333,13 +371,18 @@ impl Hub {
                 for record in records {
                     let body = serde_json::to_string(&Stored {
                         actor: None,
-                        record,
+                        record: record.clone(),
                     })
                     .map_err(|e| StoreError::Malformed(e.to_string()))?;
                     let seq = queries::bump_seq(tx, org)?;
                     queries::insert_event(tx, org, seq, now, &body)?;
+                    audit::append(tx, &keys, org, seq, now, None, &record)?;
                 }
                 queries::insert_credential(tx, owner, org, &email, &password_hash)?;
+                if postgres {
+                    // Other replicas pick the new organization up at once, not at their poll.
+                    queries::notify(tx, org)?;
+                }
                 Ok((org, owner))
             })
             .await?;

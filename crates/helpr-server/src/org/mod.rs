@@ -8,7 +8,9 @@
 //! - [`state`]: the organization after a prefix of its log; snapshots and views.
 //! - [`hub`]: the registry of organizations, the write path (decide, append, apply) and the
 //!   broadcast of applied changes to the socket fan-out.
+//! - [`follow`]: catching up with what other servers append (a poll, PostgreSQL's wakes).
 
+pub mod follow;
 pub mod hub;
 pub mod record;
 pub mod state;

@@ -10,10 +10,14 @@
 //!
 //! - [`schema`]: the migrations, per backend, applied at open.
 //! - [`sqlite`]: the SQLite (SQLCipher) backend.
+//! - [`postgres`]: the PostgreSQL backend (a pool of synchronous clients).
+//! - [`notify`]: PostgreSQL's `LISTEN`, how a replica hears of the others' changes.
 //! - [`queries`]: every statement the server runs, typed.
 //! - [`gmail`]: the Gmail broker's statements (tenant keys, sealed accounts, connections).
 
 pub mod gmail;
+pub mod notify;
+pub mod postgres;
 pub mod queries;
 pub mod schema;
 pub mod sqlite;

@@ -66,6 +66,20 @@ pub fn bump_seq(tx: &mut dyn Tx, org: OrgId) -> Result<u64, StoreError> {
     Ok(row.int(0)? as u64)
 }
 
+/// The PostgreSQL channel on which replicas hear of each other's appends ([`super::notify`]).
+pub const EVENTS_CHANNEL: &str = "helpr_events";
+
+/// Tells the other replicas that `org` changed, once this transaction commits (PostgreSQL only:
+/// `pg_notify` sends nothing for a transaction that rolls back, and one notification per
+/// organization and transaction however often it is called).
+pub fn notify(tx: &mut dyn Tx, org: OrgId) -> Result<(), StoreError> {
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[EVENTS_CHANNEL.into(), org.0.to_string().into()],
+    )?;
+    Ok(())
+}
+
 pub fn insert_event(
     tx: &mut dyn Tx,
     org: OrgId,

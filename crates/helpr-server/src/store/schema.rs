@@ -1,7 +1,9 @@
 //! The schema, as numbered migrations applied in order at open, the same for both backends but
 //! for two type names (`BYTES` is SQLite's `BLOB`, PostgreSQL's `BYTEA`; `INT` is `INTEGER`
-//! or `BIGINT`). `schema_version` holds the last applied; a database newer than this server is
-//! refused rather than guessed at.
+//! or `BIGINT`), replaced as whole words only. `schema_version` holds the last applied; a
+//! database newer than this server is refused rather than guessed at. On PostgreSQL, replicas
+//! starting at once migrate one after the other (a transaction-scoped advisory lock), so
+//! none sees a half-made schema or makes a table twice.
 
 use super::{Backend, StoreError, Tx};
 
@@ -38,7 +40,28 @@ const MIGRATIONS: &[&str] = &[
         redirect_uri TEXT NOT NULL,
         expires_at INT NOT NULL
      );",
-    // 2: the Gmail broker: organizations' tenant keys (wrapped by the root key), each inbox's
+    // 2: the audit trail, hash-chained per organization, and the head of each chain.
+    "CREATE TABLE audit (
+        org INT NOT NULL REFERENCES orgs(id),
+        n INT NOT NULL,
+        seq INT NOT NULL,
+        at INT NOT NULL,
+        actor_ref TEXT,
+        action TEXT NOT NULL,
+        object_kind TEXT,
+        object_ref TEXT,
+        detail TEXT NOT NULL,
+        prev BYTES NOT NULL,
+        mac BYTES NOT NULL,
+        PRIMARY KEY (org, n)
+     );
+     CREATE TABLE audit_heads (
+        org INT PRIMARY KEY REFERENCES orgs(id),
+        n INT NOT NULL,
+        mac BYTES NOT NULL,
+        head_mac BYTES NOT NULL
+     );",
+    // 3: the Gmail broker: organizations' tenant keys (wrapped by the root key), each inbox's
     // account (address and refresh token sealed with its organization's key; a keyed MAC of
     // the address finds it for push) and connections under way (the PKCE verifier sealed).
     "CREATE TABLE tenant_keys (
@@ -72,15 +95,51 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this server writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// The advisory lock PostgreSQL replicas take while migrating (any constant of the server's
+/// own: "helpr" in ASCII).
+const MIGRATION_LOCK: i64 = 0x68_65_6c_70_72;
+
+/// The portable DDL in `backend`'s types: the words `INT` and `BYTES` outside quotes (not,
+/// say, the `INT` in `CONSTRAINT` or `POINT`) become `INTEGER`/`BLOB` on SQLite (an `INTEGER
+/// PRIMARY KEY` is the rowid), `BIGINT`/`BYTEA` on PostgreSQL.
 fn ddl(sql: &str, backend: Backend) -> String {
-    match backend {
-        Backend::Sqlite => sql.replace("BYTES", "BLOB").replace("INT ", "INTEGER "),
-        Backend::Postgres => sql.replace("BYTES", "BYTEA").replace("INT ", "BIGINT "),
+    let (int, bytes) = match backend {
+        Backend::Sqlite => ("INTEGER", "BLOB"),
+        Backend::Postgres => ("BIGINT", "BYTEA"),
+    };
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut word = String::new();
+    let flush = |out: &mut String, word: &mut String| {
+        out.push_str(match word.as_str() {
+            "INT" => int,
+            "BYTES" => bytes,
+            other => other,
+        });
+        word.clear();
+    };
+    let mut quoted = false;
+    for c in sql.chars() {
+        if !quoted && (c.is_ascii_alphanumeric() || c == '_') {
+            word.push(c);
+            continue;
+        }
+        flush(&mut out, &mut word);
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        out.push(c);
     }
+    flush(&mut out, &mut word);
+    out
 }
 
 /// Brings the database to [`VERSION`], in the caller's transaction.
 pub fn migrate(tx: &mut dyn Tx, backend: Backend) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        // Held until this transaction ends: a second replica waits here, then finds the
+        // schema made.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[MIGRATION_LOCK.into()])?;
+    }
     tx.batch(&ddl(
         "CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL)",
         backend,
@@ -106,4 +165,41 @@ pub fn migrate(tx: &mut dyn Tx, backend: Backend) -> Result<(), StoreError> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ddl_names_each_backend_s_types_and_touches_only_whole_words() {
+        let sql = "CREATE TABLE t (a INT PRIMARY KEY, b BYTES NOT NULL, c INT,\n d INT)";
+        assert_eq!(
+            ddl(sql, Backend::Sqlite),
+            "CREATE TABLE t (a INTEGER PRIMARY KEY, b BLOB NOT NULL, c INTEGER,\n d INTEGER)"
+        );
+        assert_eq!(
+            ddl(sql, Backend::Postgres),
+            "CREATE TABLE t (a BIGINT PRIMARY KEY, b BYTEA NOT NULL, c BIGINT,\n d BIGINT)"
+        );
+        let untouched = "CONSTRAINT x CHECK (POINT_INT > 0), INTEGER, BYTESIZE, 'INT'";
+        assert_eq!(ddl(untouched, Backend::Sqlite), untouched);
+        assert_eq!(ddl(untouched, Backend::Postgres), untouched);
+    }
+
+    #[test]
+    fn every_migration_s_types_are_mapped() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            for sql in MIGRATIONS {
+                let mapped = ddl(sql, backend);
+                let words: Vec<&str> = mapped
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .collect();
+                assert!(
+                    !words.contains(&"INT") && !words.contains(&"BYTES"),
+                    "{mapped}"
+                );
+            }
+        }
+    }
 }

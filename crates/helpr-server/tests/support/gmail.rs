@@ -18,7 +18,6 @@ use helpr_gmail::{GmailApi, GmailConfig, PushConfig, SyncStore, TokenSource};
 use helpr_policy::{InboxId, MemberRole, OrgRole, UserId, Visibility};
 use helpr_proto::gmail::GmailAccountView;
 use helpr_proto::requests::{CreateInbox, CreateUser, SetMember};
-use helpr_server::{Config, Server};
 use helpr_team::TeamClient;
 use secrecy::SecretString;
 
@@ -97,32 +96,18 @@ impl GmailRig {
         emu.set_quota(None);
         let seeded = emu.seed_messages(seed);
 
-        let data = tempfile::tempdir().unwrap();
-        let mut config = Config::local(data.path());
-        config.gmail = Some(GmailConfig::from_toml(&emu.helpr_config_toml()).unwrap());
-        config.gmail_push = Some(PushConfig {
+        let gmail = GmailConfig::from_toml(&emu.helpr_config_toml()).unwrap();
+        let push = PushConfig {
             jwks_url: emu.https_jwks_url(),
             audience: PUSH_AUDIENCE.to_owned(),
             service_account: DEFAULT_PUSH_SERVICE_ACCOUNT.to_owned(),
-        });
-        let server = Server::start(config.clone()).await.unwrap();
-        let (org, owner) = helpr_server::setup::create_org(
-            &server.hub,
-            "Acme",
-            "Olive Owner",
-            OWNER_EMAIL,
-            PASSWORD.to_owned(),
-        )
-        .await
-        .unwrap();
-        let rig = Rig {
-            server,
-            data,
-            config,
-            org,
-            owner,
         };
-        let owner = person(&rig, owner, OWNER_EMAIL).await;
+        let rig = Rig::start_with(|config| {
+            config.gmail = Some(gmail);
+            config.gmail_push = Some(push);
+        })
+        .await;
+        let owner = person(&rig, rig.owner, OWNER_EMAIL).await;
         let inbox = owner
             .client
             .create_inbox(&CreateInbox {

@@ -1,5 +1,6 @@
 //! What the server's tests share: a server on a free port with one organization, and people
-//! signing in to it through its real page, as a browser would.
+//! signing in to it through its real page, as a browser would; on PostgreSQL, more servers on
+//! the same database (replicas) and restarts.
 
 #![allow(dead_code)]
 
@@ -9,6 +10,7 @@ use helpr_policy::{OrgId, UserId};
 use helpr_proto::auth::TokenResponse;
 use helpr_server::org::hub::Hub;
 use helpr_server::{Config, Server};
+use helpr_team::testing::Browser;
 use helpr_team::{ServerAddress, TeamClient, TeamError};
 use secrecy::SecretString;
 
@@ -26,8 +28,14 @@ pub struct Rig {
 
 impl Rig {
     pub async fn start() -> Rig {
+        Rig::start_with(|_| {}).await
+    }
+
+    /// [`Rig::start`] with the local configuration changed first (`database`, say).
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Rig {
         let data = tempfile::tempdir().unwrap();
-        let config = Config::local(data.path());
+        let mut config = Config::local(data.path());
+        configure(&mut config);
         let server = Server::start(config.clone()).await.unwrap();
         let (org, owner) = helpr_server::setup::create_org(
             &server.hub,
@@ -47,8 +55,53 @@ impl Rig {
         }
     }
 
+    /// Another server on this one's database (PostgreSQL): a replica with its own data
+    /// directory (so its own key file and certificate), serving the same organization.
+    pub async fn replica(&self) -> Rig {
+        let data = tempfile::tempdir().unwrap();
+        let mut config = Config::local(data.path());
+        config.database = self.config.database.clone();
+        config.clock = self.config.clock.clone();
+        // Replicas share the root key (the audit trail's MACs, sealed Gmail tokens).
+        config.key = self.config.key.clone();
+        let server = Server::start(config.clone()).await.unwrap();
+        Rig {
+            server,
+            data,
+            config,
+            org: self.org,
+            owner: self.owner,
+        }
+    }
+
+    /// Stops the server and starts it again on the same data (on a new port).
+    pub async fn restart(self) -> Rig {
+        let Rig {
+            server,
+            data,
+            config,
+            org,
+            owner,
+        } = self;
+        server.stop();
+        let server = Server::start(config.clone()).await.unwrap();
+        Rig {
+            server,
+            data,
+            config,
+            org,
+            owner,
+        }
+    }
+
     pub fn hub(&self) -> &Arc<Hub> {
         &self.server.hub
+    }
+
+    /// A client of this server with a session token (one got from any replica).
+    pub fn with_token(&self, token: &str) -> TeamClient {
+        self.anonymous()
+            .with_token(SecretString::from(token.to_owned()))
     }
 
     /// A client that trusts this server's certificate, not signed in.
@@ -80,94 +133,12 @@ impl Rig {
             &anonymous,
             "test device",
             std::time::Duration::from_secs(30),
-            move |url| {
-                let url = url.to_owned();
-                tokio::spawn(async move { browser.visit(&url).await });
-                Ok(())
-            },
+            browser.opener(),
         )
         .await
     }
 
     pub async fn owner(&self) -> TeamClient {
         self.sign_in(OWNER_EMAIL, PASSWORD).await.unwrap()
-    }
-}
-
-/// A browser that fills in the sign-in page: it reads the form's hidden fields from the page
-/// itself, posts them with the credentials, and follows the redirect to the loopback.
-pub struct Browser {
-    pub http: reqwest::Client,
-    pub email: String,
-    pub password: String,
-}
-
-/// The `name`/`value` pairs of the page's hidden inputs.
-pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    html.split("<input")
-        .skip(1)
-        .filter(|tag| tag.contains("type=\"hidden\""))
-        .filter_map(|tag| {
-            let attr = |name: &str| {
-                let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
-                let end = tag[start..].find('"')? + start;
-                Some(unescape(&tag[start..end]))
-            };
-            Some((attr("name")?, attr("value")?))
-        })
-        .collect()
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-impl Browser {
-    /// Returns the page's status after posting, and where it redirected.
-    pub async fn visit(&self, url: &str) -> (u16, Option<String>) {
-        let page = self.http.get(url).send().await.unwrap();
-        let base = page.url().clone();
-        let html = page.text().await.unwrap();
-        let mut form = hidden_fields(&html);
-        form.push(("email".into(), self.email.clone()));
-        form.push(("password".into(), self.password.clone()));
-        let posted = self
-            .http
-            .post(base.join("/sign-in").unwrap())
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let status = posted.status().as_u16();
-        let location = posted
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_owned());
-        match &location {
-            Some(target) => {
-                // The loopback listener answers the redirect.
-                let _ = reqwest::get(target).await;
-            }
-            None => {
-                // A refused sign-in: tell the waiting desktop by coming back without a code.
-                let state = form
-                    .iter()
-                    .find(|(k, _)| k == "state")
-                    .map(|(_, v)| v.clone());
-                let redirect = form
-                    .iter()
-                    .find(|(k, _)| k == "redirect_uri")
-                    .map(|(_, v)| v.clone());
-                if let (Some(state), Some(redirect)) = (state, redirect) {
-                    let mut back = reqwest::Url::parse(&redirect).unwrap();
-                    back.query_pairs_mut().append_pair("state", &state);
-                    let _ = reqwest::get(back).await;
-                }
-            }
-        }
-        (status, location)
     }
 }
