@@ -17,7 +17,16 @@ use tauri::{AppHandle, State};
 use crate::files::Downloads;
 use crate::gmail::{ConnectEvent, Gmail, GmailSetup, OAuthClientInput, SyncEvent};
 use crate::stop::StopFlag;
+use crate::team::{SignInEvent, TeamShell};
 use crate::vault::Vault;
+use helpr_core::team::apply::ApplyReport;
+use helpr_core::team::listen::TeamUpdate;
+use helpr_core::team::TeamStatus;
+use helpr_policy::{InboxId, TeamId, UserId};
+use helpr_proto::requests::{
+    ChangeInbox, ChangeTeam, ChangeUser, CreateInbox, CreateTeam, CreateUser, SetMember,
+};
+use helpr_proto::views::{InboxView, TeamView, UserView};
 
 type Reply<T> = Result<T, ErrorPayload>;
 
@@ -349,4 +358,184 @@ pub async fn watch_inbox(vault: State<'_, Vault>, inbox_id: i64, on: bool) -> Re
 #[tauri::command]
 pub async fn show_notification_content(vault: State<'_, Vault>, on: bool) -> Reply<()> {
     Ok(vault.helpr().await?.show_notification_content(on).await?)
+}
+
+/// The team client of the signed-in vault.
+async fn team_client(vault: &Vault) -> Reply<helpr_team::TeamClient> {
+    Ok(vault.helpr().await?.team_client().await?)
+}
+
+/// Maps a team server refusal to the `{code, message}` the UI shows.
+fn team_err(e: helpr_team::TeamError) -> ErrorPayload {
+    helpr_core::CoreError::from(e).into()
+}
+
+#[tauri::command]
+pub async fn team_status(vault: State<'_, Vault>) -> Reply<Option<TeamStatus>> {
+    Ok(vault.helpr().await?.team_status().await?)
+}
+
+#[tauri::command]
+pub async fn team_probe(server: String) -> Reply<Option<String>> {
+    crate::team::probe(&server).await
+}
+
+#[tauri::command]
+pub async fn team_sign_in(
+    vault: State<'_, Vault>,
+    team: State<'_, TeamShell>,
+    server: String,
+    fingerprint: Option<String>,
+    events: Channel<SignInEvent>,
+) -> Reply<TeamStatus> {
+    team.sign_in(vault.helpr().await?, server, fingerprint, events)
+        .await
+}
+
+#[tauri::command]
+pub async fn team_sign_out(
+    vault: State<'_, Vault>,
+    team: State<'_, TeamShell>,
+) -> Reply<ApplyReport> {
+    team.sign_out(vault.helpr().await?).await
+}
+
+#[tauri::command]
+pub fn team_watch(team: State<'_, TeamShell>, updates: Channel<TeamUpdate>) {
+    team.watch(updates)
+}
+
+#[tauri::command]
+pub async fn team_users(vault: State<'_, Vault>) -> Reply<Vec<UserView>> {
+    team_client(&vault).await?.users().await.map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_create_user(vault: State<'_, Vault>, body: CreateUser) -> Reply<UserView> {
+    team_client(&vault)
+        .await?
+        .create_user(&body)
+        .await
+        .map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_change_user(
+    vault: State<'_, Vault>,
+    user: i64,
+    body: ChangeUser,
+) -> Reply<UserView> {
+    team_client(&vault)
+        .await?
+        .change_user(UserId(user), &body)
+        .await
+        .map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_remove_user(vault: State<'_, Vault>, user: i64) -> Reply<()> {
+    team_client(&vault)
+        .await?
+        .remove_user(UserId(user))
+        .await
+        .map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_teams(vault: State<'_, Vault>) -> Reply<Vec<TeamView>> {
+    team_client(&vault).await?.teams().await.map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_create_team(vault: State<'_, Vault>, body: CreateTeam) -> Reply<TeamView> {
+    team_client(&vault)
+        .await?
+        .create_team(&body)
+        .await
+        .map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_change_team(
+    vault: State<'_, Vault>,
+    team: i64,
+    body: ChangeTeam,
+) -> Reply<TeamView> {
+    team_client(&vault)
+        .await?
+        .change_team(TeamId(team), &body)
+        .await
+        .map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_delete_team(vault: State<'_, Vault>, team: i64) -> Reply<()> {
+    team_client(&vault)
+        .await?
+        .delete_team(TeamId(team))
+        .await
+        .map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_inboxes(vault: State<'_, Vault>) -> Reply<Vec<InboxView>> {
+    team_client(&vault).await?.inboxes().await.map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_create_inbox(vault: State<'_, Vault>, body: CreateInbox) -> Reply<InboxView> {
+    team_client(&vault)
+        .await?
+        .create_inbox(&body)
+        .await
+        .map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_change_inbox(
+    vault: State<'_, Vault>,
+    inbox: i64,
+    body: ChangeInbox,
+) -> Reply<InboxView> {
+    team_client(&vault)
+        .await?
+        .change_inbox(InboxId(inbox), &body)
+        .await
+        .map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_delete_inbox(vault: State<'_, Vault>, inbox: i64) -> Reply<()> {
+    team_client(&vault)
+        .await?
+        .delete_inbox(InboxId(inbox))
+        .await
+        .map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_set_member(
+    vault: State<'_, Vault>,
+    inbox: i64,
+    user: i64,
+    body: SetMember,
+) -> Reply<InboxView> {
+    let client = team_client(&vault).await?;
+    client
+        .set_member(InboxId(inbox), UserId(user), &body)
+        .await
+        .map_err(team_err)
+}
+
+#[tauri::command]
+pub async fn team_remove_member(
+    vault: State<'_, Vault>,
+    inbox: i64,
+    user: i64,
+) -> Reply<InboxView> {
+    team_client(&vault)
+        .await?
+        .remove_member(InboxId(inbox), UserId(user))
+        .await
+        .map_err(team_err)
 }

@@ -32,6 +32,7 @@ mod files;
 mod gmail;
 mod notify;
 mod stop;
+mod team;
 mod vault;
 mod webview;
 
@@ -70,8 +71,11 @@ fn main() {
         std::env::var_os("HELPR_DOWNLOAD_DIR"),
     );
     let vault = Vault::open_in_background(data_dir);
+    let team = team::TeamShell::default();
+    team.start_if_signed_in(vault.clone());
 
     let result = cid::register(tauri::Builder::default())
+        .manage(team.clone())
         .manage(vault)
         .manage(stop::StopFlag::default())
         .manage(gmail::Gmail::new(gmail_config))
@@ -120,7 +124,26 @@ fn main() {
             commands::label_conversations,
             commands::notification_settings,
             commands::watch_inbox,
-            commands::show_notification_content
+            commands::show_notification_content,
+            commands::team_status,
+            commands::team_probe,
+            commands::team_sign_in,
+            commands::team_sign_out,
+            commands::team_watch,
+            commands::team_users,
+            commands::team_create_user,
+            commands::team_change_user,
+            commands::team_remove_user,
+            commands::team_teams,
+            commands::team_create_team,
+            commands::team_change_team,
+            commands::team_delete_team,
+            commands::team_inboxes,
+            commands::team_create_inbox,
+            commands::team_change_inbox,
+            commands::team_delete_inbox,
+            commands::team_set_member,
+            commands::team_remove_member
         ])
         .build(tauri::generate_context!());
     match result {

@@ -2,6 +2,7 @@
 // typed views that mirror the Rust transport types in helpr-core (snake_case, as serialized), and
 // every failure is turned into an `ApiError` so components never inspect raw rejection values.
 import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
+import { tauriTeamApi, type TeamApi } from "./team/api";
 
 /** One row of the message list (`helpr_core::MessageSummary`). */
 export interface MessageSummary {
@@ -658,6 +659,8 @@ export interface HelprApi {
   watchInbox(inboxId: number, on: boolean): Promise<void>;
   showNotificationContent(on: boolean): Promise<void>;
   inlineImageUrl(messageId: number, contentId: string): string;
+  /** Team mode: sign-in, the live connection, administration. */
+  team: TeamApi;
 }
 
 /** The real shell. */
@@ -705,4 +708,5 @@ export const tauriApi: HelprApi = {
   watchInbox,
   showNotificationContent,
   inlineImageUrl,
+  team: tauriTeamApi,
 };

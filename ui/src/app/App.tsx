@@ -26,6 +26,7 @@ import { SEARCH_DEBOUNCE_MS, searchQuery } from "../search/search";
 import { Settings } from "../settings/Settings";
 import { labelName } from "../sidebar/health";
 import { Sidebar, useSidebar } from "../sidebar/Sidebar";
+import { useTeamUpdates } from "../team/useTeam";
 import { TrashView } from "../trash/TrashView";
 import { ThreadView } from "../thread/ThreadView";
 import { ApiContext, useApi } from "./apiContext";
@@ -122,6 +123,7 @@ function Workspace() {
   const searchRef = useRef<HTMLInputElement>(null);
   const pendingG = useRef(0);
   const sidebar = useSidebar();
+  useTeamUpdates();
 
   // Back/Forward changed the query: the field follows. Not when the URL now holds what the
   // user's own typing sent: the navigation lands after any keys typed since (a transition), and

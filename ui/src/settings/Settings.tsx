@@ -1,4 +1,4 @@
-// Settings: a full-window view with its own navigation (Inboxes, Notifications, Security,
+// Settings: a full-window view with its own navigation (Inboxes, Team, Notifications, Security,
 // Data, Audit log, About); the section is in the path (`/settings/security`), so Back works. Esc or the close
 // button returns to the mail.
 import { ArrowLeft } from "lucide-react";
@@ -13,9 +13,11 @@ import { DataPane } from "./DataPane";
 import { InboxesPane } from "./InboxesPane";
 import { NotificationsPane } from "./NotificationsPane";
 import { SecurityPane } from "./SecurityPane";
+import { TeamPane } from "./TeamPane";
 
 export const SECTIONS = [
   { id: "inboxes", title: "Inboxes" },
+  { id: "team", title: "Team" },
   { id: "notifications", title: "Notifications" },
   { id: "security", title: "Security" },
   { id: "data", title: "Data" },
@@ -30,7 +32,7 @@ export function Settings() {
   const navigate = useNavigate();
   const [error, setError] = useState<ApiError | null>(null);
   const [toast, setToast] = useState<ToastMessage | null>(null);
-  const current = SECTIONS.find((s) => s.id === section) ?? SECTIONS[2];
+  const current = SECTIONS.find((s) => s.id === section) ?? SECTIONS.find((s) => s.id === "security") ?? SECTIONS[0];
   const done = (text: string) => setToast({ id: Date.now(), text });
   const pane = { onError: setError, onDone: done };
   return (
@@ -60,6 +62,7 @@ export function Settings() {
         <h2 id="settings-title">{current.title}</h2>
         {error !== null ? <ErrorBanner error={error} onDismiss={() => setError(null)} /> : null}
         {current.id === "inboxes" ? <InboxesPane {...pane} /> : null}
+        {current.id === "team" ? <TeamPane {...pane} /> : null}
         {current.id === "notifications" ? <NotificationsPane {...pane} /> : null}
         {current.id === "security" ? <SecurityPane {...pane} /> : null}
         {current.id === "data" ? <DataPane {...pane} /> : null}

@@ -1,12 +1,13 @@
 // The left pane: "All inboxes", then every inbox with its unread count, its health (syncing n/N
 // with a progress bar, reconnect needed with the reason, offline) and its Gmail labels; then
-// Trash, and Settings at the bottom.
+// the team's shared inboxes open to the user (team mode); Trash, and Settings at the bottom.
 import { useQuery } from "@tanstack/react-query";
 import { AlertTriangle, Inbox, Layers, RefreshCw, Settings, Tag, Trash2, WifiOff } from "lucide-react";
 import { NavLink } from "react-router";
 import type { SidebarInbox } from "../api";
 import { useApi } from "../app/apiContext";
 import { listPath } from "../app/route";
+import { TeamSection } from "../team/TeamSection";
 import { inboxTitle, labelName, labelOrder, summarize, type HealthSummary } from "./health";
 
 /** How often the sidebar asks core again (sync progress and counts move while it runs). */
@@ -105,6 +106,7 @@ export function Sidebar() {
         {sidebar.isPending
           ? [0, 1].map((i) => <li key={i} className="nav-skeleton" aria-hidden="true" />)
           : inboxes.map((inbox) => <InboxEntry key={inbox.inbox_id} inbox={inbox} />)}
+        <TeamSection />
         <li className="nav-gap">
           <NavLink className="nav-link" to="/trash">
             <Trash2 size={14} aria-hidden="true" />

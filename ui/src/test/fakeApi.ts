@@ -12,6 +12,7 @@ import type {
   SidebarInbox,
   ThreadView,
 } from "../api";
+import type { TeamApi } from "../team/api";
 
 export const inboxes: SidebarInbox[] = [
   {
@@ -212,6 +213,7 @@ export function fakeApi(overrides: Partial<HelprApi> = {}): HelprApi {
     watchInbox: () => Promise.resolve(),
     showNotificationContent: () => Promise.resolve(),
     inlineImageUrl: (id, cid) => `helpr-cid://localhost/${encodeURIComponent(`${id}/${cid}`)}`,
+    team: fakeTeamApi(),
     ...overrides,
   };
 }
@@ -225,4 +227,28 @@ export function deferred<T>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** A team stand-in: not signed in, every call unsupported, unless overridden. */
+export function fakeTeamApi(overrides: Partial<TeamApi> = {}): TeamApi {
+  return {
+    status: () => Promise.resolve(null),
+    probe: unsupported("team.probe"),
+    signIn: unsupported("team.signIn"),
+    signOut: unsupported("team.signOut"),
+    watch: () => () => undefined,
+    users: () => Promise.resolve([]),
+    createUser: unsupported("team.createUser"),
+    changeUser: unsupported("team.changeUser"),
+    removeUser: unsupported("team.removeUser"),
+    teams: () => Promise.resolve([]),
+    createTeam: unsupported("team.createTeam"),
+    deleteTeam: unsupported("team.deleteTeam"),
+    inboxes: () => Promise.resolve([]),
+    createInbox: unsupported("team.createInbox"),
+    deleteInbox: unsupported("team.deleteInbox"),
+    setMember: unsupported("team.setMember"),
+    removeMember: unsupported("team.removeMember"),
+    ...overrides,
+  };
 }

@@ -1,0 +1,205 @@
+//! Desktop end-to-end with a team server: the real `helpr-desktop` app under WebDriver
+//! (tauri-driver + WebKitWebDriver, Xvfb), a real vault and keychain, and the real team server
+//! on a loopback port with its own self-signed certificate.
+//!
+//! An agent signs in from Settings → Team: the app shows the certificate's fingerprint first
+//! (the test compares it with the server's, as a person would with what the server printed),
+//! then the sign-in page's link (the test is the agent's browser: it fills the page in and the
+//! redirect reaches core's loopback listener). The sidebar then lists exactly the shared
+//! inboxes open to the agent, not the one restricted to others; when an admin takes one away,
+//! the sidebar drops it without a reload.
+//!
+//! Run by `cargo xtask test` like the other desktop tests (see `desktop_e2e.rs`).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use fantoccini::{Client, Locator};
+use helpr_policy::{MemberRole, OrgRole, Visibility};
+use helpr_proto::requests::{CreateInbox, CreateUser, SetMember};
+use helpr_team::testing::Browser;
+use helpr_team::{ServerAddress, TeamClient};
+use helpr_tests::webdriver::*;
+
+const OWNER: &str = "owner@example.test";
+const AGENT: &str = "ada@example.test";
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn signed_in(server: &helpr_server::Server, email: &str) -> Result<TeamClient> {
+    let address = ServerAddress::parse(&format!("https://{}", server.addr))?;
+    let anonymous = TeamClient::new(address, Some(&server.fingerprint));
+    let browser = Browser {
+        http: helpr_team::pin::client(&server.fingerprint),
+        email: email.into(),
+        password: PASSWORD.into(),
+    };
+    let token = helpr_team::sign_in::sign_in(
+        &anonymous,
+        "admin",
+        Duration::from_secs(30),
+        browser.opener(),
+    )
+    .await?;
+    Ok(anonymous.with_token(token.session_token.into()))
+}
+
+fn inbox(name: &str, visibility: Visibility) -> CreateInbox {
+    CreateInbox {
+        name: name.into(),
+        visibility,
+        teams: vec![],
+        assigned_only: false,
+    }
+}
+
+/// The names of the shared inboxes in the sidebar, read in one go from the DOM (the list
+/// re-renders as updates arrive; WebDriver's rendered text of an ellipsised flex item can be
+/// empty).
+async fn sidebar_team_inboxes(client: &Client) -> Result<Vec<String>> {
+    let names = client
+        .execute(
+            "return Array.from(document.querySelectorAll(\"[data-testid='team-inbox'] .nav-text\"))\
+             .map((e) => e.textContent);",
+            vec![],
+        )
+        .await?;
+    let mut names: Vec<String> = serde_json::from_value(names)?;
+    names.sort();
+    Ok(names)
+}
+
+/// Waits until the sidebar lists exactly `expected`.
+async fn until_sidebar(client: &Client, expected: &[&str]) -> Result<()> {
+    let deadline = Instant::now() + LIST_DEADLINE;
+    loop {
+        let names = sidebar_team_inboxes(client).await?;
+        if names == expected {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the sidebar lists {names:?}, not {expected:?}\n{}",
+            describe_page(client).await
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desktop_app_signs_in_to_the_team_and_follows_access_changes() -> Result<()> {
+    let setup = Setup::check()?;
+    let work = tempfile::tempdir()?;
+    let data_dir = work.path().join("data");
+    let helpr = helpr_core::Helpr::init(&data_dir, "default").await?;
+    let keychain = keyring::Entry::new("helpr", &format!("vault-{}", helpr.vault_id()))?;
+    drop(helpr);
+
+    let server =
+        helpr_server::Server::start(helpr_server::Config::local(work.path().join("server")))
+            .await
+            .context("starting the team server")?;
+    helpr_server::setup::create_org(&server.hub, "Acme", "Olive Owner", OWNER, PASSWORD.into())
+        .await
+        .map_err(|f| anyhow::anyhow!("{}", f.body.message))?;
+    let owner = signed_in(&server, OWNER).await?;
+    let ada = owner
+        .create_user(&CreateUser {
+            name: "Ada".into(),
+            email: AGENT.into(),
+            role: OrgRole::Agent,
+            password: PASSWORD.into(),
+        })
+        .await?;
+    owner
+        .create_inbox(&inbox("Support", Visibility::Organization))
+        .await?;
+    let vip = owner
+        .create_inbox(&inbox("VIP", Visibility::Restricted))
+        .await?;
+    owner
+        .create_inbox(&inbox("Sales", Visibility::Restricted))
+        .await?;
+    owner
+        .set_member(
+            vip.id,
+            ada.id,
+            &SetMember {
+                role: MemberRole::Agent,
+                assigned_only: false,
+            },
+        )
+        .await?;
+
+    let url = format!("https://{}", server.addr);
+    let fingerprint = server.fingerprint.clone();
+    let outcome = with_app(
+        &setup,
+        work.path(),
+        &data_dir,
+        async |client, screenshots: &Path| {
+            client.goto_hash("/settings/team").await?;
+            wait_for(client, "//*[@data-testid='team-server']", LIST_DEADLINE)
+                .await?
+                .send_keys(&url)
+                .await?;
+            client
+                .find(Locator::Css("[data-testid='team-check']"))
+                .await?
+                .click()
+                .await?;
+            let shown = wait_for(
+                client,
+                "//*[@data-testid='team-fingerprint']",
+                READER_DEADLINE,
+            )
+            .await?
+            .text()
+            .await?;
+            ensure!(
+                shown == fingerprint,
+                "the app shows {shown}, the server presents {fingerprint}"
+            );
+            client
+                .find(Locator::Css("[data-testid='team-trust']"))
+                .await?
+                .click()
+                .await?;
+            let page = wait_for(
+                client,
+                "//*[@data-testid='team-sign-in-url']",
+                READER_DEADLINE,
+            )
+            .await?
+            .attr("href")
+            .await?
+            .context("the sign-in link has no href")?;
+            let browser = Browser {
+                http: helpr_team::pin::client(&fingerprint),
+                email: AGENT.into(),
+                password: PASSWORD.into(),
+            };
+            let (status, _) = browser.visit(&page).await;
+            ensure!(status == 303, "the sign-in page answered {status}");
+            let signed = wait_for(client, "//*[@data-testid='team-status']", LIST_DEADLINE)
+                .await?
+                .text()
+                .await?;
+            ensure!(signed.contains("Signed in to Acme as Ada"), "{signed}");
+
+            // Exactly the inboxes open to Ada: not Sales.
+            client.goto_hash("/").await?;
+            until_sidebar(client, &["Support", "VIP"]).await?;
+            save_screenshot(client, &screenshots.join("desktop-team.png")).await?;
+
+            // An admin takes VIP away: the sidebar drops it, no reload.
+            owner.remove_member(vip.id, ada.id).await?;
+            until_sidebar(client, &["Support"]).await?;
+            Ok(())
+        },
+    )
+    .await;
+    server.stop();
+    let _ = keychain.delete_credential();
+    outcome
+}
