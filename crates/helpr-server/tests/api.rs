@@ -1,5 +1,5 @@
-//! The API's edges: bad bodies get clear errors in the wire's shape, another wire version is
-//! refused, and the OpenAPI document describes exactly the routes the server has.
+//! The API's edges: bad bodies and paths get clear errors in the wire's shape, another wire
+//! version is refused, and the OpenAPI document describes exactly the routes the server has.
 
 mod support;
 
@@ -189,4 +189,30 @@ async fn the_openapi_document_describes_every_route_and_every_decided_endpoint()
         }
     }
     assert!(doc["components"]["securitySchemes"]["session"].is_object());
+}
+
+#[tokio::test]
+async fn ids_in_the_path_that_do_not_parse_are_refused_in_the_wire_s_shape() {
+    let rig = Rig::start().await;
+    let owner = rig
+        .sign_in_response(support::OWNER_EMAIL, support::PASSWORD)
+        .await
+        .unwrap();
+    let http = helpr_team::pin::client(&rig.server.fingerprint);
+    for path in [
+        "/api/v1/teams/9223372036854775808",
+        "/api/v1/users/abc",
+        "/api/v1/inboxes/1/members/x",
+    ] {
+        let response = http
+            .delete(format!("https://{}{path}", rig.server.addr))
+            .bearer_auth(&owner.session_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+        let error: ApiError = response.json().await.unwrap();
+        assert_eq!(error.code, ErrorCode::InvalidInput, "{path}");
+        assert!(error.message.contains("path"), "{path}: {}", error.message);
+    }
 }
