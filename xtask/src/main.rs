@@ -17,6 +17,7 @@ mod sample_mail;
 mod session;
 mod steps;
 mod test;
+mod venv;
 mod workspace;
 mod xvfb;
 
