@@ -4,6 +4,7 @@
 //! system packages, the throw-away keychain session, the virtual display) lives beside them.
 //! `.ci/run` calls `cargo xtask test`, so CI and a laptop run the same gate.
 
+mod api_fuzz;
 mod bench;
 mod conformance;
 mod corpus;
@@ -17,6 +18,7 @@ mod sample_mail;
 mod session;
 mod steps;
 mod test;
+mod venv;
 mod workspace;
 mod xvfb;
 

@@ -5,8 +5,9 @@
 //! run (`helpr`, the desktop app, `google-emulator`) and every test from this checkout, and the
 //! gate hands the binaries' paths to the tests (`HELPR_BIN`, `HELPR_DESKTOP_BIN`): a test never
 //! looks for a binary an earlier build may have left behind. Before the build, the emulator's
-//! conformance venv is made or reused (`conformance.rs`) and its interpreter handed over too
-//! (`HELPR_CONFORMANCE_PYTHON`). Clippy, the build and the test runs
+//! conformance venv and the API fuzzer's are made or reused (`conformance.rs`, `api_fuzz.rs`)
+//! and their programs handed over too (`HELPR_CONFORMANCE_PYTHON`, `HELPR_SCHEMATHESIS`).
+//! Clippy, the build and the test runs
 //! all select `--workspace` with [`workspace::WORKSPACE_FEATURES`], so no crate is compiled
 //! twice under different features. The tests run inside one throw-away keychain session (see
 //! `keychain.rs`) on a virtual display started here, so the keychain tests hit a real Secret
@@ -22,7 +23,7 @@ use crate::keychain::{self, Display};
 use crate::steps::Steps;
 use crate::workspace::{self, Targets};
 use crate::xvfb::VirtualDisplay;
-use crate::{conformance, deps, process};
+use crate::{api_fuzz, conformance, deps, process};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -83,6 +84,14 @@ pub fn run(args: &Args) -> Result<()> {
             Ok(())
         },
     )?;
+    let mut schemathesis = None;
+    steps.run(
+        "API fuzzing venv: python3 -m venv, pip install -r crates/helpr-server/fuzz/requirements.txt (schemathesis)",
+        || {
+            schemathesis = Some(api_fuzz::ensure_venv()?);
+            Ok(())
+        },
+    )?;
     let mut built = None;
     steps.run(
         "build: every binary and test from this checkout (cargo build --workspace --all-targets)",
@@ -94,6 +103,9 @@ pub fn run(args: &Args) -> Result<()> {
                 conformance_python: venv_python
                     .clone()
                     .context("the conformance venv step made no venv")?,
+                schemathesis: schemathesis
+                    .clone()
+                    .context("the API fuzzing venv step made no venv")?,
             });
             Ok(())
         },
@@ -110,9 +122,10 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 /// The binaries the tests run, built by the gate from this checkout and handed to the tests
-/// in `HELPR_BIN` and `HELPR_DESKTOP_BIN` (tests/support `helpr_bin`, the E2E's driver), and
-/// the conformance venv's interpreter in `HELPR_CONFORMANCE_PYTHON` (google-emulator's
-/// `python_client` test).
+/// in `HELPR_BIN` and `HELPR_DESKTOP_BIN` (tests/support `helpr_bin`, the E2E's driver), the
+/// conformance venv's interpreter in `HELPR_CONFORMANCE_PYTHON` (google-emulator's
+/// `python_client` test), and the fuzzing venv's `schemathesis` in `HELPR_SCHEMATHESIS`
+/// (helpr-server's `fuzz` test).
 #[derive(Debug, clap::Args)]
 pub struct UnderTest {
     /// The `helpr` CLI.
@@ -124,6 +137,9 @@ pub struct UnderTest {
     /// The conformance venv's `python` (Google's Python client installed).
     #[arg(long)]
     pub conformance_python: PathBuf,
+    /// The fuzzing venv's `schemathesis`.
+    #[arg(long)]
+    pub schemathesis: PathBuf,
 }
 
 impl UnderTest {
@@ -137,6 +153,8 @@ impl UnderTest {
             self.desktop.clone().into(),
             "--conformance-python".into(),
             self.conformance_python.clone().into(),
+            "--schemathesis".into(),
+            self.schemathesis.clone().into(),
         ]
     }
 
@@ -145,6 +163,7 @@ impl UnderTest {
         cmd.env("HELPR_BIN", &self.helpr)
             .env("HELPR_DESKTOP_BIN", &self.desktop)
             .env(conformance::PYTHON_VAR, &self.conformance_python)
+            .env(api_fuzz::SCHEMATHESIS_VAR, &self.schemathesis)
     }
 }
 
@@ -227,5 +246,49 @@ impl Runner {
             }
         }
         cmd
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_gate_hands_over_round_trips_through_the_session_command_line() {
+        use clap::Parser;
+
+        #[derive(Debug, Parser)]
+        struct Probe {
+            #[command(subcommand)]
+            task: keychain::Task,
+        }
+
+        let original = UnderTest {
+            helpr: "/t/helpr".into(),
+            desktop: "/t/helpr desktop".into(),
+            conformance_python: "/t/conformance-venv/bin/python".into(),
+            schemathesis: "/t/fuzz-venv/bin/schemathesis".into(),
+        };
+        let mut argv = vec![OsString::from("in-session")];
+        argv.extend(original.to_task_args());
+        let keychain::Task::Test(parsed) = Probe::try_parse_from(argv).unwrap().task else {
+            panic!("not the test task");
+        };
+        assert_eq!(parsed.helpr, original.helpr);
+        assert_eq!(parsed.desktop, original.desktop);
+        assert_eq!(parsed.conformance_python, original.conformance_python);
+        assert_eq!(parsed.schemathesis, original.schemathesis);
+
+        let mut cmd = Command::new("true");
+        parsed.hand_over(&mut cmd);
+        let handed: Vec<_> = cmd.get_envs().map(|(k, _)| k.to_owned()).collect();
+        for var in [
+            "HELPR_BIN",
+            "HELPR_DESKTOP_BIN",
+            conformance::PYTHON_VAR,
+            api_fuzz::SCHEMATHESIS_VAR,
+        ] {
+            assert!(handed.iter().any(|k| k == var), "{var} handed over");
+        }
     }
 }

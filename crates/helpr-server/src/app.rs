@@ -4,10 +4,19 @@
 //! Gmail's push carries Google's token instead; everything else under `/api/v1` needs one.
 //! A desktop that names another wire version in `helpr-proto-version` is refused with
 //! `unsupported_version` before any handler runs.
+//!
+//! Every request's body is read whole (up to [`MAX_BODY`], or a message's limit for Gmail's send) before it is routed, so that no
+//! answer leaves part of a body unread: a refusal that came before the body had arrived (no
+//! session, a malformed path) made hyper close the connection after answering, without saying
+//! so, and the client's next request on it failed with a broken connection instead of an
+//! answer. A body over the limit is refused with 413 and `Connection: close`. The cost is at
+//! most [`MAX_BODY`] buffered per request, which the handlers' JSON bodies took anyway.
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::header::CONNECTION;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -155,6 +164,7 @@ pub fn router(app: Arc<App>) -> Router {
         .nest("/api/v1", api)
         .route("/sign-in", get(page::show).post(page::submit))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(read_body_first))
         .with_state(app)
 }
 
@@ -184,6 +194,53 @@ fn gmail_api(api: Router<Arc<App>>) -> Router<Arc<App>> {
             post(proxy::untrash),
         )
         .route(&format!("{ME}/history"), get(proxy::history))
+}
+
+/// Reads the request's whole body before anything answers it (see the module's comment).
+async fn read_body_first(request: Request, next: Next) -> Response {
+    use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+
+    // A message to send may be as large as Gmail takes; every other body is small JSON.
+    let limit = if request.uri().path().ends_with("/gmail/send") {
+        send::MAX_SEND_BODY
+    } else {
+        MAX_BODY
+    };
+    let too_large = || {
+        Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooLarge,
+            format!("the body is larger than {limit} bytes"),
+        )
+    };
+    let (parts, body) = request.into_parts();
+    // A body announced as too large is refused before any of it is waited for.
+    let announced = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let read = match announced {
+        Some(length) if length > limit as u64 => Err(too_large()),
+        _ => match Limited::new(body, limit).collect().await {
+            Ok(collected) => Ok(collected.to_bytes()),
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+            Err(_) => Err(Failure::invalid("the body could not be read")),
+        },
+    };
+    match read {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(failure) => {
+            // The rest of the body is not read: the connection cannot carry another request.
+            let mut response = failure.into_response();
+            let headers = response.headers_mut();
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+            headers.insert(VERSION_HEADER, HeaderValue::from(PROTO_VERSION));
+            response
+        }
+    }
 }
 
 async fn not_found() -> Failure {

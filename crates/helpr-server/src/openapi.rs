@@ -2,7 +2,9 @@
 //! (`GET /api/v1/openapi.json`). It is what the fuzzing test reads.
 
 use axum::Json;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::{api, app, auth, gmail};
@@ -57,7 +59,7 @@ use crate::{api, app, auth, gmail};
         gmail::proxy::trash,
         gmail::proxy::untrash,
     ),
-    modifiers(&SessionAuth)
+    modifiers(&SessionAuth, &EdgeRefusals)
 )]
 pub struct ApiDoc;
 
@@ -70,6 +72,65 @@ impl Modify for SessionAuth {
             "session",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The refusals any operation with path parameters or a body may answer before its handler
+/// runs, documented on every such operation (each handler documents its own): a path that does
+/// not parse is 400 (`api::path`); a body that is not JSON is 415, one over the limit 413, one
+/// that does not fit 400 (`api::body`). All in the wire's shape.
+struct EdgeRefusals;
+
+impl Modify for EdgeRefusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                document_refusals(operation);
+            }
+        }
+    }
+}
+
+fn document_refusals(operation: &mut Operation) {
+    let has_path_parameters = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.parameter_in == ParameterIn::Path);
+    let mut refusals = Vec::new();
+    if has_path_parameters {
+        refusals.push(("400", "a malformed request"));
+    }
+    if operation.request_body.is_some() {
+        refusals.extend([
+            ("400", "a malformed request"),
+            ("413", "the body is too large"),
+            ("415", "the body is not JSON"),
+        ]);
+    }
+    for (status, description) in refusals {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| {
+                let json = ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ApiError")))
+                    .build();
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content("application/json", json)
+                        .build(),
+                )
+            });
     }
 }
 

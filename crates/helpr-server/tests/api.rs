@@ -1,11 +1,16 @@
-//! The API's edges: bad bodies get clear errors in the wire's shape, another wire version is
-//! refused, and the OpenAPI document describes exactly the routes the server has.
+//! The API's edges: bad bodies and paths get clear errors in the wire's shape, another wire
+//! version is refused, a refusal never leaves a connection broken, and the OpenAPI document
+//! describes exactly the routes the server has.
 
 mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use helpr_proto::error::{ApiError, ErrorCode};
 use helpr_proto::requests::CreateTeam;
 use support::Rig;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 async fn raw(
     rig: &Rig,
@@ -189,4 +194,120 @@ async fn the_openapi_document_describes_every_route_and_every_decided_endpoint()
         }
     }
     assert!(doc["components"]["securitySchemes"]["session"].is_object());
+}
+
+#[tokio::test]
+async fn ids_in_the_path_that_do_not_parse_are_refused_in_the_wire_s_shape() {
+    let rig = Rig::start().await;
+    let owner = rig
+        .sign_in_response(support::OWNER_EMAIL, support::PASSWORD)
+        .await
+        .unwrap();
+    let http = helpr_team::pin::client(&rig.server.fingerprint);
+    for path in [
+        "/api/v1/teams/9223372036854775808",
+        "/api/v1/users/abc",
+        "/api/v1/inboxes/1/members/x",
+    ] {
+        let response = http
+            .delete(format!("https://{}{path}", rig.server.addr))
+            .bearer_auth(&owner.session_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+        let error: ApiError = response.json().await.unwrap();
+        assert_eq!(error.code, ErrorCode::InvalidInput, "{path}");
+        assert!(error.message.contains("path"), "{path}: {}", error.message);
+    }
+}
+
+/// A TLS connection to the rig that trusts its certificate, for requests written by hand.
+async fn connect(rig: &Rig) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let config = helpr_team::pin::tls_config(&rig.server.fingerprint);
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(rig.server.addr)
+        .await
+        .unwrap();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    connector.connect(name, tcp).await.unwrap()
+}
+
+/// One response (head and `content-length` body) read off `stream`, or what broke it.
+async fn read_response(stream: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            if got.len() >= end + 4 + length {
+                return text;
+            }
+        }
+        match stream.read(&mut buf).await {
+            Ok(0) => return format!("the connection ended after {text:?}"),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => return format!("the connection broke ({e}) after {text:?}"),
+        }
+    }
+}
+
+/// A refusal that comes before the request's body has arrived (no session, here) leaves the
+/// connection fit for the next request. hyper used to close the connection without a word when
+/// the body came after the answer, and the client's next request on it broke; now every body is
+/// read before anything answers. A body announced over the limit is refused at once, and the
+/// connection closed saying so.
+#[tokio::test]
+async fn a_refusal_before_the_body_arrived_leaves_the_connection_usable() {
+    let rig = Rig::start().await;
+    let mut tls = connect(&rig).await;
+    let body = br#"{"name": "Support"}"#;
+    let head = format!(
+        "PATCH /api/v1/teams/1 HTTP/1.1\r\nhost: x\r\nauthorization: Bearer not-a-token\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    tls.write_all(body).await.unwrap();
+    tls.flush().await.unwrap();
+    let first = read_response(&mut tls).await;
+    assert!(first.starts_with("HTTP/1.1 401"), "{first}");
+    assert!(
+        !first.to_lowercase().contains("connection: close"),
+        "{first}"
+    );
+    tls.write_all(b"GET /api/v1/version HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tls.flush().await.unwrap();
+    let second = read_response(&mut tls).await;
+    assert!(second.starts_with("HTTP/1.1 200"), "{second}");
+
+    let mut tls = connect(&rig).await;
+    tls.write_all(
+        b"POST /api/v1/teams HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+          content-length: 1000000\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    tls.flush().await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(10), read_response(&mut tls))
+        .await
+        .expect("a body announced over the limit is refused before it is waited for");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.to_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    assert!(answer.contains("too_large"), "{answer}");
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use helpr_policy::{decide, inbox_access, Action, InboxId, Object, UserId};
 use helpr_proto::error::ApiError;
@@ -11,6 +11,7 @@ use helpr_proto::requests::{ConversationView, SetAssignees};
 
 use super::body::Body;
 use super::check;
+use super::path::Path;
 use crate::app::App;
 use crate::auth::session::Caller;
 use crate::error::Failure;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use helpr_policy::{decide, Action, InboxId, Object, UserId, Visibility};
@@ -13,6 +13,7 @@ use helpr_proto::views::InboxView;
 
 use super::body::Body;
 use super::check;
+use super::path::Path;
 use crate::app::App;
 use crate::auth::session::Caller;
 use crate::error::Failure;

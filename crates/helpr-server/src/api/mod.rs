@@ -6,6 +6,7 @@
 //!
 //! - [`body`]: the JSON body extractor and its refusals.
 //! - [`check`]: names, addresses and ids checked.
+//! - [`path`]: the ids in the path, with refusals in the wire's shape.
 //! - [`org`]: who I am, my snapshot, the organization, its users and teams.
 //! - [`inboxes`]: inboxes, their members, overrides.
 //! - [`conversations`]: a conversation's assignees.
@@ -18,6 +19,7 @@ pub mod check;
 pub mod conversations;
 pub mod inboxes;
 pub mod org;
+pub mod path;
 pub mod sessions;
 
 use helpr_policy::Action;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use helpr_policy::{decide, Action, Object, OrgRole, TeamId, UserId};
@@ -16,6 +16,7 @@ use helpr_proto::views::{OrgView, TeamView, UserView};
 
 use super::body::Body;
 use super::check;
+use super::path::Path;
 use crate::app::App;
 use crate::auth::password;
 use crate::auth::session::Caller;

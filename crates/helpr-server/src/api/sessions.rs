@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use helpr_policy::{decide, Action, Object, UserId};
 use helpr_proto::error::ApiError;
 use helpr_proto::views::SessionView;
 
+use super::path::Path;
 use crate::app::App;
 use crate::auth::session::Caller;
 use crate::error::Failure;
