@@ -36,6 +36,16 @@ pub fn helpr_bin() -> PathBuf {
         .unwrap_or_else(|message| panic!("{message}"))
 }
 
+/// The `helpr-server` binary under test, from `$HELPR_SERVER_BIN` (as [`helpr_bin`]).
+pub fn server_bin() -> PathBuf {
+    handed_over_binary(
+        "HELPR_SERVER_BIN",
+        "helpr-server",
+        "cargo build -p helpr-server",
+    )
+    .unwrap_or_else(|message| panic!("{message}"))
+}
+
 /// Resolves a binary the gate hands over in `$var`: it must be set and name an existing file.
 /// The error says how to run the tests so that it is (`cargo xtask test`), or how to `build`
 /// the binary by hand and set the variable.

@@ -256,6 +256,21 @@ impl Helpr {
         account: &GmailAccount,
         options: &SyncOptions,
     ) -> Result<GmailApi, CoreError> {
+        // A shared inbox of the team server: Gmail through the server, as this session.
+        if let Some(server_inbox) = self.team_binding(account.inbox_id).await? {
+            let client = self.team_client().await?;
+            let token = client
+                .token()
+                .cloned()
+                .ok_or_else(|| CoreError::NotFound("not signed in to the team server".into()))?;
+            return Ok(GmailApi::with_client(
+                client.http(),
+                &client.gmail_api_base(helpr_policy::InboxId(server_inbox)),
+                Arc::new(TokenSource::fixed(token)),
+                Arc::new(Quota::new(options.units_per_second)),
+                options.backoff,
+            ));
+        }
         let (config, tokens) = self.token_source(account).await?;
         GmailApi::new(
             &config.gmail.api_url,
@@ -357,7 +372,8 @@ impl Helpr {
         let refresh = self
             .with_vault(move |h| Ok(h.vault.gmail_refresh_token(h.tenant, inbox)?))
             .await?;
-        if let Some(token) = refresh {
+        // A team inbox holds no grant of its own (the server's is the account's).
+        if let Some(token) = refresh.filter(|t| !t.is_empty()) {
             let config = config_of(account)?;
             let oauth = OAuthClient::new(config.oauth_config())?;
             let token = SecretString::from(String::from_utf8_lossy(&token).into_owned());

@@ -292,19 +292,31 @@ impl Helpr {
             attachments,
         )?;
 
-        let (config, tokens) = self.token_source(&account).await?;
-        let sender = Sender::new(config.smtp.clone(), config.tls.extra_ca_pem.clone());
-        sender
-            .send_raw(
-                &tokens,
-                &account.address,
-                &outgoing.recipients,
-                &outgoing.raw,
-            )
-            .await?;
-
         let inbox = account.inbox_id;
-        let thread = reply.and_then(|r| r.gmail_thread_id);
+        let mut thread = reply.and_then(|r| r.gmail_thread_id);
+        match self.team_binding(inbox).await? {
+            // A shared inbox of the team server: it submits, with the account's grant, which
+            // this desktop never holds; it decides whether this user may answer.
+            Some(server_inbox) => {
+                let sent = self
+                    .team_send(server_inbox, &outgoing.raw, thread.clone())
+                    .await?;
+                thread = thread.or(sent.thread_id);
+            }
+            None => {
+                let (config, tokens) = self.token_source(&account).await?;
+                let sender = Sender::new(config.smtp.clone(), config.tls.extra_ca_pem.clone());
+                sender
+                    .send_raw(
+                        &tokens,
+                        &account.address,
+                        &outgoing.recipients,
+                        &outgoing.raw,
+                    )
+                    .await?;
+            }
+        }
+
         self.with_vault(move |h| h.store_sent(inbox, outgoing, thread))
             .await
             .map_err(|e| {

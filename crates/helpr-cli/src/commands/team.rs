@@ -2,7 +2,8 @@
 //! compare with what `helpr-server` printed, or `--fingerprint FP`) and signs in in the browser
 //! (`--no-browser` prints the page's address); `status` shows the sign-in and the inboxes of
 //! the last snapshot (offline); `listen` keeps the live socket and applies what the server says,
-//! printing each update; `sign-out` revokes the session and purges the shared inboxes' mail.
+//! printing each update; `sync` fetches the shared inboxes' mail through the server; `sign-out`
+//! revokes the session and purges the shared inboxes' mail.
 //! Administration (`users`, `teams`, `inboxes`, `members`, `assign`, `sessions`) goes to the
 //! server as the signed-in user; it decides. Users are named by id or address, teams and
 //! inboxes by id or name. Every command takes `--json`.
@@ -50,6 +51,11 @@ pub enum TeamCommand {
         /// Stop after the first snapshot is applied (for scripts).
         #[arg(long)]
         once: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch the shared inboxes' mail through the server (what it lets you read).
+    Sync {
         #[arg(long)]
         json: bool,
     },
@@ -260,6 +266,7 @@ impl TeamCommand {
             | TeamCommand::Status { json }
             | TeamCommand::Listen { json, .. }
             | TeamCommand::SignOut { json }
+            | TeamCommand::Sync { json }
             | TeamCommand::Users { json, .. }
             | TeamCommand::Teams { json, .. }
             | TeamCommand::Inboxes { json, .. }
@@ -436,6 +443,28 @@ pub async fn run(dir: &Path, command: TeamCommand) -> Result<(), CoreError> {
             let outcome = helpr.team_listen(on_update, activity, stop).await;
             ctrl_c.abort();
             outcome?;
+        }
+        TeamCommand::Sync { json } => {
+            let outcomes = helpr
+                .team_sync(helpr_core::SyncOptions::default(), Arc::new(|_, _| {}))
+                .await?;
+            let failed = outcomes.iter().find_map(|o| o.error.clone());
+            show(json, &outcomes, |outcomes| {
+                for o in outcomes {
+                    match &o.error {
+                        None => println!("{} synced", safe(&o.address)),
+                        Some(e) => {
+                            println!("{} could not sync: {}", safe(&o.address), safe(&e.message))
+                        }
+                    }
+                }
+            });
+            if let Some(e) = failed {
+                return Err(CoreError::Remote {
+                    code: "team_sync_failed",
+                    message: e.message,
+                });
+            }
         }
         TeamCommand::SignOut { json } => {
             let report = helpr.team_sign_out().await?;
@@ -806,7 +835,8 @@ async fn admin(client: &TeamClient, command: TeamCommand) -> Result<(), CoreErro
         TeamCommand::SignIn { .. }
         | TeamCommand::Status { .. }
         | TeamCommand::Listen { .. }
-        | TeamCommand::SignOut { .. } => unreachable!("handled by run"),
+        | TeamCommand::SignOut { .. }
+        | TeamCommand::Sync { .. } => unreachable!("handled by run"),
     }
     Ok(())
 }
