@@ -15,6 +15,7 @@ mod keychain;
 mod package;
 mod process;
 mod sample_mail;
+mod server;
 mod session;
 mod steps;
 mod test;
@@ -50,6 +51,8 @@ enum Command {
     Corpus(corpus::Args),
     /// Benchmarks: `pipeline`, `search`, `sync`, `desktop`, … (see `cargo xtask bench --help`).
     Bench(bench::Args),
+    /// Start a local team server (`--postgres [--replicas N]`, `--gmail`) until Ctrl-C.
+    Server(server::Args),
     /// Build a Debian package (`target/package/helpr_<version>_<arch>.deb`) from this checkout.
     Package(package::Args),
     /// Internal: the second half of a keychain session, run under `dbus-run-session`.
@@ -76,6 +79,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Session(args) => session::run(&args),
         Command::Corpus(args) => corpus::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Server(args) => server::run(&args),
         Command::Package(args) => package::run(&args),
         Command::InSession(args) => keychain::run_in_session(args),
     }

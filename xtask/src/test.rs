@@ -23,7 +23,7 @@ use crate::keychain::{self, Display};
 use crate::steps::Steps;
 use crate::workspace::{self, Targets};
 use crate::xvfb::VirtualDisplay;
-use crate::{api_fuzz, conformance, deps, process};
+use crate::{api_fuzz, conformance, deps, process, server};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -100,6 +100,7 @@ pub fn run(args: &Args) -> Result<()> {
             built = Some(UnderTest {
                 helpr: binaries.get(workspace::CLI_BIN)?,
                 desktop: binaries.get(workspace::DESKTOP_BIN)?,
+                server: binaries.get(workspace::SERVER_BIN)?,
                 conformance_python: venv_python
                     .clone()
                     .context("the conformance venv step made no venv")?,
@@ -108,6 +109,20 @@ pub fn run(args: &Args) -> Result<()> {
                     .context("the API fuzzing venv step made no venv")?,
             });
             Ok(())
+        },
+    )?;
+    steps.run(
+        "cargo xtask server --postgres --replicas 2 --gmail --smoke (the local team server starts)",
+        || {
+            let dir = tempfile::tempdir()?;
+            server::run(&server::Args {
+                dir: Some(dir.path().to_owned()),
+                port: 0,
+                postgres: true,
+                replicas: 2,
+                gmail: true,
+                smoke: true,
+            })
         },
     )?;
     steps.run(
@@ -122,7 +137,8 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 /// The binaries the tests run, built by the gate from this checkout and handed to the tests
-/// in `HELPR_BIN` and `HELPR_DESKTOP_BIN` (tests/support `helpr_bin`, the E2E's driver), the
+/// in `HELPR_BIN`, `HELPR_DESKTOP_BIN` and `HELPR_SERVER_BIN` (tests/support `helpr_bin`, the
+/// E2E's driver, `server_bin`), the
 /// conformance venv's interpreter in `HELPR_CONFORMANCE_PYTHON` (google-emulator's
 /// `python_client` test), and the fuzzing venv's `schemathesis` in `HELPR_SCHEMATHESIS`
 /// (helpr-server's `fuzz` test).
@@ -134,6 +150,9 @@ pub struct UnderTest {
     /// The desktop app, with the UI embedded.
     #[arg(long)]
     pub desktop: PathBuf,
+    /// The team server.
+    #[arg(long)]
+    pub server: PathBuf,
     /// The conformance venv's `python` (Google's Python client installed).
     #[arg(long)]
     pub conformance_python: PathBuf,
@@ -151,6 +170,8 @@ impl UnderTest {
             self.helpr.clone().into(),
             "--desktop".into(),
             self.desktop.clone().into(),
+            "--server".into(),
+            self.server.clone().into(),
             "--conformance-python".into(),
             self.conformance_python.clone().into(),
             "--schemathesis".into(),
@@ -162,6 +183,7 @@ impl UnderTest {
     fn hand_over<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
         cmd.env("HELPR_BIN", &self.helpr)
             .env("HELPR_DESKTOP_BIN", &self.desktop)
+            .env("HELPR_SERVER_BIN", &self.server)
             .env(conformance::PYTHON_VAR, &self.conformance_python)
             .env(api_fuzz::SCHEMATHESIS_VAR, &self.schemathesis)
     }
@@ -266,6 +288,7 @@ mod tests {
         let original = UnderTest {
             helpr: "/t/helpr".into(),
             desktop: "/t/helpr desktop".into(),
+            server: "/t/helpr-server".into(),
             conformance_python: "/t/conformance-venv/bin/python".into(),
             schemathesis: "/t/fuzz-venv/bin/schemathesis".into(),
         };
@@ -276,6 +299,7 @@ mod tests {
         };
         assert_eq!(parsed.helpr, original.helpr);
         assert_eq!(parsed.desktop, original.desktop);
+        assert_eq!(parsed.server, original.server);
         assert_eq!(parsed.conformance_python, original.conformance_python);
         assert_eq!(parsed.schemathesis, original.schemathesis);
 
@@ -285,6 +309,7 @@ mod tests {
         for var in [
             "HELPR_BIN",
             "HELPR_DESKTOP_BIN",
+            "HELPR_SERVER_BIN",
             conformance::PYTHON_VAR,
             api_fuzz::SCHEMATHESIS_VAR,
         ] {

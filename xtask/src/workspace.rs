@@ -18,6 +18,9 @@ pub const CLI_BIN: &str = "helpr";
 pub const DESKTOP_PACKAGE: &str = "helpr-desktop";
 pub const DESKTOP_BIN: &str = "helpr-desktop";
 
+/// The team server's binary target.
+pub const SERVER_BIN: &str = "helpr-server";
+
 /// The emulator's binary target.
 pub const EMULATOR_BIN: &str = "google-emulator";
 
