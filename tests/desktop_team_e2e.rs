@@ -6,8 +6,10 @@
 //! (the test compares it with the server's, as a person would with what the server printed),
 //! then the sign-in page's link (the test is the agent's browser: it fills the page in and the
 //! redirect reaches core's loopback listener). The sidebar then lists exactly the shared
-//! inboxes open to the agent, not the one restricted to others; when an admin takes one away,
-//! the sidebar drops it without a reload.
+//! inboxes open to the agent, not the one restricted to others. "Support" has a Gmail account
+//! (the google-emulator's) connected at the server: the app syncs it through the server on its
+//! own, and its mail opens from the team section. When an admin takes an inbox away, the
+//! sidebar drops it without a reload.
 //!
 //! Run by `cargo xtask test` like the other desktop tests (see `desktop_e2e.rs`).
 
@@ -25,6 +27,19 @@ use helpr_tests::webdriver::*;
 const OWNER: &str = "owner@example.test";
 const AGENT: &str = "ada@example.test";
 const PASSWORD: &str = "correct horse battery staple";
+/// The shared inbox's Gmail address, and what its one message says.
+const SHARED_ADDRESS: &str = "support@acme.test";
+const CANARY: &str = "Where is my parcel 4417";
+
+fn customer_mail() -> Vec<u8> {
+    format!(
+        "From: Carla Customer <carla@customer.test>\r\nTo: {SHARED_ADDRESS}\r\n\
+         Subject: {CANARY}\r\nMessage-ID: <parcel@customer.test>\r\n\
+         Date: Mon, 3 Jun 2024 10:00:00 +0000\r\nContent-Type: text/plain\r\n\r\n\
+         It has been a week.\r\n"
+    )
+    .into_bytes()
+}
 
 async fn signed_in(server: &helpr_server::Server, email: &str) -> Result<TeamClient> {
     let address = ServerAddress::parse(&format!("https://{}", server.addr))?;
@@ -95,10 +110,14 @@ async fn desktop_app_signs_in_to_the_team_and_follows_access_changes() -> Result
     let keychain = keyring::Entry::new("helpr", &format!("vault-{}", helpr.vault_id()))?;
     drop(helpr);
 
-    let server =
-        helpr_server::Server::start(helpr_server::Config::local(work.path().join("server")))
-            .await
-            .context("starting the team server")?;
+    let emu = helpr_tests::team::emulator(SHARED_ADDRESS, vec![customer_mail()]).await;
+    let mut config = helpr_server::Config::local(work.path().join("server"));
+    config.gmail = Some(helpr_gmail::GmailConfig::from_toml(
+        &emu.helpr_config_toml(),
+    )?);
+    let server = helpr_server::Server::start(config)
+        .await
+        .context("starting the team server")?;
     helpr_server::setup::create_org(&server.hub, "Acme", "Olive Owner", OWNER, PASSWORD.into())
         .await
         .map_err(|f| anyhow::anyhow!("{}", f.body.message))?;
@@ -111,9 +130,10 @@ async fn desktop_app_signs_in_to_the_team_and_follows_access_changes() -> Result
             password: PASSWORD.into(),
         })
         .await?;
-    owner
+    let support = owner
         .create_inbox(&inbox("Support", Visibility::Organization))
         .await?;
+    helpr_tests::team::connect_gmail(&owner, support.id).await;
     let vip = owner
         .create_inbox(&inbox("VIP", Visibility::Restricted))
         .await?;
@@ -190,6 +210,22 @@ async fn desktop_app_signs_in_to_the_team_and_follows_access_changes() -> Result
             // Exactly the inboxes open to Ada: not Sales.
             client.goto_hash("/").await?;
             until_sidebar(client, &["Support", "VIP"]).await?;
+
+            // Support's mail arrives through the server; its entry becomes a link to it.
+            wait_for(
+                client,
+                "//*[@data-testid='team-inbox'][.//*[text()='Support']]//a",
+                LIST_DEADLINE,
+            )
+            .await?
+            .click()
+            .await?;
+            wait_for(
+                client,
+                &format!("//*[contains(text(), '{CANARY}')]"),
+                READER_DEADLINE,
+            )
+            .await?;
             save_screenshot(client, &screenshots.join("desktop-team.png")).await?;
 
             // An admin takes VIP away: the sidebar drops it, no reload.

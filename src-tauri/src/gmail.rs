@@ -104,7 +104,8 @@ impl Gmail {
     }
 
     /// Syncs every connected account (or `address`), after any run already under way; then
-    /// notifies new mail in watched inboxes.
+    /// notifies new mail in watched inboxes. Signed in to a team, the shared inboxes granted
+    /// are bound first and synced through the server (core's `sync_all`).
     pub async fn sync(
         &self,
         helpr: Helpr,
@@ -122,7 +123,7 @@ impl Gmail {
         });
         let before = helpr.newest_message_id().await?;
         let outcomes = helpr
-            .sync_gmail(address.as_deref(), SyncOptions::default(), report)
+            .sync_all(address.as_deref(), SyncOptions::default(), report)
             .await?;
         crate::notify::new_mail(&helpr, before).await;
         Ok(outcomes)

@@ -5,9 +5,11 @@ import { useQuery } from "@tanstack/react-query";
 import { AlertTriangle, Inbox, Layers, RefreshCw, Settings, Tag, Trash2, WifiOff } from "lucide-react";
 import { NavLink } from "react-router";
 import type { SidebarInbox } from "../api";
+import type { TeamStatus } from "../team/api";
 import { useApi } from "../app/apiContext";
 import { listPath } from "../app/route";
 import { TeamSection } from "../team/TeamSection";
+import { useTeamStatus } from "../team/useTeam";
 import { inboxTitle, labelName, labelOrder, summarize, type HealthSummary } from "./health";
 
 /** How often the sidebar asks core again (sync progress and counts move while it runs). */
@@ -22,7 +24,7 @@ export function useSidebar() {
   });
 }
 
-function Unread({ count }: { count: number }) {
+export function Unread({ count }: { count: number }) {
   if (count === 0) return null;
   return (
     <span className="nav-count" aria-label={`${count} unread`}>
@@ -88,10 +90,18 @@ function InboxEntry({ inbox }: { inbox: SidebarInbox }) {
   );
 }
 
+/** The vault's inboxes that hold a team server's shared inbox (listed in its section). */
+export function sharedLocalInboxes(team: TeamStatus | null | undefined): Set<number> {
+  return new Set((team?.inboxes ?? []).flatMap((e) => (e.local_inbox === null ? [] : [e.local_inbox])));
+}
+
 export function Sidebar() {
   const sidebar = useSidebar();
-  const inboxes = sidebar.data ?? [];
-  const unread = inboxes.reduce((sum, i) => sum + i.unread, 0);
+  const team = useTeamStatus();
+  const shared = sharedLocalInboxes(team.data);
+  const all = sidebar.data ?? [];
+  const inboxes = all.filter((i) => !shared.has(i.inbox_id));
+  const unread = all.reduce((sum, i) => sum + i.unread, 0);
   return (
     <nav className="sidebar" aria-label="Mailboxes">
       <div className="brand">helpr</div>

@@ -4,6 +4,7 @@
 import { Eye, Users } from "lucide-react";
 import { NavLink } from "react-router";
 import { listPath } from "../app/route";
+import { Unread, useSidebar } from "../sidebar/Sidebar";
 import type { TeamInboxEntry } from "./api";
 import { useTeamStatus } from "./useTeam";
 
@@ -16,13 +17,14 @@ export function accessNote(entry: TeamInboxEntry): string | null {
   return notes.length === 0 ? null : notes.join(", ");
 }
 
-function Entry({ entry }: { entry: TeamInboxEntry }) {
+function Entry({ entry, unread }: { entry: TeamInboxEntry; unread: number }) {
   const note = accessNote(entry);
   const body = (
     <>
       {entry.access.role === "viewer" ? <Eye size={14} aria-hidden="true" /> : <Users size={14} aria-hidden="true" />}
       <span className="nav-text">{entry.name}</span>
       {note !== null ? <span className="nav-note">{note}</span> : null}
+      <Unread count={unread} />
     </>
   );
   return (
@@ -42,6 +44,8 @@ function Entry({ entry }: { entry: TeamInboxEntry }) {
 
 export function TeamSection() {
   const status = useTeamStatus();
+  const sidebar = useSidebar();
+  const unreadOf = (local: number | null) => sidebar.data?.find((i) => i.inbox_id === local)?.unread ?? 0;
   if (status.data === null || status.data === undefined) return null;
   const team = status.data;
   return (
@@ -52,7 +56,7 @@ export function TeamSection() {
       ) : (
         <ul className="nav" aria-label={`Shared inboxes of ${team.org.name}`}>
           {team.inboxes.map((entry) => (
-            <Entry key={entry.id} entry={entry} />
+            <Entry key={entry.id} entry={entry} unread={unreadOf(entry.local_inbox)} />
           ))}
         </ul>
       )}

@@ -4,6 +4,8 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { useApi } from "../app/apiContext";
+import { useSync } from "../app/sync";
+import type { TeamUpdate } from "./api";
 
 export const TEAM_KEY = ["team"] as const;
 
@@ -12,18 +14,28 @@ export function useTeamStatus() {
   return useQuery({ queryKey: TEAM_KEY, queryFn: () => api.team.status() });
 }
 
+/**
+ * Whether an update asks for a sync: a snapshot applied (a shared inbox may have been granted,
+ * and what is shown is re-checked on reconnect) or conversations changed at Gmail.
+ */
+export function wantsSync(update: TeamUpdate): boolean {
+  return update.kind === "applied" || update.kind === "conversations";
+}
+
 /** Listens to the live connection for as long as the workspace is mounted. */
 export function useTeamUpdates() {
   const api = useApi();
   const queryClient = useQueryClient();
+  const { syncNow } = useSync();
   useEffect(
     () =>
       api.team.watch((update) => {
+        if (wantsSync(update)) void syncNow().catch(() => undefined);
         if (update.kind === "presence" || update.kind === "connected" || update.kind === "disconnected") return;
         void queryClient.invalidateQueries({ queryKey: TEAM_KEY });
         void queryClient.invalidateQueries({ queryKey: ["team-admin"] });
         if (update.kind === "applied" && update.report.purged_messages > 0) void queryClient.invalidateQueries();
       }),
-    [api, queryClient],
+    [api, queryClient, syncNow],
   );
 }
