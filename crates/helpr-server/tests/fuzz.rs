@@ -569,6 +569,9 @@ fn allowed(state: &OrgState, actor: UserId, record: &Record, now: i64) -> Result
                 Object::Conversation(inbox(*id)?, &conversation),
             )
         }
+        Record::GmailConnected { inbox: id } | Record::GmailDisconnected { inbox: id } => {
+            ask(Action::ConnectGmail, Object::Inbox(inbox(*id)?))
+        }
         Record::ConversationStarted { .. } | Record::ConversationsChanged { .. } => {
             Err("no API call of a user makes this".into())
         }
