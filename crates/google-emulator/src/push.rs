@@ -28,12 +28,22 @@ pub const PUSH_SUBSCRIPTION: &str = "projects/helpr-emulator/subscriptions/gmail
 /// The seed of the drop/duplicate draws unless changed.
 pub const DEFAULT_PUSH_SEED: u64 = 0x7075_7368;
 
+/// A watch lasts seven days (Google: re-call at least every 7 days).
+pub(crate) const WATCH_LIFETIME_MS: u64 = 7 * 24 * 3600 * 1000;
+
 /// What `users.watch` asked for.
 #[derive(Debug, Clone)]
 pub(crate) struct Watch {
     pub(crate) label_ids: Vec<String>,
     /// `labelFilterBehavior`: `include` (true) or `exclude`.
     pub(crate) include: bool,
+}
+
+/// The watch in force and when it lapses (emulator clock, ms).
+#[derive(Debug, Clone)]
+pub(crate) struct Watching {
+    watch: Watch,
+    expires_ms: u64,
 }
 
 impl Watch {
@@ -70,7 +80,7 @@ pub(crate) struct Settings {
     /// Endpoint URL and token audience.
     pub(crate) endpoint: Option<(String, String)>,
     pub(crate) service_account: String,
-    pub(crate) watch: Option<Watch>,
+    pub(crate) watch: Option<Watching>,
     pub(crate) duplicate_rate: f64,
     pub(crate) drop_rate: f64,
     pub(crate) reorder: bool,
@@ -78,6 +88,9 @@ pub(crate) struct Settings {
     pub(crate) form: HistoryIdForm,
     /// First retry delay and its cap.
     pub(crate) backoff: (Duration, Duration),
+    /// Certificates (PEM) the sender trusts beside the public roots and the test CA: an
+    /// endpoint's own, standing for a publicly trusted one.
+    pub(crate) trusted: Vec<String>,
     rng: u64,
     next_message_id: u64,
 }
@@ -113,6 +126,7 @@ impl Hub {
                 paused: false,
                 form: HistoryIdForm::Number,
                 backoff: (Duration::from_millis(50), Duration::from_secs(2)),
+                trusted: Vec::new(),
                 rng: DEFAULT_PUSH_SEED,
                 next_message_id: 2_070_443_601_311_540,
             }),
@@ -132,22 +146,25 @@ impl Hub {
         self.settings.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A mailbox change: published when a watch covers it.
+    /// A mailbox change: published when a watch in force covers it.
     pub(crate) fn changed(&self, record: &Record, now_ms: u64) {
         let covered = self
             .settings()
             .watch
             .as_ref()
-            .is_some_and(|w| w.covers(record));
+            .is_some_and(|w| now_ms < w.expires_ms && w.watch.covers(record));
         if covered {
             self.publish(record.id, now_ms);
         }
     }
 
-    /// `users.watch` succeeded: remember it and publish the mailbox's current id at once.
-    pub(crate) fn watch(&self, watch: Watch, history_id: u64, now_ms: u64) {
-        self.settings().watch = Some(watch);
+    /// `users.watch` succeeded: remember it (for seven days) and publish the mailbox's
+    /// current id at once. Its expiration.
+    pub(crate) fn watch(&self, watch: Watch, history_id: u64, now_ms: u64) -> u64 {
+        let expires_ms = now_ms + WATCH_LIFETIME_MS;
+        self.settings().watch = Some(Watching { watch, expires_ms });
         self.publish(history_id, now_ms);
+        expires_ms
     }
 
     /// `users.stop`: nothing new is published (what is queued is still delivered).
@@ -180,6 +197,18 @@ impl Hub {
     }
 }
 
+/// [`Emulator::trust_push_certificate`] was given no PEM certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushTrustError;
+
+impl std::fmt::Display for PushTrustError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no PEM certificate to trust for push")
+    }
+}
+
+impl std::error::Error for PushTrustError {}
+
 impl Settings {
     /// A uniform draw in `[0, 1)`.
     fn draw(&mut self) -> f64 {
@@ -198,6 +227,19 @@ impl Emulator {
     /// Nothing is sent before a `watch`.
     pub fn set_push_endpoint(&self, url: &str, audience: &str) {
         self.hub().settings().endpoint = Some((url.to_owned(), audience.to_owned()));
+    }
+
+    /// Trusts `pem` (a CA or a self-signed certificate) for HTTPS endpoints from the next
+    /// delivery attempt on. Pub/Sub pushes only to endpoints whose certificate chains to a
+    /// public root; a test endpoint with its own certificate (a team server's self-signed
+    /// one, say) stands for such an endpoint by being trusted here. A PEM that does not parse
+    /// is refused.
+    pub fn trust_push_certificate(&self, pem: &str) -> Result<(), PushTrustError> {
+        if reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_or(true, |c| c.is_empty()) {
+            return Err(PushTrustError);
+        }
+        self.hub().settings().trusted.push(pem.to_owned());
+        Ok(())
     }
 
     /// No endpoint: notifications are not published.
@@ -287,9 +329,21 @@ impl Emulator {
         history_id
     }
 
-    /// Whether a `watch` is in force (no `stop` since).
+    /// Whether a `watch` is in force (no `stop` since, not expired on the emulator clock).
     pub fn watch_active(&self) -> bool {
-        self.hub().settings().watch.is_some()
+        self.watch_expiration().is_some()
+    }
+
+    /// The expiration (epoch ms, emulator clock) of the watch in force, as `users.watch`
+    /// answered it: a renewal moves it.
+    pub fn watch_expiration(&self) -> Option<u64> {
+        let now = self.state.oauth.clock.now_ms();
+        self.hub()
+            .settings()
+            .watch
+            .as_ref()
+            .map(|w| w.expires_ms)
+            .filter(|expires| now < *expires)
     }
 
     /// POSTs made to the endpoint, retries and duplicates included.

@@ -468,3 +468,31 @@ async fn mail_sent_over_smtp_is_pushed() {
     let sent = f.emulator.sent_messages();
     assert_eq!(f.emulator.history().last().unwrap().message_id, sent[0].id);
 }
+
+#[tokio::test]
+async fn a_watch_lapses_after_seven_days_and_a_renewal_moves_its_expiration() {
+    let (f, mut r) = setup().await;
+    let (status, body) = watch(&f, topic()).await;
+    assert_eq!(status, StatusCode::OK);
+    let expiration: u64 = body["expiration"].as_str().unwrap().parse().unwrap();
+    assert_eq!(f.emulator.watch_expiration(), Some(expiration));
+    r.next().await;
+
+    // A minute on (the access token still valid), a renewal moves the expiration.
+    f.emulator.advance_clock(Duration::from_secs(60));
+    let (status, body) = watch(&f, topic()).await;
+    assert_eq!(status, StatusCode::OK);
+    let renewed: u64 = body["expiration"].as_str().unwrap().parse().unwrap();
+    assert!(renewed >= expiration + 60_000, "{renewed} {expiration}");
+    assert_eq!(f.emulator.watch_expiration(), Some(renewed));
+    r.next().await;
+
+    // Seven days after the renewal it has lapsed: a change is not pushed.
+    f.emulator.advance_clock(Duration::from_secs(7 * 24 * 3600));
+    assert!(!f.emulator.watch_active());
+    assert_eq!(f.emulator.watch_expiration(), None);
+    f.emulator
+        .add_message(message(1, "after the lapse"), &["INBOX"]);
+    f.emulator.push_idle().await;
+    assert_eq!(f.emulator.push_delivered(), 2);
+}

@@ -1,5 +1,5 @@
-//! [`GmailApi`]: the Gmail REST calls sync and the trash outbox make (google-protocols.md §2),
-//! each through the same path: spend the quota, attach the bearer token, send, and decide.
+//! [`GmailApi`]: the Gmail REST calls sync and the trash outbox make, and the team server's
+//! users.watch/users.stop (google-protocols.md §2), each through the same path: spend the quota, attach the bearer token, send, and decide.
 //!
 //! - 2xx: decode.
 //! - 401: the token is dropped and refreshed once, the call retried once; a second 401 is
@@ -15,7 +15,10 @@ pub mod types;
 
 use error::safe_reason;
 pub use error::ApiError;
-use types::{ErrorEnvelope, HistoryPage, Label, LabelList, ListPage, Message, MessageRef, Profile};
+use types::{
+    ErrorEnvelope, HistoryPage, Label, LabelList, ListPage, Message, MessageRef, Profile,
+    WatchResponse,
+};
 
 use crate::limiter::{cost, retry_after, Backoff, Quota};
 use crate::oauth::OAuthError;
@@ -236,6 +239,36 @@ impl GmailApi {
             .await
     }
 
+    /// Asks Gmail to push the mailbox's changes to the Pub/Sub `topic`
+    /// (`projects/<project>/topics/<topic>`) (`users.watch`, §2.8): only changes touching
+    /// `label_ids` when some are given (`labelFilterBehavior: include`), every change when
+    /// none. Gmail publishes one notification at once; a watch lasts until `expiration`
+    /// (seven days on), so it is renewed by calling this again. A new watch replaces the old.
+    pub async fn watch(&self, topic: &str, label_ids: &[&str]) -> Result<WatchResponse, ApiError> {
+        let mut body = serde_json::json!({ "topicName": topic });
+        if !label_ids.is_empty() {
+            body["labelIds"] = serde_json::json!(label_ids);
+            body["labelFilterBehavior"] = serde_json::json!("include");
+        }
+        self.call(
+            Method::POST,
+            "users.watch",
+            cost::WATCH,
+            "/watch",
+            &[],
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Stops push for the mailbox (`users.stop`, §2.8: 204, no body); notifications already
+    /// on their way may still arrive.
+    pub async fn stop(&self) -> Result<(), ApiError> {
+        self.send(Method::POST, "users.stop", cost::STOP, "/stop", &[], None)
+            .await?;
+        Ok(())
+    }
+
     async fn get<T: serde::de::DeserializeOwned>(
         &self,
         op: &'static str,
@@ -246,6 +279,7 @@ impl GmailApi {
         self.call(Method::GET, op, units, path, query, None).await
     }
 
+    /// [`GmailApi::send`], the 2xx body decoded as JSON.
     async fn call<T: serde::de::DeserializeOwned>(
         &self,
         method: Method,
@@ -255,6 +289,25 @@ impl GmailApi {
         query: &[(&str, String)],
         body: Option<&serde_json::Value>,
     ) -> Result<T, ApiError> {
+        let response = self.send(method, op, units, path, query, body).await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|_| ApiError::BadResponse { op })?;
+        serde_json::from_slice::<T>(&bytes).map_err(|_| ApiError::BadResponse { op })
+    }
+
+    /// One call with the quota, token, retry and refusal rules above; the 2xx answer, its body
+    /// unread.
+    async fn send(
+        &self,
+        method: Method,
+        op: &'static str,
+        units: u32,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<reqwest::Response, ApiError> {
         let url = format!("{}{path}", self.base);
         let mut failed = 0u32;
         let mut refreshed = false;
@@ -281,13 +334,7 @@ impl GmailApi {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     match status {
-                        200..=299 => {
-                            let body = resp.bytes().await;
-                            return body
-                                .ok()
-                                .and_then(|b| serde_json::from_slice::<T>(&b).ok())
-                                .ok_or(ApiError::BadResponse { op });
-                        }
+                        200..=299 => return Ok(resp),
                         401 if !refreshed => {
                             refreshed = true;
                             self.stats

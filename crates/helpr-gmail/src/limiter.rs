@@ -27,6 +27,10 @@ pub mod cost {
     /// messages.trash (untrash is not in the reference; Google bills it alike).
     pub const MESSAGES_TRASH: u32 = 5;
     pub const MESSAGES_MODIFY: u32 = 5;
+    /// users.watch: unconfirmed (a third-party note says 100, §2.9); the emulator charges it.
+    pub const WATCH: u32 = 100;
+    /// users.stop: not in the reference; the emulator charges 1.
+    pub const STOP: u32 = 1;
 }
 
 const WINDOW: Duration = Duration::from_secs(1);

@@ -73,6 +73,10 @@ pub struct Config {
     /// What Gmail's Pub/Sub pushes must carry (audience, service account, Google's JWKS);
     /// without it the push endpoint answers 503. Needs `gmail`.
     pub gmail_push: Option<helpr_gmail::PushConfig>,
+    /// The Pub/Sub topic (`projects/<project>/topics/<topic>`) Gmail publishes connected
+    /// inboxes' changes to (`users.watch`, renewed daily, stopped on disconnect); without it
+    /// nothing asks Gmail to push. Needs `gmail_push`.
+    pub gmail_push_topic: Option<String>,
 }
 
 /// The database URL may hold a password: shown without it.
@@ -85,6 +89,7 @@ impl std::fmt::Debug for Config {
             .field("key", &self.key)
             .field("database", &self.database.as_ref().map(|_| "[redacted]"))
             .field("gmail", &self.gmail.as_ref().map(|_| "[configured]"))
+            .field("gmail_push_topic", &self.gmail_push_topic)
             .finish_non_exhaustive()
     }
 }
@@ -103,6 +108,7 @@ impl Config {
             clock: Clock::default(),
             gmail: None,
             gmail_push: None,
+            gmail_push_topic: None,
         }
     }
 }
@@ -117,6 +123,8 @@ pub struct Server {
     pub hub: Arc<Hub>,
     task: JoinHandle<()>,
     refresher: JoinHandle<()>,
+    /// The Gmail watch renewal, when the server has a push topic.
+    watches: Option<JoinHandle<()>>,
 }
 
 /// Why the server could not start.
@@ -164,6 +172,7 @@ impl Server {
         let broker = Arc::new(gmail::broker::Broker::new(
             config.gmail.clone(),
             config.gmail_push.clone(),
+            config.gmail_push_topic.clone(),
             sealer,
             config.clock.clone(),
         )?);
@@ -175,6 +184,7 @@ impl Server {
             keys,
             gmail: broker,
         });
+        let watches = gmail::watch::spawn(app.clone());
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config.clone());
         let task = tokio::spawn(listen::serve(listener, acceptor, app::router(app)));
         Ok(Server {
@@ -183,6 +193,7 @@ impl Server {
             hub,
             task,
             refresher,
+            watches,
         })
     }
 
@@ -190,6 +201,9 @@ impl Server {
     pub fn stop(self) {
         self.task.abort();
         self.refresher.abort();
+        if let Some(watches) = self.watches {
+            watches.abort();
+        }
     }
 }
 

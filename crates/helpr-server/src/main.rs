@@ -13,7 +13,10 @@
 //! `--gmail-config FILE` (helpr-gmail's TOML: Google's endpoints, the OAuth client, SMTP, an
 //! extra CA) turns on the Gmail broker; `--gmail-push-audience URL` and
 //! `--gmail-push-service-account EMAIL` (with `--gmail-push-jwks-url`, Google's by default)
-//! turn on Pub/Sub push at `POST /api/v1/gmail/push`.
+//! turn on Pub/Sub push at `POST /api/v1/gmail/push`; `--gmail-push-topic
+//! projects/P/topics/T` then has the server ask Gmail to publish to that topic (`users.watch`)
+//! for each inbox when it is connected and at every start, renewed daily, and stopped when
+//! the inbox is disconnected or deleted.
 //!
 //! `helpr-server --data-dir D create-org --name N --owner-name O --owner-email E` makes an
 //! organization and its first owner, whose password is read from standard input (or from
@@ -72,6 +75,12 @@ struct Args {
     /// The push subscription's service account (the tokens' `email`).
     #[arg(long, requires = "gmail_push_audience")]
     gmail_push_service_account: Option<String>,
+    /// The Pub/Sub topic Gmail publishes inboxes' changes to (`projects/P/topics/T`, whose
+    /// push subscription posts to this server): the server calls Gmail's users.watch for each
+    /// connected inbox, renews it daily and stops it on disconnect. Without it nothing asks
+    /// Gmail to push.
+    #[arg(long, requires = "gmail_push_audience")]
+    gmail_push_topic: Option<String>,
     /// Where Google publishes the push tokens' keys.
     #[arg(long, default_value = "https://www.googleapis.com/oauth2/v3/certs")]
     gmail_push_jwks_url: String,
@@ -127,6 +136,7 @@ async fn main() -> anyhow::Result<()> {
                 audience,
                 service_account,
             }),
+        gmail_push_topic: args.gmail_push_topic,
     };
     match args.command {
         Some(Command::CreateOrg {

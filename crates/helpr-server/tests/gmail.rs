@@ -8,7 +8,9 @@
 //! role against every proxied call and send (the table is the documentation of who may);
 //! sending and the conversations it starts; push to exactly the entitled sockets, forgeries
 //! refused and replays ignored; disconnecting; and no plaintext of mail or account in any
-//! file of the server's.
+//! file of the server's. With a push topic: the server's own users.watch on connecting, the
+//! emulator's Pub/Sub delivering to the server's real push URL, stop on disconnect and
+//! delete, daily renewal claimed once, and the watch at every start.
 
 #[path = "support/gmail.rs"]
 mod gmail_rig;
@@ -1127,4 +1129,166 @@ async fn no_mail_and_no_account_detail_is_left_in_any_file_of_the_server_s() {
     }
     assert!(scanned > 0);
     assert_eq!(hits, Vec::<String>::new(), "plaintext at rest");
+}
+
+/// Waits (a hang guard, not a timing assertion) until the emulator has delivered everything
+/// it published and the server acknowledged it.
+async fn pushes_done(g: &GmailRig) {
+    tokio::time::timeout(Duration::from_secs(60), g.emu.push_idle())
+        .await
+        .expect("every push acknowledged within a minute");
+}
+
+/// Waits until `done` holds, checking every 50 ms, failing after 30 s.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: not within 30 s");
+}
+
+async fn stored_watch(g: &GmailRig) -> rows::WatchRow {
+    let inbox = g.inbox;
+    g.rig
+        .hub()
+        .db()
+        .run(move |tx| rows::watch_of(tx, inbox))
+        .await
+        .unwrap()
+        .expect("the inbox's account row")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_watches_a_connected_inbox_and_gmail_s_own_pushes_reach_the_entitled_desktops() {
+    let (g, _) = GmailRig::watching(ADDRESS, seed()).await;
+    assert!(!g.emu.watch_active());
+    let h0 = g.emu.history_id();
+
+    // Connecting watches the mailbox; Gmail publishes its current id at once, which is where
+    // the server already is (the profile's): acknowledged, nothing to tell.
+    let view = g.connect(&g.owner).await;
+    assert!(view.connected);
+    assert!(g.emu.watch_active(), "the server called users.watch");
+    let seq = g.seq();
+    pushes_done(&g).await;
+    assert_eq!(g.emu.push_delivered(), 1);
+    assert_eq!(g.seq(), seq);
+    let watch = stored_watch(&g).await;
+    assert_eq!(Some(watch.expiration as u64), g.emu.watch_expiration());
+
+    // New mail: Gmail's own push (its signed token, to the server's real URL) makes the
+    // conversation news for exactly those who may read it.
+    let (mut agent, _) = welcomed(g.person("agent")).await;
+    let (mut assigned, _) = welcomed(g.person("assigned")).await;
+    let new = g.emu.add_message(
+        mail("w1", CUSTOMER, ADDRESS, "Order 11", "Order 11?", None),
+        &["INBOX", "UNREAD"],
+    );
+    let t = thread(&g, &new);
+    pushes_done(&g).await;
+    assert_eq!(g.emu.push_delivered(), 2);
+    let mark = sentinel(&g, "Pushed").await;
+    assert_eq!(
+        conversations_until(&mut agent, mark).await,
+        std::slice::from_ref(&t)
+    );
+    assert!(conversations_until(&mut assigned, mark).await.is_empty());
+    let history_id = g
+        .person("admin")
+        .client
+        .gmail_account(g.inbox)
+        .await
+        .unwrap()
+        .history_id;
+    assert!(history_id > Some(h0));
+    assert_eq!(history_id, Some(g.emu.history_id()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disconnecting_or_deleting_a_watched_inbox_stops_its_watch() {
+    let (g, _) = GmailRig::watching(ADDRESS, seed()).await;
+    let admin = g.person("admin");
+    g.connect(admin).await;
+    assert!(g.emu.watch_active());
+    admin.client.disconnect_gmail(g.inbox).await.unwrap();
+    assert!(!g.emu.watch_active(), "the server called users.stop");
+
+    // Connected again, it is watched again; deleting the inbox stops it (in the background,
+    // before the grant is revoked).
+    g.connect(admin).await;
+    assert!(g.emu.watch_active());
+    g.owner.client.delete_inbox(g.inbox).await.unwrap();
+    eventually("the deleted inbox's watch stopped", || {
+        !g.emu.watch_active()
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_is_renewed_daily_once_across_replicas_and_at_every_start() {
+    let (g, _) = GmailRig::watching(ADDRESS, seed()).await;
+    g.connect(&g.owner).await;
+    let first = g.emu.watch_expiration().unwrap();
+    let watch = stored_watch(&g).await;
+    let now = g.rig.config.clock.now();
+    assert_eq!(watch.expiration as u64, first);
+    assert!(
+        (now..=now + helpr_server::gmail::watch::RENEW_AFTER).contains(&watch.renew_at),
+        "{watch:?}"
+    );
+
+    // Not due yet: no replica may claim the renewal; once due, exactly one does.
+    let inbox = g.inbox;
+    let claims = g
+        .rig
+        .hub()
+        .db()
+        .run(move |tx| {
+            Ok([
+                rows::claim_watch(tx, inbox, now, now + 600)?,
+                rows::claim_watch(tx, inbox, watch.renew_at, watch.renew_at + 600)?,
+                rows::claim_watch(tx, inbox, watch.renew_at, watch.renew_at + 600)?,
+            ])
+        })
+        .await
+        .unwrap();
+    assert_eq!(claims, [false, true, false]);
+    g.rig
+        .hub()
+        .db()
+        .run(move |tx| rows::set_watch(tx, inbox, watch.expiration, watch.renew_at))
+        .await
+        .unwrap();
+
+    // A day later (Google's clock and the server's), the server renews it: a new expiration.
+    let day = Duration::from_secs(24 * 3600 + 60);
+    g.emu.advance_clock(day);
+    g.rig.config.clock.advance(day.as_secs() as i64);
+    eventually("the watch renewed", || {
+        g.emu.watch_expiration().is_some_and(|e| e > first)
+    })
+    .await;
+    let second = g.emu.watch_expiration().unwrap();
+    for _ in 0..600 {
+        if stored_watch(&g).await.expiration as u64 == second {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(stored_watch(&g).await.expiration as u64, second);
+    assert!(stored_watch(&g).await.renew_at > g.rig.config.clock.now());
+    pushes_done(&g).await;
+
+    // A restarted server watches every connected inbox at once.
+    g.emu.advance_clock(Duration::from_secs(60));
+    let GmailRig { emu, rig, .. } = g;
+    let rig = rig.restart().await;
+    gmail_rig::deliver_to(&emu, &rig);
+    eventually("watched at start", || {
+        emu.watch_expiration().is_some_and(|e| e > second)
+    })
+    .await;
 }

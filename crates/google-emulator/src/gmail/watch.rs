@@ -1,8 +1,9 @@
 //! users.watch and users.stop (google-protocols.md §2.8): `POST …/watch` with `{topicName,
 //! labelIds, labelFilterBehavior}` (the deprecated `labelFilterAction` is read when the new
 //! field is absent; both in any case) → `{historyId, expiration}` as strings, expiration
-//! seven days on; a successful watch publishes one notification at once (through
-//! [`crate::push`]). `POST …/stop` → 204. The topic only has to be shaped
+//! seven days on (then it lapses: nothing more is published until the next watch); a
+//! successful watch publishes one notification at once (through [`crate::push`]). `POST
+//! …/stop` → 204. The topic only has to be shaped
 //! `projects/<project>/topics/<topic>`: there is no Pub/Sub project to check it against.
 
 use super::mailbox::Mailbox;
@@ -13,9 +14,6 @@ use hyper::body::Bytes;
 use hyper::{Response, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
-
-/// A watch lasts seven days (Google: re-call at least every 7 days).
-const WATCH_LIFETIME_MS: u64 = 7 * 24 * 3600 * 1000;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -48,7 +46,7 @@ pub(crate) fn watch(mailbox: &Mailbox, hub: &Hub, body: &[u8], now_ms: u64) -> R
         return invalid(&format!("Invalid label: {unknown}"));
     }
     let history_id = mailbox.history_id();
-    hub.watch(
+    let expiration = hub.watch(
         Watch {
             label_ids: request.label_ids,
             include,
@@ -58,7 +56,7 @@ pub(crate) fn watch(mailbox: &Mailbox, hub: &Hub, body: &[u8], now_ms: u64) -> R
     );
     ok(&json!({
         "historyId": history_id.to_string(),
-        "expiration": (now_ms + WATCH_LIFETIME_MS).to_string(),
+        "expiration": expiration.to_string(),
     }))
 }
 

@@ -3,7 +3,9 @@
 //! wraps each as Pub/Sub does ([`crate::pubsub::push_body`]), signs a fresh OIDC token per
 //! attempt with the active key, and POSTs it. Statuses 102, 200, 201, 202 and 204
 //! acknowledge; any other status or a connection error is retried with exponential backoff
-//! (the `deliveryAttempt` grows) until acknowledged or the endpoint is cleared.
+//! (the `deliveryAttempt` grows) until acknowledged or the endpoint is cleared. The client
+//! trusts the public roots, the test CA and the certificates a test added
+//! ([`crate::Emulator::trust_push_certificate`]); it is rebuilt when that list grows.
 
 use super::Outgoing;
 use crate::pubsub::{push_body, Delivery, Notification, PushClaims};
@@ -20,7 +22,7 @@ const ACK: [u16; 5] = [102, 200, 201, 202, 204];
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(crate) async fn run(state: Arc<State>, mut queue: UnboundedReceiver<Outgoing>) {
-    let http = client(&state);
+    let mut http = Client::new(&state);
     while let Some(first) = queue.recv().await {
         loop {
             let resumed = state.push.resumed.notified();
@@ -39,7 +41,7 @@ pub(crate) async fn run(state: Arc<State>, mut queue: UnboundedReceiver<Outgoing
         for outgoing in batch {
             let mut attempt = 1;
             for _ in 0..outgoing.copies {
-                attempt = deliver(&state, &http, &outgoing, attempt).await + 1;
+                attempt = deliver(&state, &mut http, &outgoing, attempt).await + 1;
             }
             state.push.finished.fetch_add(1, Ordering::SeqCst);
             state.push.finished_one.notify_waiters();
@@ -47,19 +49,42 @@ pub(crate) async fn run(state: Arc<State>, mut queue: UnboundedReceiver<Outgoing
     }
 }
 
-fn client(state: &State) -> reqwest::Client {
-    let mut builder = reqwest::Client::builder()
-        .timeout(ATTEMPT_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none());
-    if let Ok(ca) = reqwest::Certificate::from_pem(state.tls.ca_pem().as_bytes()) {
-        builder = builder.add_root_certificate(ca);
+/// The sender's HTTP client and how many added certificates it trusts.
+struct Client {
+    http: reqwest::Client,
+    trusted: usize,
+}
+
+impl Client {
+    fn new(state: &State) -> Self {
+        let trusted = state.push.settings().trusted.clone();
+        let mut builder = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none());
+        let pems = std::iter::once(state.tls.ca_pem()).chain(trusted.iter().map(String::as_str));
+        for pem in pems {
+            for cert in reqwest::Certificate::from_pem_bundle(pem.as_bytes()).unwrap_or_default() {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        Self {
+            http: builder.build().unwrap_or_default(),
+            trusted: trusted.len(),
+        }
     }
-    builder.build().unwrap_or_default()
+
+    /// The client, rebuilt first when a certificate was added since.
+    fn current(&mut self, state: &State) -> &reqwest::Client {
+        if state.push.settings().trusted.len() != self.trusted {
+            *self = Client::new(state);
+        }
+        &self.http
+    }
 }
 
 /// Delivers one copy, starting at `attempt`; returns the attempt that was acknowledged (or
 /// the last one made when the endpoint went away).
-async fn deliver(state: &State, http: &reqwest::Client, o: &Outgoing, mut attempt: u32) -> u32 {
+async fn deliver(state: &State, http: &mut Client, o: &Outgoing, mut attempt: u32) -> u32 {
     let mut wait = state.push.settings().backoff.0;
     loop {
         let (endpoint, service_account, max_wait) = {
@@ -80,6 +105,7 @@ async fn deliver(state: &State, http: &reqwest::Client, o: &Outgoing, mut attemp
         state.push.attempts.fetch_add(1, Ordering::SeqCst);
         let acked = match token {
             Ok(token) => http
+                .current(state)
                 .post(&url)
                 .bearer_auth(token)
                 .header("content-type", "application/json")

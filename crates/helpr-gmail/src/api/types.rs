@@ -108,6 +108,15 @@ pub struct HistoryPage {
     pub history_id: Id64,
 }
 
+/// users.watch's answer (§2.8): the mailbox's history id when the watch began, and when it
+/// ends (epoch milliseconds) unless renewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchResponse {
+    pub history_id: Id64,
+    pub expiration: Id64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Label {
     pub id: String,
@@ -167,6 +176,15 @@ mod tests {
         assert!(
             serde_json::from_str::<Profile>(r#"{"emailAddress":"a","historyId":"x"}"#).is_err()
         );
+    }
+
+    #[test]
+    fn a_watch_answer_has_strings_for_its_int64s() {
+        let w: WatchResponse =
+            serde_json::from_str(r#"{"historyId":"4213377","expiration":"1718035200000"}"#)
+                .unwrap();
+        assert_eq!(w.history_id, Id64(4213377));
+        assert_eq!(w.expiration, Id64(1718035200000));
     }
 
     #[test]

@@ -81,6 +81,10 @@ pub enum BrokerError {
     Push(#[from] helpr_gmail::PushError),
     #[error("Gmail HTTP client: {0}")]
     Http(String),
+    #[error("the Gmail push topic must be projects/<project>/topics/<topic>")]
+    Topic,
+    #[error("a Gmail push topic needs push configured (audience and service account)")]
+    TopicWithoutPush,
 }
 
 /// The server's clock as the push verifier reads it (tests move both together).
@@ -99,6 +103,9 @@ pub struct Upstream {
     pub http: reqwest::Client,
     /// Pub/Sub push verification, when configured.
     pub verifier: Option<PushVerifier>,
+    /// The Pub/Sub topic connected inboxes are watched on (`users.watch`), when configured
+    /// (only with push).
+    pub topic: Option<String>,
 }
 
 impl Upstream {
@@ -129,13 +136,23 @@ impl std::fmt::Debug for Broker {
 }
 
 impl Broker {
-    /// The broker, configured when `config` is given (push too when `push` is).
+    /// The broker, configured when `config` is given (push too when `push` is, and watches on
+    /// `topic` when that is given too).
     pub fn new(
         config: Option<GmailConfig>,
         push: Option<PushConfig>,
+        topic: Option<String>,
         sealer: Sealer,
         clock: Clock,
     ) -> Result<Broker, BrokerError> {
+        if let Some(topic) = &topic {
+            if push.is_none() {
+                return Err(BrokerError::TopicWithoutPush);
+            }
+            if !topic_shaped(topic) {
+                return Err(BrokerError::Topic);
+            }
+        }
         let upstream = match config {
             None => None,
             Some(config) => {
@@ -169,6 +186,7 @@ impl Broker {
                     config,
                     http,
                     verifier,
+                    topic,
                 })
             }
         };
@@ -205,7 +223,7 @@ impl Broker {
 
     /// The inbox's live connection, made from its sealed grant when there is none.
     pub async fn connection(&self, org: OrgId, inbox: InboxId) -> Result<Arc<Connection>, Failure> {
-        let upstream = self.upstream()?;
+        self.upstream()?;
         let cached = self
             .connections
             .lock()
@@ -229,6 +247,20 @@ impl Broker {
         if row.reconnect_needed {
             return Err(reconnect_needed());
         }
+        let connection = Arc::new(self.connect(&row)?);
+        self.connections
+            .lock()
+            .expect("connections lock")
+            .insert(inbox, connection.clone());
+        Ok(connection)
+    }
+
+    /// A connection made from a stored grant, not kept: what [`Broker::connection`] caches,
+    /// and a just-deleted inbox's last calls (stop, revoke) use. The tenant key must be
+    /// loaded ([`Sealer::ready`]).
+    pub fn connect(&self, row: &rows::AccountRow) -> Result<Connection, Failure> {
+        let upstream = self.upstream()?;
+        let (org, inbox) = (row.org, row.inbox);
         let refresh = self
             .sealer
             .open(org, ACCOUNT, inbox, "refresh_token", &row.refresh_token)?;
@@ -261,7 +293,7 @@ impl Broker {
             quota.clone(),
             Backoff::default(),
         );
-        let connection = Arc::new(Connection {
+        Ok(Connection {
             org,
             inbox,
             address,
@@ -271,12 +303,7 @@ impl Broker {
             http: upstream.http.clone(),
             base,
             refused,
-        });
-        self.connections
-            .lock()
-            .expect("connections lock")
-            .insert(inbox, connection.clone());
-        Ok(connection)
+        })
     }
 
     /// Follows the log: a connection whose inbox's account changed (on this replica or
@@ -310,6 +337,12 @@ impl Broker {
             }
         });
     }
+}
+
+/// `projects/<project>/topics/<topic>`, both names non-empty and without `/`.
+fn topic_shaped(topic: &str) -> bool {
+    let parts: Vec<&str> = topic.split('/').collect();
+    matches!(parts.as_slice(), ["projects", p, "topics", t] if !p.is_empty() && !t.is_empty())
 }
 
 /// One connected inbox's way to Gmail.

@@ -10,10 +10,11 @@
 //! 3. `POST …/gmail/connect/finish {state, code}`: the server exchanges the code with its
 //!    verifier and the same redirect, asks Gmail for the account's address and history id,
 //!    stores the refresh token and address sealed, and appends `GmailConnected` (no address
-//!    in the log).
+//!    in the log); with a push topic, it then watches the mailbox ([`super::watch`]).
 //!
-//! `GET …/gmail` shows the account to those who connect it; `DELETE …/gmail` revokes the grant
-//! at Google, deletes it and appends `GmailDisconnected`.
+//! `GET …/gmail` shows the account to those who connect it; `DELETE …/gmail` stops the watch
+//! (with a push topic), revokes the grant at Google, deletes it and appends
+//! `GmailDisconnected`.
 
 use std::sync::Arc;
 
@@ -31,8 +32,8 @@ use helpr_proto::gmail::{
 use secrecy::{ExposeSecret as _, SecretString};
 
 use super::broker::{bad_gateway, upstream, Upstream};
-use super::decide_inbox;
 use super::sealing::{ACCOUNT, CONNECT};
+use super::{decide_inbox, watch};
 use crate::api::body::Body;
 use crate::api::check;
 use crate::app::App;
@@ -278,6 +279,9 @@ pub async fn finish(
     })
     .await?;
     app.gmail.forget(inbox);
+    if watch::enabled(&app) {
+        watch::watch_logged(&app, org, inbox).await;
+    }
     Ok(Json(account_view(&app, org, inbox).await?))
 }
 
@@ -303,6 +307,12 @@ pub async fn disconnect(
         .await?
         .filter(|r| r.org == org)
         .ok_or_else(Failure::not_found)?;
+    if watch::enabled(&app) {
+        // A grant Google already refused has no watch to stop that this server could reach.
+        if let Ok(connection) = app.gmail.connection(org, inbox).await {
+            watch::stop(&app, &connection).await;
+        }
+    }
     revoke(&app, upstream, &row).await?;
     app.change(&caller, |s, me, now| {
         let rec = check::inbox(s, inbox)?;
@@ -342,8 +352,9 @@ pub async fn revoke(app: &App, upstream: &Upstream, row: &AccountRow) -> Result<
     }
 }
 
-/// After an inbox was deleted (its row with it): revokes the grant it had, when the server
-/// can still talk to Google, in the background (the deletion is done either way).
+/// After an inbox was deleted (its row with it): stops its watch (with a push topic) and
+/// revokes the grant it had, when the server can still talk to Google, in the background
+/// (the deletion is done either way).
 pub fn revoke_deleted(app: Arc<App>, row: AccountRow) {
     tokio::spawn(async move {
         let Ok(upstream) = app.gmail.upstream() else {
@@ -353,6 +364,11 @@ pub fn revoke_deleted(app: Arc<App>, row: AccountRow) {
             );
             return;
         };
+        if watch::enabled(&app) && app.gmail.sealer.ready(row.org).await.is_ok() {
+            if let Ok(connection) = app.gmail.connect(&row) {
+                watch::stop(&app, &connection).await;
+            }
+        }
         if revoke(&app, upstream, &row).await.is_err() {
             tracing::warn!(
                 inbox = row.inbox.0,

@@ -15,6 +15,8 @@
 //! - [`send`]: mail submitted over SMTP with the inbox's token; a new conversation is
 //!   recorded as started by its sender.
 //! - [`push`]: Pub/Sub push, verified, turned into `ConversationsChanged` for the fan-out.
+//! - [`watch`]: push registration (`users.watch`) for connected inboxes, renewed daily, and
+//!   stopped when an inbox is disconnected or deleted.
 
 pub mod broker;
 pub mod connect;
@@ -23,6 +25,7 @@ pub mod push;
 pub mod scan;
 pub mod sealing;
 pub mod send;
+pub mod watch;
 
 use helpr_policy::{decide, Action, Conversation, InboxAccess, InboxId, Object};
 

@@ -83,7 +83,8 @@ pub fn upsert_account(
          ON CONFLICT (inbox) DO UPDATE SET
             org = excluded.org, address_mac = excluded.address_mac, address = excluded.address,
             refresh_token = excluded.refresh_token, history_id = excluded.history_id,
-            reconnect_needed = excluded.reconnect_needed, connected_at = excluded.connected_at",
+            reconnect_needed = excluded.reconnect_needed, connected_at = excluded.connected_at,
+            watch_expiration = 0, watch_renew_at = 0",
         &[
             row.inbox.0.into(),
             row.org.0.into(),
@@ -146,6 +147,82 @@ pub fn advance_history(tx: &mut dyn Tx, inbox: InboxId, history_id: u64) -> Resu
     tx.execute(
         "UPDATE gmail_accounts SET history_id = $1 WHERE inbox = $2 AND history_id < $1",
         &[(history_id as i64).into(), inbox.0.into()],
+    )?;
+    Ok(())
+}
+
+/// A connected account's push registration, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchRow {
+    pub inbox: InboxId,
+    pub org: OrgId,
+    /// Google's `expiration` of the last watch (epoch ms); 0: none.
+    pub expiration: i64,
+    /// When the watch is next renewed (unix s).
+    pub renew_at: i64,
+}
+
+/// The watches of accounts Google has not refused whose renewal is due by `due_by`, in inbox
+/// order.
+pub fn watches_due(tx: &mut dyn Tx, due_by: i64) -> Result<Vec<WatchRow>, StoreError> {
+    tx.query(
+        "SELECT inbox, org, watch_expiration, watch_renew_at FROM gmail_accounts
+         WHERE reconnect_needed = 0 AND watch_renew_at <= $1 ORDER BY inbox",
+        &[due_by.into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(WatchRow {
+            inbox: InboxId(r.int(0)?),
+            org: OrgId(r.int(1)?),
+            expiration: r.int(2)?,
+            renew_at: r.int(3)?,
+        })
+    })
+    .collect()
+}
+
+pub fn watch_of(tx: &mut dyn Tx, inbox: InboxId) -> Result<Option<WatchRow>, StoreError> {
+    tx.query_opt(
+        "SELECT inbox, org, watch_expiration, watch_renew_at FROM gmail_accounts WHERE inbox = $1",
+        &[inbox.0.into()],
+    )?
+    .map(|r| {
+        Ok(WatchRow {
+            inbox: InboxId(r.int(0)?),
+            org: OrgId(r.int(1)?),
+            expiration: r.int(2)?,
+            renew_at: r.int(3)?,
+        })
+    })
+    .transpose()
+}
+
+/// Claims the renewal of an inbox's watch: moves `watch_renew_at` to `until` if it is still
+/// at most `due_by`. Whether this caller won (another replica may have claimed it first).
+pub fn claim_watch(
+    tx: &mut dyn Tx,
+    inbox: InboxId,
+    due_by: i64,
+    until: i64,
+) -> Result<bool, StoreError> {
+    let claimed = tx.execute(
+        "UPDATE gmail_accounts SET watch_renew_at = $1 WHERE inbox = $2 AND watch_renew_at <= $3",
+        &[until.into(), inbox.0.into(), due_by.into()],
+    )?;
+    Ok(claimed == 1)
+}
+
+/// Records a watch Google accepted: its expiration and the next renewal.
+pub fn set_watch(
+    tx: &mut dyn Tx,
+    inbox: InboxId,
+    expiration: i64,
+    renew_at: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE gmail_accounts SET watch_expiration = $1, watch_renew_at = $2 WHERE inbox = $3",
+        &[expiration.into(), renew_at.into(), inbox.0.into()],
     )?;
     Ok(())
 }

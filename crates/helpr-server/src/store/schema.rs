@@ -90,6 +90,11 @@ const MIGRATIONS: &[&str] = &[
         verifier BYTES NOT NULL,
         expires_at INT NOT NULL
      );",
+    // 4: Gmail push registration: each account's watch, as Google last answered it
+    // (`watch_expiration`, epoch ms; 0: none), and when it is next renewed (`watch_renew_at`,
+    // unix s; a replica claims a renewal by moving it forward).
+    "ALTER TABLE gmail_accounts ADD COLUMN watch_expiration INT NOT NULL DEFAULT 0;
+     ALTER TABLE gmail_accounts ADD COLUMN watch_renew_at INT NOT NULL DEFAULT 0;",
 ];
 
 /// The schema version this server writes.

@@ -25,6 +25,8 @@ use crate::support::{Rig, OWNER_EMAIL, PASSWORD};
 
 /// The audience the push subscription is configured with.
 pub const PUSH_AUDIENCE: &str = "https://team.helpr.test/api/v1/gmail/push";
+/// The Pub/Sub topic a watching server names.
+pub const PUSH_TOPIC: &str = "projects/helpr-test/topics/gmail";
 
 /// One person of the organization, signed in.
 #[derive(Clone)]
@@ -83,6 +85,17 @@ impl GmailRig {
     /// The emulator signed in as `address` with `seed` in its mailbox, the server, the people.
     /// Not connected yet.
     pub async fn new(address: &str, seed: Vec<Vec<u8>>) -> (GmailRig, Vec<String>) {
+        GmailRig::start(address, seed, false).await
+    }
+
+    /// [`GmailRig::new`] with the server watching on [`PUSH_TOPIC`], and the emulator's push
+    /// subscription delivering to the server's real push URL (trusting its certificate, as
+    /// Pub/Sub trusts a public one). Not connected yet.
+    pub async fn watching(address: &str, seed: Vec<Vec<u8>>) -> (GmailRig, Vec<String>) {
+        GmailRig::start(address, seed, true).await
+    }
+
+    async fn start(address: &str, seed: Vec<Vec<u8>>, watching: bool) -> (GmailRig, Vec<String>) {
         let emu = Emulator::start_with_oauth(
             EmulatorConfig::default(),
             OAuthConfig {
@@ -105,8 +118,14 @@ impl GmailRig {
         let rig = Rig::start_with(|config| {
             config.gmail = Some(gmail);
             config.gmail_push = Some(push);
+            if watching {
+                config.gmail_push_topic = Some(PUSH_TOPIC.to_owned());
+            }
         })
         .await;
+        if watching {
+            deliver_to(&emu, &rig);
+        }
         let owner = person(&rig, rig.owner, OWNER_EMAIL).await;
         let inbox = owner
             .client
@@ -326,6 +345,17 @@ impl GmailRig {
     pub fn seq(&self) -> u64 {
         self.rig.hub().read(self.rig.org, |s| s.seq).unwrap()
     }
+}
+
+/// Points the emulator's push subscription at `rig`'s `/api/v1/gmail/push` (audience
+/// [`PUSH_AUDIENCE`]) and has it trust the server's made certificate.
+pub fn deliver_to(emu: &Emulator, rig: &Rig) {
+    let cert = std::fs::read_to_string(rig.data.path().join("tls/server.crt")).unwrap();
+    emu.trust_push_certificate(&cert).unwrap();
+    emu.set_push_endpoint(
+        &format!("https://{}/api/v1/gmail/push", rig.server.addr),
+        PUSH_AUDIENCE,
+    );
 }
 
 async fn person(rig: &Rig, id: UserId, email: &str) -> Person {
