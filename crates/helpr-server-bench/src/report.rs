@@ -130,7 +130,7 @@ pub fn print(all: &[Figures]) {
         println!("  per 1,000 sessions: {:.1} MiB", per_thousand(f));
         for (i, peak) in f.sign_in_peak.iter().enumerate() {
             println!(
-                "  server {}: peak {:.1} MiB while its users were made and signed in (argon2)",
+                "  server {}: peak {:.1} MiB in its first run (the users made and signed in through A: argon2)",
                 (b'A' + i as u8) as char,
                 mib(*peak)
             );
