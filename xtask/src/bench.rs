@@ -18,6 +18,11 @@
 //! - `sync [--messages N] [--seed S]`: a full Gmail sync against the emulator at Google's
 //!   quota, as a fraction of the quota-bound rate, and new-message-to-searchable latency
 //!   (issue 5). It runs inside a throw-away keychain session (the vault needs one).
+//! - `server [--sessions N] [--users U] [--changes C] [--seconds S] [--no-postgres]`: the team
+//!   server's release binary under N WebSocket sessions, alone on SQLite and as two replicas on
+//!   one throw-away PostgreSQL 15 cluster: access change → last affected session's new snapshot
+//!   (p50/p99/max beside the goals), the entitlement-filtered list's requests/s beside the
+//!   unfiltered one, and the server's RSS per 1,000 sessions (issue 16; `helpr-server-bench`).
 
 mod helpr;
 mod measure;
@@ -88,6 +93,26 @@ pub enum Bench {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// The team server under WebSocket sessions, alone (SQLite) and as two replicas
+    /// (PostgreSQL): access change → last affected snapshot, filtered vs unfiltered list
+    /// requests/s, RSS per 1,000 sessions.
+    Server {
+        /// WebSocket sessions held open, each a sign-in of its own.
+        #[arg(long, default_value_t = 1000)]
+        sessions: usize,
+        /// Agents in the organization (at most 5 sessions each).
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        /// Access changes of each kind (member, visibility) per setup.
+        #[arg(long, default_value_t = 50)]
+        changes: usize,
+        /// Seconds per round of the list throughput.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Only the single server on SQLite.
+        #[arg(long)]
+        no_postgres: bool,
+    },
     /// Full Gmail sync at Google's quota (fraction of the quota-bound rate); arrival → searchable.
     Sync {
         /// Synthetic messages in the emulator's mailbox.
@@ -111,6 +136,13 @@ pub fn run(args: &Args) -> Result<()> {
         } => pipeline(*messages, *seed, *rounds),
         Bench::Search(search_args) => search::run(search_args),
         Bench::Sync { messages, seed } => sync(*messages, *seed),
+        Bench::Server {
+            sessions,
+            users,
+            changes,
+            seconds,
+            no_postgres,
+        } => server(*sessions, *users, *changes, *seconds, *no_postgres),
         Bench::Lifecycle { messages, seed } => lifecycle(*messages, *seed),
         Bench::Desktop {
             messages,
@@ -220,6 +252,32 @@ fn sync(messages: usize, seed: u64) -> Result<()> {
         json.into(),
     ];
     crate::keychain::run(&task, crate::keychain::Display::Inherit)
+}
+
+fn server(
+    sessions: usize,
+    users: usize,
+    changes: usize,
+    seconds: u64,
+    no_postgres: bool,
+) -> Result<()> {
+    if !no_postgres {
+        crate::deps::ensure_packages(&[crate::deps::POSTGRES_PACKAGES])?;
+    }
+    let (server, bench) = workspace::build_server_bench_release()?;
+    let mut cmd = std::process::Command::new(bench);
+    cmd.arg("--server")
+        .arg(server)
+        .args(["--sessions", &sessions.to_string()])
+        .args(["--users", &users.to_string()])
+        .args(["--changes", &changes.to_string()])
+        .args(["--seconds", &seconds.to_string()])
+        .arg("--json")
+        .arg(bench_dir().join("server.json"));
+    if no_postgres {
+        cmd.arg("--no-postgres");
+    }
+    process::run(&mut cmd)
 }
 
 /// `cargo run --release -p helpr-bench -- SUBCOMMAND` (arguments follow).

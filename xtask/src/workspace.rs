@@ -157,6 +157,18 @@ pub fn build_bench_release() -> Result<PathBuf> {
     build_release_bin("helpr-bench", "helpr-bench")
 }
 
+/// Builds the `helpr-server` binary and `helpr-server-bench` in release mode, in one cargo call
+/// (one feature resolution, so neither build undoes the other's), and returns their executables.
+pub fn build_server_bench_release() -> Result<(PathBuf, PathBuf)> {
+    let mut cmd = cargo();
+    cmd.args(["build", "--release"])
+        .args(["-p", "helpr-server", "--bin", "helpr-server"])
+        .args(["-p", "helpr-server-bench", "--bin", "helpr-server-bench"]);
+    let messages = build_messages(&mut cmd)?;
+    let built = Binaries(executables_from_messages(&messages));
+    Ok((built.get("helpr-server")?, built.get("helpr-server-bench")?))
+}
+
 /// `cargo build --release -p PACKAGE --bin BIN`, asking cargo where it put the executable.
 fn build_release_bin(package: &str, bin: &str) -> Result<PathBuf> {
     let mut cmd = cargo();
