@@ -10,8 +10,10 @@
 //!
 //! - [`apply`]: a snapshot applied: lost inboxes and conversations purged, the rest recorded.
 //! - [`listen`]: the socket loop: reconnect from the last sequence number, apply, report.
+//! - [`conversations`]: local threads as the server's conversations, and their assignees.
 
 pub mod apply;
+pub mod conversations;
 pub mod listen;
 
 use std::time::Duration;
