@@ -20,13 +20,14 @@ use crate::stop::StopFlag;
 use crate::team::{SignInEvent, TeamShell};
 use crate::vault::Vault;
 use helpr_core::team::apply::ApplyReport;
+use helpr_core::team::conversations::AssignedConversation;
 use helpr_core::team::listen::TeamUpdate;
 use helpr_core::team::TeamStatus;
 use helpr_policy::{InboxId, TeamId, UserId};
 use helpr_proto::requests::{
     ChangeInbox, ChangeTeam, ChangeUser, CreateInbox, CreateTeam, CreateUser, SetMember,
 };
-use helpr_proto::views::{InboxView, TeamView, UserView};
+use helpr_proto::views::{ConversationRef, InboxView, TeamView, UserView};
 
 type Reply<T> = Result<T, ErrorPayload>;
 
@@ -403,6 +404,31 @@ pub async fn team_sign_out(
 #[tauri::command]
 pub fn team_watch(team: State<'_, TeamShell>, updates: Channel<TeamUpdate>) {
     team.watch(updates)
+}
+
+/// The shared conversation a local thread is (`None` outside shared inboxes).
+#[tauri::command]
+pub async fn team_conversation(
+    vault: State<'_, Vault>,
+    thread_id: i64,
+) -> Reply<Option<ConversationRef>> {
+    Ok(vault.helpr().await?.team_conversation(thread_id).await?)
+}
+
+/// The assigned conversations held here, by local thread.
+#[tauri::command]
+pub async fn team_assignments(vault: State<'_, Vault>) -> Reply<Vec<AssignedConversation>> {
+    Ok(vault.helpr().await?.team_assignments().await?)
+}
+
+#[tauri::command]
+pub fn team_viewing(team: State<'_, TeamShell>, conversation: Option<ConversationRef>) {
+    team.viewing(conversation)
+}
+
+#[tauri::command]
+pub fn team_composing(team: State<'_, TeamShell>, conversation: ConversationRef, active: bool) {
+    team.composing(conversation, active)
 }
 
 #[tauri::command]

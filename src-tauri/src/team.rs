@@ -4,13 +4,16 @@
 //!
 //! The window hears of changes through channels it hands over ([`TeamShell::watch`]): each
 //! update of the connection (an access change applied, the organization changed, signed out)
-//! goes to every open channel, so the sidebar drops a lost inbox without a reload.
+//! goes to every open channel, so the sidebar drops a lost inbox without a reload. What the user
+//! views and writes goes the other way, to the connection (presence); with no connection
+//! running it goes nowhere.
 
 use std::sync::{Arc, Mutex};
 
 use helpr_core::team::listen::{TeamActivity, TeamUpdate};
 use helpr_core::team::{TeamStatus, Trust};
 use helpr_core::{CoreError, ErrorPayload, Helpr};
+use helpr_proto::views::ConversationRef;
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tokio::sync::{mpsc, watch};
@@ -29,7 +32,6 @@ pub enum SignInEvent {
 /// The running connection.
 struct Running {
     stop: watch::Sender<bool>,
-    #[allow(dead_code)]
     activity: mpsc::Sender<TeamActivity>,
 }
 
@@ -76,6 +78,24 @@ impl TeamShell {
         if let Some(running) = self.running.lock().expect("team lock").take() {
             let _ = running.stop.send(true);
         }
+    }
+
+    /// Tells the connection what the user does; dropped when none runs or it is behind (the
+    /// loop tells a new connection what is current anyway).
+    fn tell(&self, doing: TeamActivity) {
+        if let Some(running) = self.running.lock().expect("team lock").as_ref() {
+            let _ = running.activity.try_send(doing);
+        }
+    }
+
+    /// The user opened `conversation`, or left it (`None`).
+    pub fn viewing(&self, conversation: Option<ConversationRef>) {
+        self.tell(TeamActivity::Viewing(conversation));
+    }
+
+    /// The user writes a reply to `conversation` (`active`), or stopped.
+    pub fn composing(&self, conversation: ConversationRef, active: bool) {
+        self.tell(TeamActivity::Composing(conversation, active));
     }
 
     /// The window's channel for updates.

@@ -2,7 +2,7 @@
 //! inbox the policy opens to them with their access. The desktop renders exactly this, and on
 //! a new snapshot removes from its vault and index whatever is no longer in it.
 
-use helpr_policy::InboxAccess;
+use helpr_policy::{InboxAccess, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,12 +18,25 @@ pub enum ConversationScope {
     Only { conversations: Vec<ConversationRef> },
 }
 
+/// A conversation of the inbox that is assigned, and to whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Assignment {
+    /// The Gmail thread id.
+    pub thread: String,
+    pub assignees: Vec<UserId>,
+}
+
 /// One inbox open to the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct EntitledInbox {
     pub inbox: InboxView,
     pub access: InboxAccess,
     pub conversations: ConversationScope,
+    /// Its assigned conversations the user may read, with their assignees; kept current after
+    /// the snapshot by [`crate::socket::Change::Assignment`]. Additive: an older server sends
+    /// none.
+    #[serde(default)]
+    pub assignments: Vec<Assignment>,
     /// Unix seconds at which an override ends (then the inbox leaves the snapshot).
     pub override_until: Option<i64>,
 }

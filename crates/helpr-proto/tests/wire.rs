@@ -5,7 +5,7 @@ use helpr_policy::{
     InboxAccess, InboxId, MemberRole, OrgId, OrgRole, TeamId, UserId, Via, Visibility,
 };
 use helpr_proto::error::{ApiError, ErrorCode};
-use helpr_proto::snapshot::{ConversationScope, EntitledInbox, Snapshot};
+use helpr_proto::snapshot::{Assignment, ConversationScope, EntitledInbox, Snapshot};
 use helpr_proto::socket::{Change, ClientMessage, Event, ServerMessage};
 use helpr_proto::views::{ConversationRef, InboxView, MemberView, OrgView, UserView};
 use serde_json::json;
@@ -53,6 +53,10 @@ fn snapshot() -> Snapshot {
             conversations: ConversationScope::Only {
                 conversations: vec![conversation()],
             },
+            assignments: vec![Assignment {
+                thread: "18c2f0a1b2".into(),
+                assignees: vec![UserId(7), UserId(9)],
+            }],
             override_until: None,
         }],
     }
@@ -130,10 +134,22 @@ fn a_snapshot_names_each_inbox_with_the_access_and_the_conversations_seen() {
                           "assigned_only": false, "gmail_connected": true},
                 "access": {"role": "agent", "via": "member", "assigned_only": true},
                 "conversations": {"kind": "only", "conversations": [{"inbox": 4, "thread": "18c2f0a1b2"}]},
+                "assignments": [{"thread": "18c2f0a1b2", "assignees": [7, 9]}],
                 "override_until": null
             }]
         }}),
     );
+}
+
+#[test]
+fn a_snapshot_without_assignments_still_reads() {
+    let mut json = serde_json::to_value(snapshot()).unwrap();
+    json["inboxes"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("assignments");
+    let read: Snapshot = serde_json::from_value(json).unwrap();
+    assert!(read.inboxes[0].assignments.is_empty());
 }
 
 #[test]

@@ -155,6 +155,15 @@ async fn removing_a_member_reaches_their_socket_with_a_snapshot_and_not_the_othe
         ),
         other => panic!("{other:?}"),
     }
+    // A snapshot taken now names the conversation's assignees (a desktop shows them offline).
+    let snapshot = t.bob.1.snapshot().await.unwrap();
+    assert_eq!(
+        snapshot.inboxes[0].assignments,
+        vec![helpr_proto::snapshot::Assignment {
+            thread: "t1".into(),
+            assignees: vec![t.bob.0],
+        }]
+    );
     // A change everyone sees, to show Ada's socket is still live and was told nothing between.
     t.owner
         .create_team(&helpr_proto::requests::CreateTeam {

@@ -2,7 +2,7 @@
 //! pinned certificate and user, sealed as the caller serialized them), the session token
 //! (sealed), and the last entitlement snapshot and sequence number applied (sealed). And which
 //! local inbox holds each shared inbox of the server, so that an inbox the server takes away
-//! is found and purged.
+//! is found and purged, and a local thread is named to the server by its Gmail thread id.
 
 use rusqlite::{params, OptionalExtension};
 use zeroize::Zeroizing;
@@ -177,6 +177,46 @@ impl Vault {
                 params![tenant, server_inbox],
             )?;
             Ok(())
+        })
+    }
+
+    /// The shared inbox (server id) and Gmail thread id of local thread `thread_id`, if it is a
+    /// conversation of a shared inbox held here.
+    pub fn team_thread(&self, tenant: i64, thread_id: i64) -> Result<Option<(i64, String)>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT ti.server_inbox, t.gmail_thread_id FROM threads t
+                 JOIN team_inboxes ti ON ti.tenant_id = t.tenant_id AND ti.inbox_id = t.inbox_id
+                 WHERE t.tenant_id = ?1 AND t.id = ?2 AND t.gmail_thread_id IS NOT NULL",
+                params![tenant, thread_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+        })
+    }
+
+    /// The local threads of shared inbox `server_inbox` among Gmail threads `gmail_threads`:
+    /// (Gmail thread id, local thread id), for those held here.
+    pub fn team_threads(
+        &self,
+        tenant: i64,
+        server_inbox: i64,
+        gmail_threads: &[String],
+    ) -> Result<Vec<(String, i64)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT t.id FROM threads t
+                 JOIN team_inboxes ti ON ti.tenant_id = t.tenant_id AND ti.inbox_id = t.inbox_id
+                 WHERE t.tenant_id = ?1 AND ti.server_inbox = ?2 AND t.gmail_thread_id = ?3",
+            )?;
+            let mut found = Vec::new();
+            for gmail in gmail_threads {
+                let ids = stmt.query_map(params![tenant, server_inbox, gmail], |r| r.get(0))?;
+                for id in ids {
+                    found.push((gmail.clone(), id?));
+                }
+            }
+            Ok(found)
         })
     }
 }

@@ -418,6 +418,7 @@ function Workspace() {
           key={`${composing.mode}/${composing.of ?? "new"}`}
           mode={composing.mode}
           of={composing.of}
+          threadId={composing.mode === "new" ? null : openThread}
           onClose={() => setComposing(null)}
           onSent={sent}
           onError={report}

@@ -2,12 +2,24 @@
 // Core starts the draft (recipients, subject, quote; a saved reply resumes); every change is
 // sealed into the vault shortly after typing pauses, one save at a time, so a crash loses no
 // draft. Ctrl+Enter sends through core (SMTP); Esc saves and closes; Discard deletes the draft.
-import { useQuery } from "@tanstack/react-query";
+// A reply in a shared inbox tells the team the user is writing while it is open, and sending
+// asks first when another agent is writing a reply too or a message arrived since it opened.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Paperclip, Send, Trash2, X } from "lucide-react";
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
-import { toApiError, type ApiError, type ComposeMode, type Draft, type DraftAttachment, type SentView } from "../api";
+import {
+  toApiError,
+  type ApiError,
+  type ComposeMode,
+  type Draft,
+  type DraftAttachment,
+  type SentView,
+  type ThreadView,
+} from "../api";
 import { useApi } from "../app/apiContext";
 import { formatSize } from "../format";
+import { newestMessage, NOBODY, presenceKey, sendQuestion, type Presence } from "../team/collide";
+import { useComposing, useMe, usePeople, useTeamConversation } from "../team/useCollide";
 import { attachmentSize, composeTitle, fileToAttachment, joinAddresses, sendBlocker, splitAddresses } from "./compose";
 
 /** How long typing must pause before the draft is saved. */
@@ -17,6 +29,8 @@ interface Props {
   mode: ComposeMode;
   /** The message answered or forwarded; null for a new message. */
   of: number | null;
+  /** The conversation answered (replies), for collision detection; null otherwise. */
+  threadId?: number | null;
   onClose: () => void;
   onSent: (sent: SentView) => void;
   onError: (error: ApiError) => void;
@@ -47,8 +61,36 @@ export function Compose(props: Props) {
 
 type SaveState = "clean" | "dirty" | "saving" | "saved" | "failed";
 
-function ComposeForm({ mode, initial, onClose, onSent, onError }: Props & { initial: Draft }) {
+/** Collision detection for a reply in a shared inbox: tells the team the user writes while the
+ *  composer is open, notes the conversation's newest message now, and answers what sending
+ *  should ask first (a fresh look at the conversation; null to send at once). */
+function useCollision(mode: ComposeMode, threadId: number | null) {
   const api = useApi();
+  const queryClient = useQueryClient();
+  const replying = mode === "reply" || mode === "reply_all";
+  const conversation = useTeamConversation(replying ? threadId : null);
+  useComposing(conversation);
+  const me = useMe();
+  const people = usePeople();
+  const [atOpen] = useState(() =>
+    threadId === null ? null : newestMessage(queryClient.getQueryData<ThreadView>(["thread", threadId])?.messages),
+  );
+  return async (): Promise<string | null> => {
+    if (conversation === null || threadId === null) return null;
+    const now = await queryClient
+      .fetchQuery({ queryKey: ["thread", threadId], queryFn: () => api.thread(threadId), staleTime: 0 })
+      .then((t) => newestMessage(t.messages))
+      .catch(() => null);
+    // The presence as it is now, not as of the last render.
+    const presence = queryClient.getQueryData<Presence>(presenceKey(conversation)) ?? NOBODY;
+    return sendQuestion(presence, me, people, atOpen, now);
+  };
+}
+
+function ComposeForm({ mode, threadId = null, initial, onClose, onSent, onError }: Props & { initial: Draft }) {
+  const api = useApi();
+  const askFirst = useCollision(mode, threadId);
+  const [question, setQuestion] = useState<string | null>(null);
   const id = useId();
   const [to, setTo] = useState(joinAddresses(initial.to));
   const [cc, setCc] = useState(joinAddresses(initial.cc));
@@ -121,14 +163,23 @@ function ComposeForm({ mode, initial, onClose, onSent, onError }: Props & { init
       setState("dirty");
     };
 
-  const send = async () => {
+  const send = async (confirmed = false) => {
     const draft = current();
     const blocker = sendBlocker(draft);
     if (blocker !== null) {
       setProblem(blocker);
       return;
     }
+    setQuestion(null);
     setSending(true);
+    if (!confirmed) {
+      const ask = await askFirst();
+      if (ask !== null) {
+        setQuestion(ask);
+        setSending(false);
+        return;
+      }
+    }
     try {
       await chain.current;
       onSent(await api.sendDraft({ ...draft, id: draftId.current }));
@@ -270,6 +321,17 @@ function ComposeForm({ mode, initial, onClose, onSent, onError }: Props & { init
         <p className="compose-problem" role="alert">
           {problem}
         </p>
+      ) : null}
+      {question !== null ? (
+        <div className="send-question" role="alertdialog" aria-label="Send anyway?" data-testid="send-question">
+          <span>{question}</span>
+          <button type="button" className="button small primary" data-testid="send-anyway" onClick={() => void send(true)}>
+            Send anyway
+          </button>
+          <button type="button" className="button small" autoFocus onClick={() => setQuestion(null)}>
+            Don&apos;t send
+          </button>
+        </div>
       ) : null}
       <footer className="compose-actions">
         <button type="submit" className="button primary" disabled={sending} data-testid="compose-send" title="Send (Ctrl+Enter)">

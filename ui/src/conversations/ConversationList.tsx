@@ -12,6 +12,8 @@ import type { RowData } from "./ConversationRow";
 import { memoByObject } from "./memo";
 import { conversationCount, locate, pageQuery, pagesFor } from "./pages";
 import { RowList, type RowListHandle } from "./RowList";
+import { assigneeNames } from "../team/collide";
+import { useAssignments, usePeople } from "../team/useCollide";
 
 /** How long a fetched page is served without asking core again. */
 const PAGE_FRESH_MS = 5_000;
@@ -105,6 +107,15 @@ export const ConversationList = forwardRef<RowListHandle, Props>(function Conver
   const onRange = useCallback((start: number, end: number) => {
     setRange((shown) => (shown[0] === start && shown[1] === end ? shown : [start, end]));
   }, []);
+  const assignments = useAssignments();
+  const people = usePeople();
+  const assignedTo = useCallback(
+    (key: number) => {
+      const ids = assignments.get(key);
+      return ids === undefined || ids.length === 0 ? undefined : assigneeNames(ids, people);
+    },
+    [assignments, people],
+  );
   const open = (index: number) => {
     const row = rowAt(index);
     if (row !== undefined) onOpen(row.key);
@@ -142,6 +153,7 @@ export const ConversationList = forwardRef<RowListHandle, Props>(function Conver
           selected={selected}
           onSelectedChange={onSelectedChange}
           rowTestId="conversation-row"
+          assignedTo={assignedTo}
         />
       )}
     </>

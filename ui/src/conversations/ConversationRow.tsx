@@ -1,8 +1,9 @@
 // One ~56 px row of the conversation list (or of search hits): sender (bold when unread) and
-// date, then subject and snippet, with the message count and attachment and label chips. Its
+// date, then subject and snippet, with the message count, the assignees (team inboxes) and
+// attachment and label chips. Its
 // height never changes with hover, selection or data arriving; a row still loading is a skeleton
 // of the same size.
-import { Paperclip } from "lucide-react";
+import { Paperclip, UserRound } from "lucide-react";
 import { memo } from "react";
 import { labelName } from "../sidebar/health";
 import { displaySubject, formatListDate } from "../format";
@@ -33,6 +34,8 @@ interface Props {
   selected: boolean;
   /** This row's conversation is open in the thread pane. */
   open: boolean;
+  /** The assignees' names, in a team inbox's assigned conversation. */
+  assigned?: string | undefined;
   testId: string;
   /** Stable across renders, so a row re-renders only when its own props change. */
   onClick: (index: number, event: React.MouseEvent) => void;
@@ -53,6 +56,7 @@ export const ConversationRow = memo(function ConversationRow({
   active,
   selected,
   open,
+  assigned,
   testId,
   onClick,
 }: Props) {
@@ -79,6 +83,12 @@ export const ConversationRow = memo(function ConversationRow({
         {data.count > 1 ? <span className="row-count">{data.count}</span> : null}
         <span className="row-chips">
           {data.kept === true ? <span className="chip chip-warn">Could not be displayed</span> : null}
+          {assigned !== undefined ? (
+            <span className="chip chip-assignee" title={`Assigned to ${assigned}`} data-testid="row-assignees">
+              <UserRound size={11} aria-hidden="true" />
+              {assigned}
+            </span>
+          ) : null}
           {chips.slice(0, 3).map((l) => (
             <span key={l} className="chip">
               {l}

@@ -30,10 +30,12 @@ interface Props {
   selected: ReadonlySet<number>;
   onSelectedChange: (keys: Set<number>) => void;
   rowTestId: string;
+  /** Who the conversation with this key is assigned to, if anyone (team inboxes). */
+  assignedTo?: (key: number) => string | undefined;
 }
 
 export const RowList = forwardRef<RowListHandle, Props>(function RowList(
-  { label, count, rowAt, onRange, openKey, onOpen, selected, onSelectedChange, rowTestId },
+  { label, count, rowAt, onRange, openKey, onOpen, selected, onSelectedChange, rowTestId, assignedTo },
   ref,
 ) {
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -175,6 +177,7 @@ export const RowList = forwardRef<RowListHandle, Props>(function RowList(
               active={item.index === active}
               selected={data !== undefined && selected.has(data.key)}
               open={data !== undefined && data.key === openKey}
+              assigned={data === undefined ? undefined : assignedTo?.(data.key)}
               testId={rowTestId}
               onClick={click}
             />

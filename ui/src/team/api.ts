@@ -67,14 +67,27 @@ export interface TeamStatus {
   inboxes: TeamInboxEntry[];
 }
 
+/** A conversation as the team server names it (`helpr_proto::views::ConversationRef`). */
+export interface ConversationRef {
+  inbox: number;
+  thread: string;
+}
+
+/** An assigned conversation held here (`helpr_core::team::conversations::AssignedConversation`). */
+export interface AssignedConversation {
+  thread_id: number;
+  conversation: ConversationRef;
+  assignees: number[];
+}
+
 /** An update of the live connection (`helpr_core::team::listen::TeamUpdate`). */
 export type TeamUpdate =
   | { kind: "connected"; seq: number; replayed: boolean }
   | { kind: "applied"; seq: number; report: { removed_inboxes: number[]; purged_messages: number } }
   | { kind: "conversations"; inbox: number; threads: string[] }
-  | { kind: "assignment"; conversation: { inbox: number; thread: string }; assignees: number[] }
+  | { kind: "assignment"; conversation: ConversationRef; assignees: number[] }
   | { kind: "organization"; seq: number }
-  | { kind: "presence"; conversation: { inbox: number; thread: string }; viewing: number[]; composing: number[] }
+  | { kind: "presence"; conversation: ConversationRef; viewing: number[]; composing: number[] }
   | { kind: "disconnected"; reason: string; retry_in_ms: number }
   | { kind: "signed_out"; reason: string };
 
@@ -91,6 +104,14 @@ export interface TeamApi {
   signOut(): Promise<{ removed_inboxes: number[]; purged_messages: number }>;
   /** Hands the shell a channel for live updates; returns a function that stops listening. */
   watch(onUpdate: (u: TeamUpdate) => void): () => void;
+  /** The shared conversation a local thread is; null outside shared inboxes. */
+  conversation(threadId: number): Promise<ConversationRef | null>;
+  /** Every assigned conversation held here (from the last snapshot, kept current). */
+  assignments(): Promise<AssignedConversation[]>;
+  /** Tells the team who views what: the conversation open now, or null when none is. */
+  viewing(conversation: ConversationRef | null): Promise<void>;
+  /** Tells the team the user writes a reply to `conversation` (or stopped). */
+  composing(conversation: ConversationRef, active: boolean): Promise<void>;
   users(): Promise<TeamUser[]>;
   createUser(body: { name: string; email: string; role: OrgRole; password: string }): Promise<TeamUser>;
   changeUser(user: number, body: { name?: string; role?: OrgRole }): Promise<TeamUser>;
@@ -134,6 +155,10 @@ export const tauriTeamApi: TeamApi = {
       live = false;
     };
   },
+  conversation: (threadId) => call("team_conversation", { threadId }),
+  assignments: () => call("team_assignments"),
+  viewing: (conversation) => call("team_viewing", { conversation }),
+  composing: (conversation, active) => call("team_composing", { conversation, active }),
   users: () => call("team_users"),
   createUser: (body) => call("team_create_user", { body }),
   changeUser: (user, body) => call("team_change_user", { user, body }),

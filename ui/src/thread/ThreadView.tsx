@@ -6,7 +6,9 @@
 // folder, the arrow asks where (the OS's dialog); core decrypts into that file only. Each open message
 // offers reply, reply-all (when it had other recipients) and forward. Opening a conversation
 // with unread mail marks it read (here and at Gmail); Mark unread undoes that. Labels opens
-// the workspace's label menu over it.
+// the workspace's label menu over it. In a shared inbox the header says who the conversation
+// is assigned to and who else views it or writes a reply, live, and the server is told the
+// user has it open.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Download, Forward, ImageOff, Mail, Paperclip, Reply, ReplyAll, Tag, Trash2, X } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
@@ -14,6 +16,8 @@ import { toApiError, type ApiError, type AttachmentInfo, type ComposeMode, type 
 import { useApi } from "../app/apiContext";
 import { displaySubject, formatAddresses, formatFullDate, formatSize } from "../format";
 import { senderName } from "../conversations/ConversationRow";
+import { assigneeNames, presenceLines } from "../team/collide";
+import { useAssignments, useMe, usePeople, usePresence, useTeamConversation, useViewing } from "../team/useCollide";
 import { blockedHosts, frameDocument, frameHeight, FRAME_SANDBOX, withImages, withInlineImages } from "./frame";
 
 /** Starts a reply, reply-all or forward of one message. */
@@ -280,6 +284,30 @@ function MessageCard({
   );
 }
 
+/** A shared conversation's assignees and who else is in it; nothing outside team mode. */
+function TeamLine({ threadId }: { threadId: number }) {
+  const conversation = useTeamConversation(threadId);
+  useViewing(conversation);
+  const presence = usePresence(conversation);
+  const me = useMe();
+  const people = usePeople();
+  const assignees = useAssignments().get(threadId) ?? [];
+  const lines = presenceLines(presence, me, people);
+  if (conversation === null || (assignees.length === 0 && lines.length === 0)) return null;
+  return (
+    <div className="thread-team" data-testid="thread-team">
+      {assignees.length > 0 ? (
+        <span data-testid="thread-assignees">Assigned to {assigneeNames(assignees, people)}</span>
+      ) : null}
+      {lines.map((line) => (
+        <span key={line} className="presence" role="status" data-testid="thread-presence">
+          {line}
+        </span>
+      ))}
+    </div>
+  );
+}
+
 export function ThreadView({ threadId, onClose, onDelete, onCompose, onMarkUnread, onLabel, onError, onNotice }: Props) {
   const api = useApi();
   const thread = useQuery({ queryKey: ["thread", threadId], queryFn: () => api.thread(threadId) });
@@ -317,6 +345,7 @@ export function ThreadView({ threadId, onClose, onDelete, onCompose, onMarkUnrea
           <X size={16} aria-hidden="true" />
         </button>
       </header>
+      <TeamLine threadId={threadId} />
       {messages.map((m, i) => (
         <MessageCard
           key={m.id}

@@ -2,7 +2,11 @@
 //! applied before anything else is shown (so entitlements are re-checked on every reconnect),
 //! each event's number is recorded, and what the desktop should act on is reported. A dropped
 //! connection is retried with a growing pause; a session the server ended stops the loop.
+//! An assignment is recorded in the kept snapshot before it is reported. What the user is
+//! viewing and writing is remembered and told again after a reconnection (the server's
+//! presence is per connection).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,6 +62,57 @@ pub enum TeamActivity {
     Composing(ConversationRef, bool),
 }
 
+/// What the user is doing now, told again on each connection.
+#[derive(Debug, Default)]
+struct Doing {
+    viewing: Option<ConversationRef>,
+    composing: BTreeSet<ConversationRef>,
+}
+
+impl Doing {
+    /// Records `activity`; returns the message that tells the server.
+    fn record(&mut self, activity: TeamActivity) -> ClientMessage {
+        match activity {
+            TeamActivity::Viewing(conversation) => {
+                self.viewing.clone_from(&conversation);
+                ClientMessage::Viewing { conversation }
+            }
+            TeamActivity::Composing(conversation, active) => {
+                if active {
+                    self.composing.insert(conversation.clone());
+                } else {
+                    self.composing.remove(&conversation);
+                }
+                ClientMessage::Composing {
+                    conversation,
+                    active,
+                }
+            }
+        }
+    }
+
+    /// The messages that tell a new connection.
+    fn replay(&self) -> Vec<ClientMessage> {
+        let viewing = self
+            .viewing
+            .clone()
+            .map(|conversation| ClientMessage::Viewing {
+                conversation: Some(conversation),
+            });
+        viewing
+            .into_iter()
+            .chain(
+                self.composing
+                    .iter()
+                    .map(|conversation| ClientMessage::Composing {
+                        conversation: conversation.clone(),
+                        active: true,
+                    }),
+            )
+            .collect()
+    }
+}
+
 impl Helpr {
     /// Runs the socket until `stop` turns true or the server ends the session. `report` gets
     /// every update; `activity` sends the user's presence.
@@ -68,6 +123,7 @@ impl Helpr {
         mut stop: watch::Receiver<bool>,
     ) -> Result<(), CoreError> {
         let mut backoff = Duration::from_millis(500);
+        let mut doing = Doing::default();
         loop {
             if *stop.borrow() {
                 return Ok(());
@@ -75,7 +131,7 @@ impl Helpr {
             let client = self.team_client().await?;
             let (_, last_seq) = self.team_snapshot().await?;
             let outcome = tokio::select! {
-                outcome = self.listen_once(&client, last_seq, &report, &mut activity) => outcome,
+                outcome = self.listen_once(&client, last_seq, &report, &mut activity, &mut doing) => outcome,
                 _ = stop.changed() => return Ok(()),
             };
             match outcome {
@@ -104,6 +160,7 @@ impl Helpr {
         last_seq: Option<u64>,
         report: &Arc<dyn Fn(TeamUpdate) + Send + Sync>,
         activity: &mut mpsc::Receiver<TeamActivity>,
+        doing: &mut Doing,
     ) -> Result<Ended, Dropped> {
         let mut socket = match helpr_team::socket::connect(client, last_seq).await {
             Ok(socket) => socket,
@@ -115,11 +172,8 @@ impl Helpr {
         loop {
             let message = tokio::select! {
                 message = socket.next() => message,
-                Some(doing) = activity.recv() => {
-                    let message = match doing {
-                        TeamActivity::Viewing(conversation) => ClientMessage::Viewing { conversation },
-                        TeamActivity::Composing(conversation, active) => ClientMessage::Composing { conversation, active },
-                    };
+                Some(now) = activity.recv() => {
+                    let message = doing.record(now);
                     socket.send(&message).await.map_err(|e| Dropped(e.to_string()))?;
                     continue;
                 }
@@ -132,6 +186,12 @@ impl Helpr {
             match message {
                 ServerMessage::Welcome { seq, replayed } => {
                     report(TeamUpdate::Connected { seq, replayed });
+                    for message in doing.replay() {
+                        socket
+                            .send(&message)
+                            .await
+                            .map_err(|e| Dropped(e.to_string()))?;
+                    }
                 }
                 ServerMessage::Snapshot { snapshot } => {
                     let seq = snapshot.seq;
@@ -160,6 +220,9 @@ impl Helpr {
                             conversation,
                             assignees,
                         } => {
+                            self.team_record_assignment(seq, &conversation, &assignees)
+                                .await
+                                .map_err(|e| Dropped(e.to_string()))?;
                             report(TeamUpdate::Assignment {
                                 conversation,
                                 assignees,
@@ -203,3 +266,41 @@ enum Ended {
 
 /// A connection that failed (retried).
 struct Dropped(String);
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+
+    fn conversation(thread: &str) -> ConversationRef {
+        ConversationRef {
+            inbox: InboxId(4),
+            thread: thread.into(),
+        }
+    }
+
+    #[test]
+    fn a_new_connection_is_told_what_the_user_views_and_writes_now() {
+        let mut doing = Doing::default();
+        assert!(doing.replay().is_empty());
+        doing.record(TeamActivity::Viewing(Some(conversation("a"))));
+        doing.record(TeamActivity::Composing(conversation("a"), true));
+        doing.record(TeamActivity::Composing(conversation("b"), true));
+        doing.record(TeamActivity::Composing(conversation("b"), false));
+        assert_eq!(
+            doing.replay(),
+            vec![
+                ClientMessage::Viewing {
+                    conversation: Some(conversation("a"))
+                },
+                ClientMessage::Composing {
+                    conversation: conversation("a"),
+                    active: true
+                },
+            ]
+        );
+        doing.record(TeamActivity::Viewing(None));
+        doing.record(TeamActivity::Composing(conversation("a"), false));
+        assert!(doing.replay().is_empty());
+    }
+}

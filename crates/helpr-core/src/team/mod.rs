@@ -10,9 +10,11 @@
 //!
 //! - [`apply`]: a snapshot applied: lost inboxes and conversations purged, the rest recorded.
 //! - [`listen`]: the socket loop: reconnect from the last sequence number, apply, report.
+//! - [`conversations`]: local threads as the server's conversations, and their assignees.
 //! - [`sync`]: shared inboxes synced through the server's Gmail proxy, as this session.
 
 pub mod apply;
+pub mod conversations;
 pub mod listen;
 pub mod sync;
 

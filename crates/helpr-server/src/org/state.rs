@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use helpr_policy::{
     Action, Conversation, Inbox, InboxId, Object, OrgId, OrgRole, Override, TeamId, User, UserId,
 };
-use helpr_proto::snapshot::{ConversationScope, EntitledInbox, Snapshot};
+use helpr_proto::snapshot::{Assignment, ConversationScope, EntitledInbox, Snapshot};
 use helpr_proto::views::{
     ConversationRef, InboxView, MemberView, OrgView, SessionView, TeamView, UserView,
 };
@@ -386,6 +386,26 @@ impl OrgState {
                 } else {
                     ConversationScope::All
                 };
+                let mut assignments: Vec<Assignment> = self
+                    .conversations
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, c)| {
+                        !c.assignees.is_empty()
+                            && helpr_policy::can(
+                                &me,
+                                Action::ReadConversation,
+                                Object::Conversation(&rec.policy, c),
+                                now,
+                            )
+                    })
+                    .map(|(thread, c)| Assignment {
+                        thread: thread.clone(),
+                        assignees: c.assignees.iter().copied().collect(),
+                    })
+                    .collect();
+                assignments.sort_by(|a, b| a.thread.cmp(&b.thread));
                 let override_until = (access.via == helpr_policy::Via::Override)
                     .then(|| {
                         me.overrides
@@ -398,6 +418,7 @@ impl OrgState {
                     inbox: self.inbox_view(*id)?,
                     access,
                     conversations,
+                    assignments,
                     override_until,
                 })
             })
