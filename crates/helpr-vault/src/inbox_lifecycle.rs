@@ -322,6 +322,8 @@ impl Vault {
                 "gmail_accounts",
                 "threads",
                 "drafts",
+                // A team inbox's binding to the server's (it is gone with the inbox).
+                "team_inboxes",
             ] {
                 tx.execute(&format!("DELETE FROM {table} WHERE inbox_id = ?1"), [inbox])?;
             }

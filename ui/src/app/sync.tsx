@@ -5,6 +5,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import type { SyncEvent, SyncOutcome } from "../api";
 import { useSidebar } from "../sidebar/Sidebar";
+import { useTeamStatus } from "../team/useTeam";
 import { useApi } from "./apiContext";
 
 /** How often connected inboxes are synced while the window is open. */
@@ -36,7 +37,12 @@ export function SyncProvider({ children }: { children: ReactNode }) {
   const [runs, setRuns] = useState(0);
   const last = useRef<Promise<unknown>>(Promise.resolve());
   const sidebar = useSidebar();
-  const connected = sidebar.data?.some((i) => i.health?.account === "connected") ?? false;
+  const team = useTeamStatus();
+  // A connected Gmail inbox of this computer's, or shared inboxes granted by a team server
+  // (their mail comes through the server; the first sync binds them).
+  const connected =
+    (sidebar.data?.some((i) => i.health?.account === "connected") ?? false) ||
+    (team.data?.inboxes.length ?? 0) > 0;
 
   const syncNow = useCallback(
     (address: string | null = null) => {
@@ -60,7 +66,7 @@ export function SyncProvider({ children }: { children: ReactNode }) {
     [api, queryClient],
   );
 
-  // While a Gmail inbox is connected: sync now, then every few minutes.
+  // While a Gmail inbox is connected or shared: sync now, then every few minutes.
   useEffect(() => {
     if (!connected) return;
     const run = () => void syncNow().catch(() => undefined);
