@@ -6,6 +6,8 @@
 //! certificate as the only one trusted). Every answer must be no 5xx and conform to the
 //! document: a documented status, the documented content type, a body its schema accepts.
 //!
+//! The server runs with its Gmail broker and push on, the google-emulator playing Google.
+//!
 //! The organization is populated first (users, a team, inboxes open to the agent in each way,
 //! an assigned conversation), and schemathesis is given their ids as dictionaries it draws path
 //! and body ids from half the time, so the requests reach real objects rather than only 404s.
@@ -65,7 +67,29 @@ enum Caller {
 /// Populates an organization, signs `caller` in, fuzzes the API with their token, and checks
 /// the organization's log against the policy.
 async fn fuzz_as(caller: Caller) {
-    let rig = Rig::start().await;
+    // Served as deployed with Gmail: the broker and push on, Google played by the emulator
+    // (without them the Gmail endpoints answer 503 by design, which is not what is fuzzed).
+    let emu = google_emulator::Emulator::start_with_oauth(
+        google_emulator::Config::default(),
+        google_emulator::OAuthConfig {
+            auto_approve: true,
+            account: google_emulator::Account::new("shared@acme.test"),
+            ..google_emulator::OAuthConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let gmail = helpr_gmail::GmailConfig::from_toml(&emu.helpr_config_toml()).unwrap();
+    let push = helpr_gmail::PushConfig {
+        jwks_url: emu.https_jwks_url(),
+        audience: "https://team.helpr.test/api/v1/gmail/push".to_owned(),
+        service_account: google_emulator::push::DEFAULT_PUSH_SERVICE_ACCOUNT.to_owned(),
+    };
+    let rig = Rig::start_with(|config| {
+        config.gmail = Some(gmail);
+        config.gmail_push = Some(push);
+    })
+    .await;
     let cast = populate(&rig).await;
     let (email, me) = match caller {
         Caller::Admin => ("admin@example.test", cast.admin),

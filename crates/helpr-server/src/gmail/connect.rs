@@ -18,7 +18,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use crate::api::path::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use helpr_gmail::api::types::Profile;

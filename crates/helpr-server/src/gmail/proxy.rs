@@ -23,8 +23,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::api::path::Path;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -180,7 +181,8 @@ fn thread_of(message: &Value) -> Option<&str> {
 #[utoipa::path(get, path = "/api/v1/inboxes/{inbox}/gmail/v1/users/me/profile", security(("session" = [])),
     params(("inbox" = i64, Path)),
     responses((status = 200, description = "Gmail's Profile", body = Object), (status = 401, body = ApiError),
-        (status = 403, body = ApiError), (status = 409, description = "no account, or reconnect needed", body = ApiError)))]
+        (status = 403, body = ApiError), (status = 404, description = "no such inbox", body = ApiError),
+        (status = 409, description = "no account, or reconnect needed", body = ApiError)))]
 pub async fn profile(
     State(app): State<Arc<App>>,
     caller: Caller,
@@ -208,7 +210,8 @@ pub async fn profile(
 #[utoipa::path(get, path = "/api/v1/inboxes/{inbox}/gmail/v1/users/me/labels", security(("session" = [])),
     params(("inbox" = i64, Path)),
     responses((status = 200, description = "Gmail's ListLabelsResponse", body = Object), (status = 401, body = ApiError),
-        (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+        (status = 403, body = ApiError), (status = 404, description = "no such inbox", body = ApiError),
+        (status = 409, body = ApiError)))]
 pub async fn labels(
     State(app): State<Arc<App>>,
     caller: Caller,
@@ -240,7 +243,8 @@ pub struct NewLabel {
 #[utoipa::path(post, path = "/api/v1/inboxes/{inbox}/gmail/v1/users/me/labels", security(("session" = [])),
     request_body = NewLabel, params(("inbox" = i64, Path)),
     responses((status = 200, description = "Gmail's Label", body = Object), (status = 401, body = ApiError),
-        (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+        (status = 403, body = ApiError), (status = 404, description = "no such inbox", body = ApiError),
+        (status = 409, body = ApiError)))]
 pub async fn create_label(
     State(app): State<Arc<App>>,
     caller: Caller,
@@ -271,7 +275,8 @@ pub async fn create_label(
 #[utoipa::path(get, path = "/api/v1/inboxes/{inbox}/gmail/v1/users/me/messages", security(("session" = [])),
     params(("inbox" = i64, Path)),
     responses((status = 200, description = "Gmail's ListMessagesResponse, filtered", body = Object),
-        (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+        (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, description = "no such inbox", body = ApiError), (status = 409, body = ApiError)))]
 pub async fn list_messages(
     State(app): State<Arc<App>>,
     caller: Caller,
