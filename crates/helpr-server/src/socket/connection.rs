@@ -294,9 +294,12 @@ async fn run(app: Arc<App>, caller: Caller, socket: WebSocket) {
                 if !alive {
                     return out.close(closing(ErrorCode::Unauthenticated, "this session ended; sign in again")).await;
                 }
-                // An override may have ended.
+                // An override may have ended. Not while a change this connection has not been
+                // told of is applied: its own turn sends the snapshot, numbered as that change,
+                // with its `Access` event (sent from here, it went out under an older number
+                // and the change's turn then found nothing new to say).
                 let fresh = app.hub.read(caller.org, |s| s.snapshot(caller.user, now)).flatten();
-                if let Some(fresh) = fresh {
+                if let Some(fresh) = fresh.filter(|f| f.seq <= cursor) {
                     if fresh.inboxes != snapshot.inboxes {
                         if !out.send(&ServerMessage::Snapshot { snapshot: Snapshot { seq: cursor, ..fresh.clone() } }).await {
                             return;
