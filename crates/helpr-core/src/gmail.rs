@@ -259,17 +259,7 @@ impl Helpr {
         // A shared inbox of the team server: Gmail through the server, as this session.
         if let Some(server_inbox) = self.team_binding(account.inbox_id).await? {
             let client = self.team_client().await?;
-            let token = client
-                .token()
-                .cloned()
-                .ok_or_else(|| CoreError::NotFound("not signed in to the team server".into()))?;
-            return Ok(GmailApi::with_client(
-                client.http(),
-                &client.gmail_api_base(helpr_policy::InboxId(server_inbox)),
-                Arc::new(TokenSource::fixed(token)),
-                Arc::new(Quota::new(options.units_per_second)),
-                options.backoff,
-            ));
+            return crate::team::sync::proxied_gmail_api(&client, server_inbox, options);
         }
         let (config, tokens) = self.token_source(account).await?;
         GmailApi::new(

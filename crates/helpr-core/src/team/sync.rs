@@ -13,6 +13,7 @@ use helpr_gmail::{GmailApi, GmailConfig, TokenSource};
 use helpr_policy::InboxId;
 use helpr_proto::gmail::{SendMail, SentMail};
 use helpr_proto::snapshot::Snapshot;
+use helpr_team::TeamClient;
 
 use crate::{CoreError, Helpr, SyncOptions, SyncOutcome, SyncProgressFn};
 
@@ -79,10 +80,6 @@ impl Helpr {
             .with_vault(|h| Ok(h.vault.team_inboxes(h.tenant)?))
             .await?;
         let client = self.team_client().await?;
-        let token = client
-            .token()
-            .cloned()
-            .ok_or_else(|| CoreError::NotFound("not signed in to the team server".into()))?;
         for entitled in snapshot.inboxes.iter().filter(|e| e.inbox.gmail_connected) {
             let server = entitled.inbox.id.0;
             if bound
@@ -91,14 +88,7 @@ impl Helpr {
             {
                 continue;
             }
-            let base = client.gmail_api_base(InboxId(server));
-            let api = GmailApi::with_client(
-                client.http(),
-                &base,
-                Arc::new(TokenSource::fixed(token.clone())),
-                Arc::new(Quota::new(options.units_per_second)),
-                options.backoff,
-            );
+            let api = proxied_gmail_api(&client, server, &options)?;
             let address = api
                 .profile()
                 .await
@@ -106,7 +96,7 @@ impl Helpr {
                 .email_address;
             // Never used to sign in: a team inbox's bearer is the session (see `gmail_api`).
             let mut config = GmailConfig::google("helpr-team-server", "");
-            config.gmail.api_url = base;
+            config.gmail.api_url = client.gmail_api_base(InboxId(server));
             let config =
                 serde_json::to_vec(&config).map_err(|e| CoreError::Internal(e.to_string()))?;
             self.with_vault(move |h| {
@@ -118,4 +108,24 @@ impl Helpr {
         }
         self.sync_gmail(None, options, progress).await
     }
+}
+
+/// Gmail's API for the server's inbox `server_inbox`, through the server's proxy, with the
+/// session as bearer (what every team-bound inbox is synced through).
+pub(crate) fn proxied_gmail_api(
+    client: &TeamClient,
+    server_inbox: i64,
+    options: &SyncOptions,
+) -> Result<GmailApi, CoreError> {
+    let token = client
+        .token()
+        .cloned()
+        .ok_or_else(|| CoreError::NotFound("not signed in to the team server".into()))?;
+    Ok(GmailApi::with_client(
+        client.http(),
+        &client.gmail_api_base(InboxId(server_inbox)),
+        Arc::new(TokenSource::fixed(token)),
+        Arc::new(Quota::new(options.units_per_second)),
+        options.backoff,
+    ))
 }
