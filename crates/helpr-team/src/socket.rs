@@ -8,10 +8,14 @@ use helpr_proto::PROTO_VERSION;
 use secrecy::ExposeSecret;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::client::{TeamClient, TeamError};
+
+/// What one read from the socket takes at most.
+const READ_BUFFER: usize = 16 * 1024;
 
 /// An open socket.
 pub struct Socket {
@@ -64,20 +68,27 @@ pub async fn open(client: &TeamClient) -> Result<Socket, TeamError> {
         Some(tls) => Connector::Rustls(tls),
         None => Connector::Plain,
     };
-    let (stream, _) =
-        tokio_tungstenite::connect_async_tls_with_config(request, None, false, Some(connector))
-            .await
-            .map_err(|e| match e {
-                tokio_tungstenite::tungstenite::Error::Http(response) => {
-                    let status = response.status().as_u16();
-                    let body = response.body().as_deref().unwrap_or_default();
-                    match serde_json::from_slice(body) {
-                        Ok(error) => TeamError::Api { status, error },
-                        Err(_) => TeamError::Protocol(format!("socket refused with HTTP {status}")),
-                    }
-                }
-                other => TeamError::Transport(other.to_string()),
-            })?;
+    // tungstenite zeroes its whole read buffer before every read (128 KiB by default): a
+    // snapshot is a few KiB, and a larger frame reserves its own length anyway.
+    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+    let (stream, _) = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        Some(config),
+        false,
+        Some(connector),
+    )
+    .await
+    .map_err(|e| match e {
+        tokio_tungstenite::tungstenite::Error::Http(response) => {
+            let status = response.status().as_u16();
+            let body = response.body().as_deref().unwrap_or_default();
+            match serde_json::from_slice(body) {
+                Ok(error) => TeamError::Api { status, error },
+                Err(_) => TeamError::Protocol(format!("socket refused with HTTP {status}")),
+            }
+        }
+        other => TeamError::Transport(other.to_string()),
+    })?;
     Ok(Socket { stream })
 }
 

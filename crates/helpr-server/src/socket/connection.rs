@@ -8,7 +8,9 @@
 //!    log (so a restart or another replica loses nothing).
 //! 3. Live changes after `S`, each through [`fanout`]; after any change that may touch access,
 //!    the user's snapshot is recomputed and sent when it differs, preceded by an `Access` event
-//!    when what they may see changed (not only an inbox's name or members).
+//!    when what they may see changed (not only an inbox's name or members). When later changes
+//!    are applied already, the last of them recomputes it: a snapshot is numbered as the
+//!    newest change it shows.
 //! 4. The socket closes, saying why, when its session is revoked, its user removed, its
 //!    session expires, or it falls behind the broadcast (it then reconnects and replays).
 
@@ -42,6 +44,11 @@ pub const REPLAY_LIMIT: u64 = 10_000;
 const TICK: Duration = Duration::from_secs(20);
 /// The largest message a client may send.
 const MAX_MESSAGE: usize = 16 * 1024;
+/// What one read from a client takes at most. tungstenite zeroes the whole buffer before every
+/// read (128 KiB by default: most of a connection's memory, and of the CPU a fan-out to 1,000
+/// sockets took); a client's messages are a few hundred bytes, and a larger frame reserves its
+/// own length anyway.
+const READ_BUFFER: usize = 4 * 1024;
 
 /// `GET /api/v1/socket`.
 pub async fn upgrade(
@@ -50,6 +57,7 @@ pub async fn upgrade(
     caller: Caller,
 ) -> Response {
     ws.max_message_size(MAX_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move {
             let org = caller.org;
             let session = caller.session;
@@ -71,10 +79,20 @@ struct Out {
 
 impl Out {
     async fn send(&mut self, message: &ServerMessage) -> bool {
+        self.feed(message).await && self.flush().await
+    }
+
+    /// Queues a message; [`Out::flush`] writes what is queued, in one write (a change's event,
+    /// `Access` and snapshot go out together, not as a system call and a wake-up each).
+    async fn feed(&mut self, message: &ServerMessage) -> bool {
         let Ok(text) = serde_json::to_string(message) else {
             return false;
         };
-        self.sink.send(Message::Text(text.into())).await.is_ok()
+        self.sink.feed(Message::Text(text.into())).await.is_ok()
+    }
+
+    async fn flush(&mut self) -> bool {
+        self.sink.flush().await.is_ok()
     }
 
     async fn close(&mut self, message: ServerMessage) {
@@ -193,6 +211,8 @@ async fn run(app: Arc<App>, caller: Caller, socket: WebSocket) {
     // The last change handled (the state read below may already be ahead of it: the changes
     // after it are still on their way through the broadcast, and each is handled in turn).
     let mut cursor = current;
+    // A change that may touch access was handled without recomputing the snapshot yet.
+    let mut access_pending = false;
     let mut viewing: Option<ConversationRef> = None;
     let mut tick = tokio::time::interval(TICK);
     tick.tick().await;
@@ -242,36 +262,47 @@ async fn run(app: Arc<App>, caller: Caller, socket: WebSocket) {
                     return out.close(closing(ErrorCode::Unauthenticated, "this session was ended; sign in again")).await;
                 }
                 let now = app.hub.clock().now();
+                access_pending |= fanout::may_change_access(record);
                 let (told, fresh) = app
                     .hub
                     .read(caller.org, |s| {
                         let me = s.policy_user(caller.user);
                         let told = me.as_ref().and_then(|me| fanout::change_for(s, me, record, now));
-                        let fresh = fanout::may_change_access(record).then(|| s.snapshot(caller.user, now)).flatten();
+                        // When a later change is applied already, the snapshot waits for that
+                        // change's turn (on its way through the broadcast): numbered as this
+                        // one, it would show what came after it, and a burst costs one
+                        // snapshot, not one per change.
+                        let fresh = (access_pending && s.seq == change.seq)
+                            .then(|| s.snapshot(caller.user, now))
+                            .flatten();
                         (told, fresh)
                     })
                     .unwrap_or((None, None));
                 if let Some(change_for_me) = told {
                     let event = Event { seq: change.seq, change: change_for_me };
-                    if !out.send(&ServerMessage::Event { event }).await {
+                    if !out.feed(&ServerMessage::Event { event }).await {
                         return;
                     }
                 }
                 if let Some(fresh) = fresh {
                     if access(&fresh) != access(&snapshot) {
                         let event = Event { seq: change.seq, change: Change::Access };
-                        if !out.send(&ServerMessage::Event { event }).await {
+                        if !out.feed(&ServerMessage::Event { event }).await {
                             return;
                         }
                     }
                     if fresh.inboxes != snapshot.inboxes {
                         // Numbered as of the change that led to it.
                         let labelled = Snapshot { seq: change.seq, ..fresh.clone() };
-                        if !out.send(&ServerMessage::Snapshot { snapshot: labelled }).await {
+                        if !out.feed(&ServerMessage::Snapshot { snapshot: labelled }).await {
                             return;
                         }
                     }
                     snapshot = fresh;
+                    access_pending = false;
+                }
+                if !out.flush().await {
+                    return;
                 }
             }
             changed = presence.recv() => {
