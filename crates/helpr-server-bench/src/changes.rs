@@ -9,9 +9,9 @@
 //! The clock starts before the API request is sent and stops at the latest instant a reader
 //! decoded, on an affected session's socket, a snapshot that shows the change (the desk's
 //! member count, or Flip listed or not): a late duplicate of an earlier snapshot cannot count.
-//! A snapshot that shows the change but is numbered before it is counted as `stale`: the
-//! server's 20 s tick re-reads the state and may send it before the change's own broadcast
-//! reaches that connection, which then finds nothing new to send (nor an `Access` event).
+//! A snapshot that shows the change but is numbered before it is counted as `stale`: a
+//! connection that reads the state when handling an earlier change (or at its 20 s tick) may
+//! find this change applied already, and its own turn then has nothing new to send.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -57,8 +57,8 @@ pub struct Sample {
     pub first_ms: f64,
     /// Sessions that got a snapshot they were not expected to.
     pub unexpected: usize,
-    /// Snapshots showing the change but numbered before it (the server's 20 s tick, which
-    /// re-reads the state, got there before the change's own broadcast).
+    /// Snapshots showing the change but numbered before it (read from the state while the
+    /// connection handled an earlier change, or at its tick).
     pub stale: usize,
 }
 

@@ -143,8 +143,9 @@ pub fn print(all: &[Figures]) {
          measured is the inbox list, filtered by the same policy."
     );
     println!(
-        "stale: snapshots showing the change but numbered before it (sent by the connection's \
-         20 s tick before the change's broadcast reached it; no Access event follows them)."
+        "stale: snapshots showing the change but numbered before it (read from the state while \
+         the connection handled an earlier change, or at its 20 s tick; the change's own turn \
+         then sends no Access event)."
     );
     println!(
         "The bench's clients and the servers share this machine's cores: a figure includes \
