@@ -8,8 +8,9 @@
 //! redirect reaches core's loopback listener). The sidebar then lists exactly the shared
 //! inboxes open to the agent, not the one restricted to others. "Support" has a Gmail account
 //! (the google-emulator's) connected at the server: the app syncs it through the server on its
-//! own, and its mail opens from the team section. When an admin takes an inbox away, the
-//! sidebar drops it without a reload.
+//! own, and its mail opens from the team section. Another agent opening that conversation and
+//! writing a reply shows in Ada's thread, live, and an assignment in the thread and the list
+//! row. When an admin takes an inbox away, the sidebar drops it without a reload.
 //!
 //! Run by `cargo xtask test` like the other desktop tests (see `desktop_e2e.rs`).
 
@@ -18,11 +19,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use fantoccini::{Client, Locator};
-use helpr_policy::{MemberRole, OrgRole, Visibility};
+use helpr_policy::{InboxId, MemberRole, OrgRole, Visibility};
 use helpr_proto::requests::{CreateInbox, CreateUser, SetMember};
+use helpr_proto::socket::ClientMessage;
+use helpr_proto::views::ConversationRef;
 use helpr_team::testing::Browser;
 use helpr_team::{ServerAddress, TeamClient};
 use helpr_tests::webdriver::*;
+use secrecy::ExposeSecret;
 
 const OWNER: &str = "owner@example.test";
 const AGENT: &str = "ada@example.test";
@@ -99,6 +103,53 @@ async fn until_sidebar(client: &Client, expected: &[&str]) -> Result<()> {
         );
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// The text of every element with `testid`, joined by " · " (empty when there is none).
+async fn texts(client: &Client, testid: &str) -> Result<String> {
+    let texts = client
+        .execute(
+            "return Array.from(document.querySelectorAll(`[data-testid='${arguments[0]}']`))\
+             .map((e) => e.textContent).join(' · ');",
+            vec![serde_json::Value::from(testid)],
+        )
+        .await?;
+    Ok(serde_json::from_value(texts)?)
+}
+
+/// Waits until the elements with `testid` read exactly `expected`.
+async fn until_text(client: &Client, testid: &str, expected: &str) -> Result<()> {
+    let deadline = Instant::now() + LIST_DEADLINE;
+    loop {
+        let shown = texts(client, testid).await?;
+        if shown == expected {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "{testid} reads {shown:?}, not {expected:?}\n{}",
+            describe_page(client).await
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// The Gmail thread of the shared inbox's one message, through the server's proxy.
+async fn gmail_thread_of(owner: &TeamClient, inbox: InboxId) -> Result<String> {
+    let token = owner.token().context("the owner is signed in")?;
+    let list: serde_json::Value = owner
+        .http()
+        .get(format!("{}/messages", owner.gmail_api_base(inbox)))
+        .bearer_auth(token.expose_secret())
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    list["messages"][0]["threadId"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("no message listed: {list}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -225,8 +276,48 @@ async fn desktop_app_signs_in_to_the_team_and_follows_access_changes() -> Result
                 &format!("//*[contains(text(), '{CANARY}')]"),
                 READER_DEADLINE,
             )
+            .await?
+            .click()
+            .await?;
+            wait_for(
+                client,
+                &format!("//*[@data-testid='thread-subject'][contains(text(), '{CANARY}')]"),
+                READER_DEADLINE,
+            )
             .await?;
             save_screenshot(client, &screenshots.join("desktop-team.png")).await?;
+
+            // Another agent (the owner, from a client of their own) opens the same
+            // conversation, then writes a reply: Ada's thread says so, live.
+            let conversation = ConversationRef {
+                inbox: support.id,
+                thread: gmail_thread_of(&owner, support.id).await?,
+            };
+            let mut other = helpr_team::socket::connect(&owner, None).await?;
+            other
+                .send(&ClientMessage::Viewing {
+                    conversation: Some(conversation.clone()),
+                })
+                .await?;
+            until_text(client, "thread-presence", "Olive Owner is viewing").await?;
+            other
+                .send(&ClientMessage::Composing {
+                    conversation: conversation.clone(),
+                    active: true,
+                })
+                .await?;
+            until_text(client, "thread-presence", "Olive Owner is writing a reply").await?;
+            // They leave: the thread no longer names them.
+            other.close().await;
+            until_text(client, "thread-presence", "").await?;
+
+            // Assigned to Ada: the thread and the list row say so without a reload.
+            owner
+                .assign(support.id, &conversation.thread, vec![ada.id])
+                .await?;
+            until_text(client, "thread-assignees", "Assigned to Ada").await?;
+            until_text(client, "row-assignees", "Ada").await?;
+            save_screenshot(client, &screenshots.join("desktop-team-collide.png")).await?;
 
             // An admin takes VIP away: the sidebar drops it, no reload.
             owner.remove_member(vip.id, ada.id).await?;
