@@ -86,9 +86,15 @@ fn the_owner_administers_and_an_agent_s_vault_follows_its_entitlements() {
     let (ok, _, stderr) = team.cli_sign_in(&ada, "ada@example.test", PASSWORD, team.fingerprint());
     assert!(ok, "{stderr}");
     ada.ok(&["team", "listen", "--once", "--json"]);
-    let mut names = inbox_names(&ada.json(&["team", "status"]));
+    let status = ada.json(&["team", "status"]);
+    let mut names = inbox_names(&status);
     names.sort();
     assert_eq!(names, ["Everyone", vip]);
+    // The vault keeps the names the snapshot mentions (VIP's member), for offline.
+    assert_eq!(
+        status["people"],
+        serde_json::json!([{"id": ada_id, "name": "Ada"}])
+    );
 
     // The policy refuses an agent the organization's administration.
     let (code, error) = ada.json_err(&[

@@ -49,4 +49,16 @@ pub struct Snapshot {
     pub org: OrgView,
     pub me: UserView,
     pub inboxes: Vec<EntitledInbox>,
+    /// The names of the people it mentions (the inboxes' members, the assignees, the user),
+    /// by id: kept with the snapshot, they read as names offline too. Additive: an older
+    /// server sends none.
+    #[serde(default)]
+    pub people: Vec<Person>,
+}
+
+/// A user of the organization, by name only.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+pub struct Person {
+    pub id: UserId,
+    pub name: String,
 }

@@ -5,7 +5,7 @@ use helpr_policy::{
     InboxAccess, InboxId, MemberRole, OrgId, OrgRole, TeamId, UserId, Via, Visibility,
 };
 use helpr_proto::error::{ApiError, ErrorCode};
-use helpr_proto::snapshot::{Assignment, ConversationScope, EntitledInbox, Snapshot};
+use helpr_proto::snapshot::{Assignment, ConversationScope, EntitledInbox, Person, Snapshot};
 use helpr_proto::socket::{Change, ClientMessage, Event, ServerMessage};
 use helpr_proto::views::{ConversationRef, InboxView, MemberView, OrgView, UserView};
 use serde_json::json;
@@ -59,6 +59,16 @@ fn snapshot() -> Snapshot {
             }],
             override_until: None,
         }],
+        people: vec![
+            Person {
+                id: UserId(7),
+                name: "Ada".into(),
+            },
+            Person {
+                id: UserId(9),
+                name: "Bob".into(),
+            },
+        ],
     }
 }
 
@@ -136,20 +146,23 @@ fn a_snapshot_names_each_inbox_with_the_access_and_the_conversations_seen() {
                 "conversations": {"kind": "only", "conversations": [{"inbox": 4, "thread": "18c2f0a1b2"}]},
                 "assignments": [{"thread": "18c2f0a1b2", "assignees": [7, 9]}],
                 "override_until": null
-            }]
+            }],
+            "people": [{"id": 7, "name": "Ada"}, {"id": 9, "name": "Bob"}]
         }}),
     );
 }
 
 #[test]
-fn a_snapshot_without_assignments_still_reads() {
+fn a_snapshot_without_assignments_or_people_still_reads() {
     let mut json = serde_json::to_value(snapshot()).unwrap();
     json["inboxes"][0]
         .as_object_mut()
         .unwrap()
         .remove("assignments");
+    json.as_object_mut().unwrap().remove("people");
     let read: Snapshot = serde_json::from_value(json).unwrap();
     assert!(read.inboxes[0].assignments.is_empty());
+    assert!(read.people.is_empty());
 }
 
 #[test]

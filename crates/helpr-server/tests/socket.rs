@@ -119,7 +119,19 @@ async fn removing_a_member_reaches_their_socket_with_a_snapshot_and_not_the_othe
     let (_, replayed, first) = welcomed(&mut ada).await;
     assert!(!replayed);
     assert_eq!(inbox_ids(&first), vec![t.vip]);
-    welcomed(&mut bob).await;
+    let (_, _, bobs) = welcomed(&mut bob).await;
+    // The snapshot names the people it mentions (VIP's members), so they read offline.
+    let people = |s: &Snapshot| {
+        s.people
+            .iter()
+            .map(|p| (p.id, p.name.clone()))
+            .collect::<Vec<_>>()
+    };
+    let (ada_name, bob_name) = ("ada@example.test".to_owned(), "bob@example.test".to_owned());
+    assert_eq!(
+        people(&bobs),
+        vec![(t.ada.0, ada_name.clone()), (t.bob.0, bob_name.clone())]
+    );
 
     t.owner.remove_member(t.vip, t.ada.0).await.unwrap();
     let (before, after) = until_snapshot(&mut ada).await;
@@ -140,6 +152,8 @@ async fn removing_a_member_reaches_their_socket_with_a_snapshot_and_not_the_othe
         panic!("no refreshed snapshot")
     };
     assert_eq!(snapshot.inboxes[0].inbox.members.len(), 1);
+    // Ada is no longer mentioned: her name is no longer in Bob's snapshot.
+    assert_eq!(people(&snapshot), vec![(t.bob.0, bob_name.clone())]);
     // An assignment in VIP now reaches Bob, not Ada.
     t.bob.1.assign(t.vip, "t1", vec![t.bob.0]).await.unwrap();
     match next(&mut bob).await {

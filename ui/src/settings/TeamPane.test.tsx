@@ -22,6 +22,7 @@ function status(role: "owner" | "agent", inboxes: TeamStatus["inboxes"]): TeamSt
     device: "laptop",
     last_seq: 12,
     inboxes,
+    people: [],
   };
 }
 

@@ -27,16 +27,19 @@ const status: TeamStatus = {
   device: "laptop",
   last_seq: 12,
   inboxes: [],
+  people: [],
 };
 
-/** A signed-in team whose conversation `g-1` is local thread 1; `send` pushes updates. */
-function team(assigned: AssignedConversation[] = []) {
+/** A signed-in team whose conversation `g-1` is local thread 1; `send` pushes updates. With
+ *  `offline`, the server's user list is out of reach and only the snapshot's names are known. */
+function team(assigned: AssignedConversation[] = [], offline = false) {
   let listener: ((u: TeamUpdate) => void) | null = null;
   let assignments = assigned;
   const viewing = vi.fn<(c: ConversationRef | null) => Promise<void>>(() => Promise.resolve());
   const composing = vi.fn<(c: ConversationRef, active: boolean) => Promise<void>>(() => Promise.resolve());
   const api = fakeTeamApi({
-    status: () => Promise.resolve(status),
+    status: () =>
+      Promise.resolve(offline ? { ...status, people: [{ id: 5, name: "Me" }, { id: 6, name: "Ada" }] } : status),
     watch: (onUpdate) => {
       listener = onUpdate;
       return () => {
@@ -45,7 +48,10 @@ function team(assigned: AssignedConversation[] = []) {
     },
     conversation: (threadId) => Promise.resolve(threadId === 1 ? SHARED : null),
     assignments: () => Promise.resolve(assignments),
-    users: () => Promise.resolve([user(5, "Me"), user(6, "Ada"), user(7, "Bob")]),
+    users: () =>
+      offline
+        ? Promise.reject(new Error("team_unreachable: the team server does not answer"))
+        : Promise.resolve([user(5, "Me"), user(6, "Ada"), user(7, "Bob")]),
     viewing,
     composing,
   });
@@ -102,6 +108,14 @@ describe("collision detection", () => {
     await waitFor(() => expect(screen.getAllByTestId("conversation-row").length).toBeGreaterThan(0));
     expect(t.viewing).not.toHaveBeenCalled();
     expect(screen.queryByTestId("thread-team")).toBeNull();
+  });
+
+  it("names the assignees from the kept snapshot while the server is out of reach", async () => {
+    const t = team([{ thread_id: 1, conversation: SHARED, assignees: [6, 7] }], true);
+    render(<App api={fakeApi({ team: t.api })} initialPath="/?t=1" />);
+    await waitFor(() =>
+      expect(screen.getByTestId("thread-assignees").textContent).toBe("Assigned to Ada and A teammate"),
+    );
   });
 
   it("shows the assignees in the thread and the list and follows an assignment", async () => {

@@ -65,6 +65,14 @@ export interface TeamStatus {
   device: string;
   last_seq: number | null;
   inboxes: TeamInboxEntry[];
+  /** The names of the people the last snapshot mentions (kept, so they read offline too). */
+  people: Person[];
+}
+
+/** A user by name only (`helpr_proto::snapshot::Person`). */
+export interface Person {
+  id: number;
+  name: string;
 }
 
 /** A conversation as the team server names it (`helpr_proto::views::ConversationRef`). */

@@ -18,10 +18,12 @@ export function useMe(): number | null {
   return useTeamStatus().data?.user.id ?? null;
 }
 
-/** The organization's users' names by id (empty until known, e.g. offline). */
+/** Users' names by id: the organization's users as the server lists them, over the names the
+ *  last snapshot kept (inbox members, assignees), which is all there is offline. */
 export function usePeople(): ReadonlyMap<number, string> {
   const api = useApi();
-  const me = useMe();
+  const status = useTeamStatus().data;
+  const me = status?.user.id ?? null;
   const users = useQuery({
     queryKey: PEOPLE_KEY,
     queryFn: () => api.team.users(),
@@ -29,10 +31,13 @@ export function usePeople(): ReadonlyMap<number, string> {
     staleTime: 5 * 60_000,
     retry: false,
   });
-  return useMemo(
-    () => (users.data === undefined ? EMPTY_NAMES : new Map(users.data.map((u) => [u.id, u.name]))),
-    [users.data],
-  );
+  const kept = status?.people;
+  return useMemo(() => {
+    if (users.data === undefined && (kept === undefined || kept.length === 0)) return EMPTY_NAMES;
+    const names = new Map<number, string>((kept ?? []).map((p) => [p.id, p.name]));
+    for (const u of users.data ?? []) names.set(u.id, u.name);
+    return names;
+  }, [users.data, kept]);
 }
 
 /** Assignees by local thread id. */

@@ -45,6 +45,7 @@ fn snapshot(assignments: Vec<Assignment>) -> Snapshot {
             assignments,
             override_until: None,
         }],
+        people: vec![],
     }
 }
 

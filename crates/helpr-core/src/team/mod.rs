@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use helpr_policy::{InboxAccess, InboxId};
 use helpr_proto::error::ErrorCode;
-use helpr_proto::snapshot::{ConversationScope, Snapshot};
+use helpr_proto::snapshot::{ConversationScope, Person, Snapshot};
 use helpr_proto::views::{OrgView, UserView};
 use helpr_team::{ServerAddress, TeamClient, TeamError};
 use secrecy::SecretString;
@@ -68,6 +68,9 @@ pub struct TeamStatus {
     pub last_seq: Option<u64>,
     /// The inboxes of the last snapshot (none before the first).
     pub inboxes: Vec<TeamInboxView>,
+    /// The names of the people the last snapshot mentions (inbox members, assignees): what
+    /// the window calls them while the server's user list is out of reach.
+    pub people: Vec<Person>,
 }
 
 /// How the server's certificate is trusted at sign-in.
@@ -256,6 +259,10 @@ impl Helpr {
         let bound = self
             .with_vault(|h| Ok(h.vault.team_inboxes(h.tenant)?))
             .await?;
+        let people = snapshot
+            .as_ref()
+            .map(|s| s.people.clone())
+            .unwrap_or_default();
         let inboxes = snapshot
             .map(|s| {
                 s.inboxes
@@ -286,6 +293,7 @@ impl Helpr {
             device: link.device,
             last_seq,
             inboxes,
+            people,
         }))
     }
 

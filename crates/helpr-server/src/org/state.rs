@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use helpr_policy::{
     Action, Conversation, Inbox, InboxId, Object, OrgId, OrgRole, Override, TeamId, User, UserId,
 };
-use helpr_proto::snapshot::{Assignment, ConversationScope, EntitledInbox, Snapshot};
+use helpr_proto::snapshot::{Assignment, ConversationScope, EntitledInbox, Person, Snapshot};
 use helpr_proto::views::{
     ConversationRef, InboxView, MemberView, OrgView, SessionView, TeamView, UserView,
 };
@@ -351,11 +351,30 @@ impl OrgState {
             .collect()
     }
 
+    /// The names of `user` and of everyone `inboxes` mention (members, assignees), by id.
+    fn people_of(&self, user: UserId, inboxes: &[EntitledInbox]) -> Vec<Person> {
+        let mut ids: BTreeSet<UserId> = BTreeSet::from([user]);
+        for entry in inboxes {
+            ids.extend(entry.inbox.members.iter().map(|m| m.user));
+            for assignment in &entry.assignments {
+                ids.extend(assignment.assignees.iter().copied());
+            }
+        }
+        ids.into_iter()
+            .filter_map(|id| {
+                self.users.get(&id).map(|rec| Person {
+                    id,
+                    name: rec.name.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// What `user` is entitled to at `now`: each inbox the policy opens to them, with the
     /// conversations they may read when they see only some. `None` for an unknown user.
     pub fn snapshot(&self, user: UserId, now: i64) -> Option<Snapshot> {
         let me = self.policy_user(user)?;
-        let inboxes = self
+        let inboxes: Vec<EntitledInbox> = self
             .inboxes
             .iter()
             .filter_map(|(id, rec)| {
@@ -423,11 +442,13 @@ impl OrgState {
                 })
             })
             .collect();
+        let people = self.people_of(user, &inboxes);
         Some(Snapshot {
             seq: self.seq,
             org: self.org_view(),
             me: self.user_view(user)?,
             inboxes,
+            people,
         })
     }
 }

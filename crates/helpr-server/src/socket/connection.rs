@@ -291,7 +291,7 @@ async fn run(app: Arc<App>, caller: Caller, socket: WebSocket) {
                             return;
                         }
                     }
-                    if fresh.inboxes != snapshot.inboxes {
+                    if fresh.inboxes != snapshot.inboxes || fresh.people != snapshot.people {
                         // Numbered as of the change that led to it.
                         let labelled = Snapshot { seq: change.seq, ..fresh.clone() };
                         if !out.feed(&ServerMessage::Snapshot { snapshot: labelled }).await {
@@ -331,7 +331,7 @@ async fn run(app: Arc<App>, caller: Caller, socket: WebSocket) {
                 // and the change's turn then found nothing new to say).
                 let fresh = app.hub.read(caller.org, |s| s.snapshot(caller.user, now)).flatten();
                 if let Some(fresh) = fresh.filter(|f| f.seq <= cursor) {
-                    if fresh.inboxes != snapshot.inboxes {
+                    if fresh.inboxes != snapshot.inboxes || fresh.people != snapshot.people {
                         if !out.send(&ServerMessage::Snapshot { snapshot: Snapshot { seq: cursor, ..fresh.clone() } }).await {
                             return;
                         }
