@@ -45,7 +45,7 @@ use crate::socket::presence::Presence;
 pub struct App {
     pub hub: Arc<Hub>,
     pub limits: Limits,
-    pub presence: Presence,
+    pub presence: Arc<Presence>,
     /// The server's root key and the tenant keys unwrapped with it.
     pub keys: Arc<KeyStore>,
     /// The Gmail broker.

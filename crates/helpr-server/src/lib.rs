@@ -125,6 +125,8 @@ pub struct Server {
     refresher: JoinHandle<()>,
     /// The Gmail watch renewal, when the server has a push topic.
     watches: Option<JoinHandle<()>>,
+    /// Presence between replicas, on PostgreSQL.
+    relay: Option<JoinHandle<()>>,
 }
 
 /// Why the server could not start.
@@ -161,9 +163,20 @@ impl Server {
             .map_err(listen_error)?;
         let addr = listener.local_addr().map_err(listen_error)?;
         let hub = open_hub(&config).await?;
-        let wakes = match &config.database {
+        let heard = match &config.database {
             Some(url) => Some(store::notify::listen(url)?),
             None => None,
+        };
+        let (wakes, presence, relay) = match heard {
+            // With replicas, presence is relayed between them.
+            Some(heard) => {
+                let (outbox, notes) = tokio::sync::mpsc::unbounded_channel();
+                let presence = Arc::new(socket::presence::Presence::new(Some(outbox)));
+                let relay =
+                    socket::relay::spawn(presence.clone(), hub.db().clone(), notes, heard.presence);
+                (Some(heard.wakes), presence, Some(relay))
+            }
+            None => (None, Arc::default(), None),
         };
         let refresher = tokio::spawn(org::follow::follow(hub.clone(), wakes));
         // The broker seals with the hub's keys (the root key and the tenant keys it unwraps).
@@ -180,7 +193,7 @@ impl Server {
         let app = Arc::new(App {
             hub: hub.clone(),
             limits: Default::default(),
-            presence: Default::default(),
+            presence,
             keys,
             gmail: broker,
         });
@@ -194,6 +207,7 @@ impl Server {
             task,
             refresher,
             watches,
+            relay,
         })
     }
 
@@ -203,6 +217,9 @@ impl Server {
         self.refresher.abort();
         if let Some(watches) = self.watches {
             watches.abort();
+        }
+        if let Some(relay) = self.relay {
+            relay.abort();
         }
     }
 }

@@ -3,6 +3,7 @@
 //! made through the API, sessions started and revoked. Replicas writing to one organization at
 //! once all land, in one gapless sequence, and end in the same state. The data survives a
 //! PostgreSQL crash (SIGKILL) and a server restart, and a server goes on through the crash.
+//! Presence (who views and writes in a conversation) crosses replicas too.
 //! Each test has a cluster of its own.
 
 mod support;
@@ -306,4 +307,125 @@ async fn a_change_through_one_replica_reaches_a_socket_on_the_other() {
             .unwrap();
         assert!(verdict.intact && verdict.entries >= 4, "{verdict:?}");
     }
+}
+
+/// Collision detection across replicas: an agent on replica B viewing a conversation shows on
+/// the owner's socket on replica A, the owner writing a reply on A shows on B, and an agent
+/// whose socket closes leaves the other replica's presence too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn presence_crosses_replicas() {
+    use helpr_policy::{OrgRole, UserId, Visibility};
+    use helpr_proto::requests::{CreateInbox, CreateUser};
+    use helpr_proto::socket::{ClientMessage, ServerMessage};
+    use helpr_proto::views::ConversationRef;
+    use helpr_team::socket::Socket;
+
+    /// Messages until a snapshot listing an inbox.
+    async fn until_inbox(socket: &mut Socket) {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, socket.next())
+                .await
+                .expect("a snapshot in time")
+                .expect("open")
+                .expect("well-formed");
+            if matches!(&message, ServerMessage::Snapshot { snapshot } if !snapshot.inboxes.is_empty())
+            {
+                return;
+            }
+        }
+    }
+    /// Messages until presence in `conversation` reads `(viewing, composing)`.
+    async fn until_presence(
+        socket: &mut Socket,
+        conversation: &ConversationRef,
+        expected: (Vec<UserId>, Vec<UserId>),
+    ) {
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = None;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(message) = tokio::time::timeout(left, socket.next()).await else {
+                panic!("presence {expected:?} within {PATIENCE:?}; last heard {last:?}");
+            };
+            if let ServerMessage::Presence {
+                conversation: c,
+                viewing,
+                composing,
+            } = message.expect("open").expect("well-formed")
+            {
+                if &c == conversation {
+                    if (&viewing, &composing) == (&expected.0, &expected.1) {
+                        return;
+                    }
+                    last = Some((viewing, composing));
+                }
+            }
+        }
+    }
+
+    let cluster = cluster(false).await;
+    let a = on_postgres(&cluster).await;
+    let b = a.replica().await;
+    let owner = a.sign_in(OWNER_EMAIL, PASSWORD).await.unwrap();
+    let me = owner.me().await.unwrap();
+    let (org, owner_id) = (me.org.id, me.user.id);
+    let ada = owner
+        .create_user(&CreateUser {
+            name: "Ada".into(),
+            email: "ada@example.test".into(),
+            role: OrgRole::Agent,
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    let inbox = owner
+        .create_inbox(&CreateInbox {
+            name: "Support".into(),
+            visibility: Visibility::Organization,
+            teams: vec![],
+            assigned_only: false,
+        })
+        .await
+        .unwrap();
+    caught_up(&a, &b, org).await;
+    let ada_on_b = b.sign_in("ada@example.test", PASSWORD).await.unwrap();
+    let mut on_a = helpr_team::socket::connect(&owner, None).await.unwrap();
+    let mut on_b = helpr_team::socket::connect(&ada_on_b, None).await.unwrap();
+    until_inbox(&mut on_a).await;
+    until_inbox(&mut on_b).await;
+    let conversation = ConversationRef {
+        inbox: inbox.id,
+        thread: "18c2f0a1b2".into(),
+    };
+
+    // Ada, on B, opens the conversation: the owner's socket on A hears of it.
+    on_b.send(&ClientMessage::Viewing {
+        conversation: Some(conversation.clone()),
+    })
+    .await
+    .unwrap();
+    until_presence(&mut on_a, &conversation, (vec![ada.id], vec![])).await;
+
+    // The owner, on A, opens it and writes a reply: Ada, on B, sees both.
+    on_a.send(&ClientMessage::Viewing {
+        conversation: Some(conversation.clone()),
+    })
+    .await
+    .unwrap();
+    on_a.send(&ClientMessage::Composing {
+        conversation: conversation.clone(),
+        active: true,
+    })
+    .await
+    .unwrap();
+    let both = {
+        let mut both = vec![owner_id, ada.id];
+        both.sort();
+        both
+    };
+    until_presence(&mut on_b, &conversation, (both, vec![owner_id])).await;
+
+    // Ada's socket closes: on A, only the owner is left.
+    on_b.close().await;
+    until_presence(&mut on_a, &conversation, (vec![owner_id], vec![owner_id])).await;
 }

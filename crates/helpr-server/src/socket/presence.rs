@@ -1,63 +1,137 @@
-//! Who is viewing and who is writing a reply in each conversation, by session, on this
-//! replica. A change is announced on a channel; each connection tells its user when they may
-//! read the conversation (collision detection: the thread shows the others, and sending while
-//! someone else writes asks first).
+//! Who is viewing and who is writing a reply in each conversation. A change is announced on a
+//! channel; each connection tells its user when they may read the conversation (collision
+//! detection: the thread shows the others, and sending while someone else writes asks first).
+//!
+//! This replica's sessions are kept by session; with replicas (PostgreSQL), each also hears the
+//! others' ([`super::relay`]): whenever a conversation's presence here changes, a [`Note`] with
+//! who of this replica views and writes in it goes out, and the others keep the latest note of
+//! each replica beside their own. Notes are sent again every [`super::relay::REPEAT`], and one not
+//! repeated for [`super::relay::FORGET`] is dropped, so a replica that died takes its people
+//! with it.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use helpr_policy::{OrgId, UserId};
 use helpr_proto::views::ConversationRef;
-use tokio::sync::broadcast;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
+
+/// Who of one replica views and writes in one conversation, as it tells the others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub replica: u64,
+    pub org: OrgId,
+    pub conversation: ConversationRef,
+    pub viewing: Vec<UserId>,
+    pub composing: Vec<UserId>,
+}
+
+/// Another replica's people in one conversation, and when it last said so.
+#[derive(Debug)]
+struct Remote {
+    viewing: Vec<UserId>,
+    composing: Vec<UserId>,
+    heard: Instant,
+}
 
 #[derive(Debug, Default)]
 struct Entry {
+    /// This replica's sessions.
     viewing: HashMap<i64, UserId>,
     composing: HashMap<i64, UserId>,
+    /// The other replicas', by replica.
+    remote: HashMap<u64, Remote>,
+}
+
+impl Entry {
+    fn is_empty(&self) -> bool {
+        self.viewing.is_empty() && self.composing.is_empty() && self.remote.is_empty()
+    }
+
+    /// This replica's users (each once, in order).
+    fn local(&self) -> (Vec<UserId>, Vec<UserId>) {
+        let users = |m: &HashMap<i64, UserId>| {
+            m.values()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        (users(&self.viewing), users(&self.composing))
+    }
 }
 
 /// The presence of every conversation someone has open.
 pub struct Presence {
+    /// This replica, as its notes name it.
+    replica: u64,
     entries: Mutex<HashMap<(OrgId, ConversationRef), Entry>>,
     changed: broadcast::Sender<(OrgId, ConversationRef)>,
+    /// Where this replica's notes go (with replicas only).
+    outbox: Option<mpsc::UnboundedSender<Note>>,
 }
 
 impl Default for Presence {
     fn default() -> Self {
-        Presence {
-            entries: Mutex::new(HashMap::new()),
-            changed: broadcast::channel(1024).0,
-        }
+        Presence::new(None)
     }
 }
 
 impl Presence {
+    /// Presence whose changes here are also sent to `outbox` (for the other replicas).
+    pub fn new(outbox: Option<mpsc::UnboundedSender<Note>>) -> Self {
+        Presence {
+            replica: rand::random(),
+            entries: Mutex::new(HashMap::new()),
+            changed: broadcast::channel(1024).0,
+            outbox,
+        }
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<(OrgId, ConversationRef)> {
         self.changed.subscribe()
     }
 
+    fn note(&self, org: OrgId, conversation: &ConversationRef, entry: &Entry) -> Note {
+        let (viewing, composing) = entry.local();
+        Note {
+            replica: self.replica,
+            org,
+            conversation: conversation.clone(),
+            viewing,
+            composing,
+        }
+    }
+
+    /// Changes this replica's part of one conversation's presence; `f` says whether it changed.
     fn update(
         &self,
         org: OrgId,
         conversation: &ConversationRef,
         f: impl FnOnce(&mut Entry) -> bool,
     ) {
-        let changed = {
+        let note = {
             let mut entries = self.entries.lock().expect("presence lock");
             let key = (org, conversation.clone());
             let entry = entries.entry(key.clone()).or_default();
             let changed = f(entry);
-            if entry.viewing.is_empty() && entry.composing.is_empty() {
+            let note = changed.then(|| self.note(org, conversation, entry));
+            if entry.is_empty() {
                 entries.remove(&key);
             }
-            changed
+            note
         };
-        if changed {
+        if let Some(note) = note {
+            if let Some(outbox) = &self.outbox {
+                let _ = outbox.send(note);
+            }
             let _ = self.changed.send((org, conversation.clone()));
         }
     }
 
-    /// The session now views `conversation` (or nothing); returns what it viewed before.
+    /// The session now views `conversation` (or nothing) instead of `before`.
     pub fn view(
         &self,
         org: OrgId,
@@ -121,25 +195,165 @@ impl Presence {
         }
     }
 
-    /// Who views and who writes in `conversation` (users, each once).
+    /// Who views and who writes in `conversation`, on every replica (users, each once).
     pub fn of(&self, org: OrgId, conversation: &ConversationRef) -> (Vec<UserId>, Vec<UserId>) {
         let entries = self.entries.lock().expect("presence lock");
-        match entries.get(&(org, conversation.clone())) {
-            Some(e) => (
-                e.viewing
-                    .values()
-                    .copied()
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect(),
-                e.composing
-                    .values()
-                    .copied()
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect(),
-            ),
-            None => (Vec::new(), Vec::new()),
+        let Some(e) = entries.get(&(org, conversation.clone())) else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut viewing: BTreeSet<UserId> = e.viewing.values().copied().collect();
+        let mut composing: BTreeSet<UserId> = e.composing.values().copied().collect();
+        for remote in e.remote.values() {
+            viewing.extend(remote.viewing.iter().copied());
+            composing.extend(remote.composing.iter().copied());
         }
+        (
+            viewing.into_iter().collect(),
+            composing.into_iter().collect(),
+        )
+    }
+
+    /// Another replica's note: its part of the conversation is now what the note says.
+    pub fn hear(&self, note: Note) {
+        if note.replica == self.replica {
+            return;
+        }
+        let changed = {
+            let mut entries = self.entries.lock().expect("presence lock");
+            let key = (note.org, note.conversation.clone());
+            let entry = entries.entry(key.clone()).or_default();
+            let before = entry
+                .remote
+                .get(&note.replica)
+                .map(|r| (r.viewing.clone(), r.composing.clone()));
+            let changed = before.as_ref() != Some(&(note.viewing.clone(), note.composing.clone()))
+                && !(before.is_none() && note.viewing.is_empty() && note.composing.is_empty());
+            if note.viewing.is_empty() && note.composing.is_empty() {
+                entry.remote.remove(&note.replica);
+            } else {
+                entry.remote.insert(
+                    note.replica,
+                    Remote {
+                        viewing: note.viewing,
+                        composing: note.composing,
+                        heard: Instant::now(),
+                    },
+                );
+            }
+            if entry.is_empty() {
+                entries.remove(&key);
+            }
+            changed
+        };
+        if changed {
+            let _ = self.changed.send((note.org, note.conversation));
+        }
+    }
+
+    /// This replica's notes for every conversation it has people in (sent again, so a replica
+    /// that missed one, or started since, knows).
+    pub fn notes(&self) -> Vec<Note> {
+        let entries = self.entries.lock().expect("presence lock");
+        entries
+            .iter()
+            .filter(|(_, e)| !e.viewing.is_empty() || !e.composing.is_empty())
+            .map(|((org, c), e)| self.note(*org, c, e))
+            .collect()
+    }
+
+    /// Drops what other replicas have not said again for `age` (a replica that stopped).
+    pub fn forget_older_than(&self, age: Duration) {
+        let forgotten: Vec<(OrgId, ConversationRef)> = {
+            let mut entries = self.entries.lock().expect("presence lock");
+            let mut forgotten = Vec::new();
+            entries.retain(|key, entry| {
+                let before = entry.remote.len();
+                entry.remote.retain(|_, r| r.heard.elapsed() < age);
+                if entry.remote.len() != before {
+                    forgotten.push(key.clone());
+                }
+                !entry.is_empty()
+            });
+            forgotten
+        };
+        for (org, conversation) in forgotten {
+            let _ = self.changed.send((org, conversation));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conversation() -> ConversationRef {
+        ConversationRef {
+            inbox: helpr_policy::InboxId(4),
+            thread: "18c2f0a1b2".into(),
+        }
+    }
+
+    #[test]
+    fn another_replica_s_people_join_this_one_s_until_it_says_they_left_or_goes_quiet() {
+        let (outbox, mut sent) = mpsc::unbounded_channel();
+        let here = Presence::new(Some(outbox));
+        let there = Presence::default();
+        let mut told = here.subscribe();
+        let org = OrgId(1);
+        let c = conversation();
+
+        here.view(org, 10, UserId(7), None, Some(&c));
+        let note = sent.try_recv().expect("a note for the others");
+        assert_eq!(
+            (note.viewing.clone(), note.composing.clone()),
+            (vec![UserId(7)], vec![])
+        );
+        assert!(told.try_recv().is_ok());
+
+        // Another replica's agent writes in it: both are named here.
+        let theirs = Note {
+            replica: there.replica,
+            org,
+            conversation: c.clone(),
+            viewing: vec![UserId(8)],
+            composing: vec![UserId(8)],
+        };
+        here.hear(theirs.clone());
+        assert_eq!(told.try_recv().unwrap(), (org, c.clone()));
+        assert_eq!(
+            here.of(org, &c),
+            (vec![UserId(7), UserId(8)], vec![UserId(8)])
+        );
+        // The same note again (a repeat) changes nothing and tells nobody.
+        here.hear(theirs.clone());
+        assert!(told.try_recv().is_err());
+        // Its own notes, heard back, are ignored.
+        here.hear(note);
+        assert_eq!(here.of(org, &c).0, vec![UserId(7), UserId(8)]);
+
+        // Repeated: this replica's part only.
+        assert_eq!(
+            here.notes()
+                .into_iter()
+                .map(|n| (n.viewing, n.composing))
+                .collect::<Vec<_>>(),
+            vec![(vec![UserId(7)], vec![])]
+        );
+
+        // They leave: only this replica's agent is left.
+        here.hear(Note {
+            viewing: vec![],
+            composing: vec![],
+            ..theirs.clone()
+        });
+        assert_eq!(here.of(org, &c), (vec![UserId(7)], vec![]));
+
+        // A replica that goes quiet is forgotten.
+        here.hear(theirs);
+        here.forget_older_than(Duration::ZERO);
+        assert_eq!(here.of(org, &c), (vec![UserId(7)], vec![]));
+        here.view(org, 10, UserId(7), Some(&c), None);
+        assert_eq!(here.of(org, &c), (vec![], vec![]));
+        assert!(here.entries.lock().unwrap().is_empty());
     }
 }

@@ -2,7 +2,8 @@
 //! `pg_notify('helpr_events', '<org id>')` in its transaction ([`queries::notify`]), so the
 //! notification goes out when (and only if) it commits; each replica `LISTEN`s on one
 //! connection of its own, held by a dedicated thread (the client blocks), which turns what it
-//! hears into [`Wake`]s for the server's refresh task.
+//! hears into [`Wake`]s for the server's refresh task. It also hears the replicas' presence
+//! notes (`helpr_presence`, [`crate::socket::relay`]), which it hands on as they are.
 //!
 //! When that connection drops, the thread reconnects with a bounded backoff and, once
 //! listening again, asks for a full refresh ([`Wake::All`]): notifications sent while no one
@@ -39,24 +40,42 @@ const PING_TIMEOUT: Duration = Duration::from_secs(5);
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
-/// Starts listening to the database at `url` on a thread of its own; the wakes it hears. Only
-/// the URL is checked here: connecting (and reconnecting) is the thread's, so this does not block.
-pub fn listen(url: &str) -> Result<mpsc::UnboundedReceiver<Wake>, StoreError> {
-    let config = config(url)?;
-    let (wakes, receiver) = mpsc::unbounded_channel();
-    std::thread::Builder::new()
-        .name("helpr-pg-listen".into())
-        .spawn(move || run(&config, &wakes))
-        .map_err(|e| StoreError::Backend(format!("starting the database listener: {e}")))?;
-    Ok(receiver)
+/// What the listener hears: changes to catch up with, and the other replicas' presence notes.
+pub struct Heard {
+    pub wakes: mpsc::UnboundedReceiver<Wake>,
+    pub presence: mpsc::UnboundedReceiver<String>,
 }
 
-/// Listens until the receiver goes, reconnecting when the connection fails.
-fn run(config: &postgres::Config, wakes: &mpsc::UnboundedSender<Wake>) {
+/// The listener's two outlets.
+struct Outlets {
+    wakes: mpsc::UnboundedSender<Wake>,
+    presence: mpsc::UnboundedSender<String>,
+}
+
+/// Starts listening to the database at `url` on a thread of its own. Only the URL is checked
+/// here: connecting (and reconnecting) is the thread's, so this does not block.
+pub fn listen(url: &str) -> Result<Heard, StoreError> {
+    let config = config(url)?;
+    let (wakes, wakes_rx) = mpsc::unbounded_channel();
+    let (presence, presence_rx) = mpsc::unbounded_channel();
+    let outlets = Outlets { wakes, presence };
+    std::thread::Builder::new()
+        .name("helpr-pg-listen".into())
+        .spawn(move || run(&config, &outlets))
+        .map_err(|e| StoreError::Backend(format!("starting the database listener: {e}")))?;
+    Ok(Heard {
+        wakes: wakes_rx,
+        presence: presence_rx,
+    })
+}
+
+/// Listens until the wakes' receiver goes, reconnecting when the connection fails.
+fn run(config: &postgres::Config, outlets: &Outlets) {
+    let wakes = &outlets.wakes;
     let mut backoff = BACKOFF_MIN;
     while !wakes.is_closed() {
         let mut listened = false;
-        match session(config, wakes, &mut listened) {
+        match session(config, outlets, &mut listened) {
             Ok(()) => return,
             Err(e) => {
                 if listened {
@@ -79,12 +98,17 @@ fn run(config: &postgres::Config, wakes: &mpsc::UnboundedSender<Wake>) {
 /// One connection's life: `Ok` when the receiver went, an error when the connection failed.
 fn session(
     config: &postgres::Config,
-    wakes: &mpsc::UnboundedSender<Wake>,
+    outlets: &Outlets,
     listened: &mut bool,
 ) -> Result<(), StoreError> {
+    let wakes = &outlets.wakes;
     let mut client = config.connect(NoTls).map_err(backend)?;
     client
-        .batch_execute(&format!("LISTEN {}", queries::EVENTS_CHANNEL))
+        .batch_execute(&format!(
+            "LISTEN {}; LISTEN {}",
+            queries::EVENTS_CHANNEL,
+            queries::PRESENCE_CHANNEL
+        ))
         .map_err(backend)?;
     *listened = true;
     if wakes.send(Wake::All).is_err() {
@@ -96,6 +120,12 @@ fn session(
             let mut notifications = client.notifications();
             let mut heard = notifications.timeout_iter(TICK);
             while let Some(notification) = heard.next().map_err(backend)? {
+                if notification.channel() == queries::PRESENCE_CHANNEL {
+                    // No one to hand it to is fine (a server without sockets' relay).
+                    let _ = outlets.presence.send(notification.payload().to_owned());
+                    pinged = Instant::now();
+                    continue;
+                }
                 if notification.channel() != queries::EVENTS_CHANNEL {
                     continue;
                 }

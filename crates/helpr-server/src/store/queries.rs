@@ -80,6 +80,19 @@ pub fn notify(tx: &mut dyn Tx, org: OrgId) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The channel of the replicas' presence notes ([`crate::socket::relay`]).
+pub const PRESENCE_CHANNEL: &str = "helpr_presence";
+
+/// Sends the other replicas one presence note (a JSON [`crate::socket::presence::Note`]: ids
+/// only) once this transaction commits.
+pub fn notify_presence(tx: &mut dyn Tx, note: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[PRESENCE_CHANNEL.into(), note.to_owned().into()],
+    )?;
+    Ok(())
+}
+
 pub fn insert_event(
     tx: &mut dyn Tx,
     org: OrgId,
