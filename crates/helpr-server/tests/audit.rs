@@ -6,7 +6,7 @@
 mod support;
 
 use helpr_policy::{MemberRole, OrgRole, Visibility};
-use helpr_proto::requests::{ChangeUser, CreateInbox, CreateUser, SetMember};
+use helpr_proto::requests::{ChangeUser, SetMember};
 use helpr_proto::views::AuditEntryView;
 use helpr_proto::views::AuditVerdictView;
 use helpr_server::store::Value;
@@ -31,21 +31,14 @@ async fn changes_are_entries_naming_no_one_in_the_clear_and_tampering_is_found()
     let rig = Rig::start().await;
     let owner = rig.owner().await;
     let ada = owner
-        .create_user(&CreateUser {
-            name: "Ada Lovelace-canary".into(),
-            email: "ada.canary@example.test".into(),
-            role: OrgRole::Agent,
-            password: PASSWORD.into(),
-        })
+        .create_user(&support::agent(
+            "Ada Lovelace-canary",
+            "ada.canary@example.test",
+        ))
         .await
         .unwrap();
     let vip = owner
-        .create_inbox(&CreateInbox {
-            name: "VIP canary inbox".into(),
-            visibility: Visibility::Restricted,
-            teams: vec![],
-            assigned_only: false,
-        })
+        .create_inbox(&support::inbox("VIP canary inbox", Visibility::Restricted))
         .await
         .unwrap();
     owner
@@ -189,12 +182,7 @@ async fn agents_may_not_read_the_trail_and_pages_are_bounded() {
     let rig = Rig::start().await;
     let owner = rig.owner().await;
     owner
-        .create_user(&CreateUser {
-            name: "Ada".into(),
-            email: "ada@example.test".into(),
-            role: OrgRole::Agent,
-            password: PASSWORD.into(),
-        })
+        .create_user(&support::agent("Ada", "ada@example.test"))
         .await
         .unwrap();
     let ada = rig.sign_in("ada@example.test", PASSWORD).await.unwrap();

@@ -278,12 +278,10 @@ async fn a_change_through_one_replica_reaches_a_socket_on_the_other() {
 
     // Through A: an inbox open to the whole organization.
     let inbox = owner_on_a
-        .create_inbox(&helpr_proto::requests::CreateInbox {
-            name: "Support".into(),
-            visibility: helpr_policy::Visibility::Organization,
-            teams: vec![],
-            assigned_only: false,
-        })
+        .create_inbox(&support::inbox(
+            "Support",
+            helpr_policy::Visibility::Organization,
+        ))
         .await
         .unwrap();
     let mut saw_access = false;
@@ -314,8 +312,7 @@ async fn a_change_through_one_replica_reaches_a_socket_on_the_other() {
 /// whose socket closes leaves the other replica's presence too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn presence_crosses_replicas() {
-    use helpr_policy::{OrgRole, UserId, Visibility};
-    use helpr_proto::requests::{CreateInbox, CreateUser};
+    use helpr_policy::{UserId, Visibility};
     use helpr_proto::socket::{ClientMessage, ServerMessage};
     use helpr_proto::views::ConversationRef;
     use helpr_team::socket::Socket;
@@ -370,21 +367,11 @@ async fn presence_crosses_replicas() {
     let me = owner.me().await.unwrap();
     let (org, owner_id) = (me.org.id, me.user.id);
     let ada = owner
-        .create_user(&CreateUser {
-            name: "Ada".into(),
-            email: "ada@example.test".into(),
-            role: OrgRole::Agent,
-            password: PASSWORD.into(),
-        })
+        .create_user(&support::agent("Ada", "ada@example.test"))
         .await
         .unwrap();
     let inbox = owner
-        .create_inbox(&CreateInbox {
-            name: "Support".into(),
-            visibility: Visibility::Organization,
-            teams: vec![],
-            assigned_only: false,
-        })
+        .create_inbox(&support::inbox("Support", Visibility::Organization))
         .await
         .unwrap();
     caught_up(&a, &b, org).await;

@@ -4,18 +4,13 @@
 
 mod support;
 
-use helpr_policy::{OrgRole, Visibility};
+use helpr_policy::Visibility;
 use helpr_proto::error::ErrorCode;
-use helpr_proto::requests::{CreateInbox, CreateUser};
+use helpr_proto::requests::CreateUser;
 use support::{Rig, OWNER_EMAIL, PASSWORD};
 
 fn agent(email: &str) -> CreateUser {
-    CreateUser {
-        name: "Ada Agent".into(),
-        email: email.into(),
-        role: OrgRole::Agent,
-        password: PASSWORD.into(),
-    }
+    support::agent("Ada Agent", email)
 }
 
 #[tokio::test]
@@ -115,12 +110,7 @@ async fn a_session_of_another_organization_sees_nothing_of_this_one() {
     .unwrap();
     let owner = rig.owner().await;
     let inbox = owner
-        .create_inbox(&CreateInbox {
-            name: "Support".into(),
-            visibility: Visibility::Organization,
-            teams: vec![],
-            assigned_only: false,
-        })
+        .create_inbox(&support::inbox("Support", Visibility::Organization))
         .await
         .unwrap();
     let otto = rig.sign_in("otto@other.test", PASSWORD).await.unwrap();

@@ -7,9 +7,9 @@ mod support;
 
 use std::time::Duration;
 
-use helpr_policy::{InboxId, MemberRole, OrgRole, UserId, Visibility};
+use helpr_policy::{InboxId, MemberRole, UserId, Visibility};
 use helpr_proto::error::ErrorCode;
-use helpr_proto::requests::{CreateInbox, CreateUser, SetMember};
+use helpr_proto::requests::SetMember;
 use helpr_proto::snapshot::Snapshot;
 use helpr_proto::socket::{Change, ClientMessage, ServerMessage};
 use helpr_proto::views::ConversationRef;
@@ -67,23 +67,13 @@ async fn team() -> Team {
     let mut agents = Vec::new();
     for email in ["ada@example.test", "bob@example.test"] {
         let user = owner
-            .create_user(&CreateUser {
-                name: email.into(),
-                email: email.into(),
-                role: OrgRole::Agent,
-                password: PASSWORD.into(),
-            })
+            .create_user(&support::agent(email, email))
             .await
             .unwrap();
         agents.push((user.id, rig.sign_in(email, PASSWORD).await.unwrap()));
     }
     let vip = owner
-        .create_inbox(&CreateInbox {
-            name: "VIP".into(),
-            visibility: Visibility::Restricted,
-            teams: vec![],
-            assigned_only: false,
-        })
+        .create_inbox(&support::inbox("VIP", Visibility::Restricted))
         .await
         .unwrap()
         .id;
@@ -202,12 +192,7 @@ async fn a_reconnecting_desktop_gets_what_it_missed_also_across_a_restart() {
     // Two access changes while Ada is away: a second inbox opened to her, VIP taken away.
     let sales = t
         .owner
-        .create_inbox(&CreateInbox {
-            name: "Sales".into(),
-            visibility: Visibility::Organization,
-            teams: vec![],
-            assigned_only: false,
-        })
+        .create_inbox(&support::inbox("Sales", Visibility::Organization))
         .await
         .unwrap();
     t.owner.remove_member(t.vip, t.ada.0).await.unwrap();
@@ -324,12 +309,7 @@ async fn presence_goes_to_those_who_may_read_the_conversation() {
     let t = team().await;
     let eve_user = t
         .owner
-        .create_user(&CreateUser {
-            name: "Eve".into(),
-            email: "eve@example.test".into(),
-            role: OrgRole::Agent,
-            password: PASSWORD.into(),
-        })
+        .create_user(&support::agent("Eve", "eve@example.test"))
         .await
         .unwrap();
     let eve = t.rig.sign_in("eve@example.test", PASSWORD).await.unwrap();

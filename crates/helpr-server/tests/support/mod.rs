@@ -142,3 +142,26 @@ impl Rig {
         self.sign_in(OWNER_EMAIL, PASSWORD).await.unwrap()
     }
 }
+
+/// A new inbox of `visibility`, open to no team, not assigned-only.
+pub fn inbox(
+    name: &str,
+    visibility: helpr_policy::Visibility,
+) -> helpr_proto::requests::CreateInbox {
+    helpr_proto::requests::CreateInbox {
+        name: name.into(),
+        visibility,
+        teams: vec![],
+        assigned_only: false,
+    }
+}
+
+/// A new agent of the organization, with the tests' password.
+pub fn agent(name: &str, email: &str) -> helpr_proto::requests::CreateUser {
+    helpr_proto::requests::CreateUser {
+        name: name.into(),
+        email: email.into(),
+        role: helpr_policy::OrgRole::Agent,
+        password: PASSWORD.into(),
+    }
+}
