@@ -158,11 +158,7 @@ fn sync_in_process(
 #[test]
 fn killing_the_server_mid_sync_loses_nothing_on_the_desktop() {
     const ALL: u32 = 260;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = helpr_tests::background_runtime();
     let emu = runtime.block_on(team::emulator(
         "support@acme.test",
         (1..=ALL).map(mail).collect(),

@@ -64,11 +64,7 @@ impl GmailRig {
     /// An emulator with `oauth` (auto-approve forced on) and an initialized vault.
     pub fn new(mut oauth: OAuthConfig) -> GmailRig {
         oauth.auto_approve = true;
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = crate::background_runtime();
         let emu = rt
             .block_on(Emulator::start_with_oauth(Config::default(), oauth))
             .unwrap();

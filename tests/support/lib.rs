@@ -24,6 +24,16 @@ pub mod webdriver;
 
 pub use sample_mail::{rfc2822, utc, write_sample_maildir, SAMPLE_QUERIES};
 
+/// A two-thread tokio runtime for what a test runs beside the CLI it drives (an emulator, a
+/// team server), which keeps serving while the test blocks on a child process.
+pub fn background_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
 /// The variable through which the gate hands over the `helpr` under test.
 pub const HELPR_BIN: &str = "HELPR_BIN";
 

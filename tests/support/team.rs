@@ -21,11 +21,7 @@ pub struct TeamServer {
 
 impl TeamServer {
     pub fn start() -> TeamServer {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime for the team server");
+        let runtime = crate::background_runtime();
         let data = tempfile::tempdir().expect("temp dir");
         let server = runtime.block_on(async {
             let server = helpr_server::Server::start(helpr_server::Config::local(data.path()))
@@ -270,11 +266,7 @@ pub async fn add_member(
 
 impl BrokeredInbox {
     pub fn start(address: &str, seed: Vec<Vec<u8>>) -> BrokeredInbox {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime for the team server");
+        let runtime = crate::background_runtime();
         let data = tempfile::tempdir().expect("temp dir");
         let (server, emu, owner, inbox) = runtime.block_on(async {
             let emu = emulator(address, seed).await;
