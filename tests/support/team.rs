@@ -12,6 +12,23 @@ use crate::Scratch;
 pub const OWNER_EMAIL: &str = "owner@example.test";
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// A team server on `config`, with the organization "Acme" and its owner (`OWNER_EMAIL`).
+async fn start_acme(config: helpr_server::Config) -> helpr_server::Server {
+    let server = helpr_server::Server::start(config)
+        .await
+        .expect("the team server starts");
+    helpr_server::setup::create_org(
+        &server.hub,
+        "Acme",
+        "Olive Owner",
+        OWNER_EMAIL,
+        PASSWORD.to_owned(),
+    )
+    .await
+    .expect("the organization is made");
+    server
+}
+
 /// A running team server.
 pub struct TeamServer {
     pub runtime: tokio::runtime::Runtime,
@@ -23,21 +40,7 @@ impl TeamServer {
     pub fn start() -> TeamServer {
         let runtime = crate::background_runtime();
         let data = tempfile::tempdir().expect("temp dir");
-        let server = runtime.block_on(async {
-            let server = helpr_server::Server::start(helpr_server::Config::local(data.path()))
-                .await
-                .expect("the team server starts");
-            helpr_server::setup::create_org(
-                &server.hub,
-                "Acme",
-                "Olive Owner",
-                OWNER_EMAIL,
-                PASSWORD.to_owned(),
-            )
-            .await
-            .expect("the organization is made");
-            server
-        });
+        let server = runtime.block_on(start_acme(helpr_server::Config::local(data.path())));
         TeamServer {
             runtime,
             server,
@@ -275,18 +278,7 @@ impl BrokeredInbox {
                 helpr_gmail::GmailConfig::from_toml(&emu.helpr_config_toml())
                     .expect("the emulator's configuration"),
             );
-            let server = helpr_server::Server::start(config)
-                .await
-                .expect("the team server starts");
-            helpr_server::setup::create_org(
-                &server.hub,
-                "Acme",
-                "Olive Owner",
-                OWNER_EMAIL,
-                PASSWORD.into(),
-            )
-            .await
-            .expect("the organization is made");
+            let server = start_acme(config).await;
             let (owner, inbox) =
                 connect_shared_inbox(&format!("https://{}", server.addr), &server.fingerprint)
                     .await;
