@@ -112,6 +112,12 @@ fn access(snapshot: &Snapshot) -> Vec<(InboxId, InboxAccess, &ConversationScope,
         .collect()
 }
 
+/// Whether `fresh` says anything `sent` did not, so that it is worth sending: the inboxes (with
+/// their access, members and assignments) or the people's names.
+fn shows_more(fresh: &Snapshot, sent: &Snapshot) -> bool {
+    fresh.inboxes != sent.inboxes || fresh.people != sent.people
+}
+
 async fn run(app: Arc<App>, caller: Caller, socket: WebSocket) {
     let (sink, mut stream) = socket.split();
     let mut out = Out { sink };
@@ -291,7 +297,7 @@ async fn run(app: Arc<App>, caller: Caller, socket: WebSocket) {
                             return;
                         }
                     }
-                    if fresh.inboxes != snapshot.inboxes || fresh.people != snapshot.people {
+                    if shows_more(&fresh, &snapshot) {
                         // Numbered as of the change that led to it.
                         let labelled = Snapshot { seq: change.seq, ..fresh.clone() };
                         if !out.feed(&ServerMessage::Snapshot { snapshot: labelled }).await {
@@ -331,7 +337,7 @@ async fn run(app: Arc<App>, caller: Caller, socket: WebSocket) {
                 // and the change's turn then found nothing new to say).
                 let fresh = app.hub.read(caller.org, |s| s.snapshot(caller.user, now)).flatten();
                 if let Some(fresh) = fresh.filter(|f| f.seq <= cursor) {
-                    if fresh.inboxes != snapshot.inboxes || fresh.people != snapshot.people {
+                    if shows_more(&fresh, &snapshot) {
                         if !out.send(&ServerMessage::Snapshot { snapshot: Snapshot { seq: cursor, ..fresh.clone() } }).await {
                             return;
                         }

@@ -50,16 +50,19 @@ impl Entry {
         self.viewing.is_empty() && self.composing.is_empty() && self.remote.is_empty()
     }
 
-    /// This replica's users (each once, in order).
-    fn local(&self) -> (Vec<UserId>, Vec<UserId>) {
-        let users = |m: &HashMap<i64, UserId>| {
-            m.values()
-                .copied()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        };
-        (users(&self.viewing), users(&self.composing))
+    /// Who views and who writes (users, each once, in order): this replica's, and with
+    /// `remote` the other replicas' too.
+    fn users(&self, remote: bool) -> (Vec<UserId>, Vec<UserId>) {
+        let mut viewing: BTreeSet<UserId> = self.viewing.values().copied().collect();
+        let mut composing: BTreeSet<UserId> = self.composing.values().copied().collect();
+        for part in self.remote.values().filter(|_| remote) {
+            viewing.extend(part.viewing.iter().copied());
+            composing.extend(part.composing.iter().copied());
+        }
+        (
+            viewing.into_iter().collect(),
+            composing.into_iter().collect(),
+        )
     }
 }
 
@@ -95,7 +98,7 @@ impl Presence {
     }
 
     fn note(&self, org: OrgId, conversation: &ConversationRef, entry: &Entry) -> Note {
-        let (viewing, composing) = entry.local();
+        let (viewing, composing) = entry.users(false);
         Note {
             replica: self.replica,
             org,
@@ -198,19 +201,9 @@ impl Presence {
     /// Who views and who writes in `conversation`, on every replica (users, each once).
     pub fn of(&self, org: OrgId, conversation: &ConversationRef) -> (Vec<UserId>, Vec<UserId>) {
         let entries = self.entries.lock().expect("presence lock");
-        let Some(e) = entries.get(&(org, conversation.clone())) else {
-            return (Vec::new(), Vec::new());
-        };
-        let mut viewing: BTreeSet<UserId> = e.viewing.values().copied().collect();
-        let mut composing: BTreeSet<UserId> = e.composing.values().copied().collect();
-        for remote in e.remote.values() {
-            viewing.extend(remote.viewing.iter().copied());
-            composing.extend(remote.composing.iter().copied());
-        }
-        (
-            viewing.into_iter().collect(),
-            composing.into_iter().collect(),
-        )
+        entries
+            .get(&(org, conversation.clone()))
+            .map_or((Vec::new(), Vec::new()), |e| e.users(true))
     }
 
     /// Another replica's note: its part of the conversation is now what the note says.
@@ -222,13 +215,13 @@ impl Presence {
             let mut entries = self.entries.lock().expect("presence lock");
             let key = (note.org, note.conversation.clone());
             let entry = entries.entry(key.clone()).or_default();
-            let before = entry
-                .remote
-                .get(&note.replica)
-                .map(|r| (r.viewing.clone(), r.composing.clone()));
-            let changed = before.as_ref() != Some(&(note.viewing.clone(), note.composing.clone()))
-                && !(before.is_none() && note.viewing.is_empty() && note.composing.is_empty());
-            if note.viewing.is_empty() && note.composing.is_empty() {
+            let gone = note.viewing.is_empty() && note.composing.is_empty();
+            // A repeat of what was heard changes nothing (but keeps it from being forgotten).
+            let changed = match entry.remote.get(&note.replica) {
+                Some(r) => r.viewing != note.viewing || r.composing != note.composing,
+                None => !gone,
+            };
+            if gone {
                 entry.remote.remove(&note.replica);
             } else {
                 entry.remote.insert(
