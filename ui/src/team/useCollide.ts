@@ -10,7 +10,6 @@ import type { ConversationRef } from "./api";
 import { ASSIGNMENTS_KEY, NOBODY, PEOPLE_KEY, PRESENCE_KEY, presenceKey, type Presence } from "./collide";
 import { useTeamStatus } from "./useTeam";
 
-const EMPTY_NAMES: ReadonlyMap<number, string> = new Map();
 const EMPTY_ASSIGNMENTS: ReadonlyMap<number, readonly number[]> = new Map();
 
 /** The signed-in user's id, or null outside team mode. */
@@ -32,12 +31,11 @@ export function usePeople(): ReadonlyMap<number, string> {
     retry: false,
   });
   const kept = status?.people;
-  return useMemo(() => {
-    if (users.data === undefined && (kept === undefined || kept.length === 0)) return EMPTY_NAMES;
-    const names = new Map<number, string>((kept ?? []).map((p) => [p.id, p.name]));
-    for (const u of users.data ?? []) names.set(u.id, u.name);
-    return names;
-  }, [users.data, kept]);
+  // The server's list comes last: its names win.
+  return useMemo(
+    () => new Map([...(kept ?? []), ...(users.data ?? [])].map((p) => [p.id, p.name] as const)),
+    [users.data, kept],
+  );
 }
 
 /** Assignees by local thread id. */
