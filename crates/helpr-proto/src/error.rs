@@ -27,6 +27,11 @@ pub enum ErrorCode {
     UnsupportedVersion,
     /// Gmail could not be reached or refused.
     Upstream,
+    /// A secure message is expired or revoked, or its reader used up the opens allowed.
+    Gone,
+    /// A secure message's one-time code is wrong, expired or used (or the address may not
+    /// read it: the same answer).
+    WrongCode,
     /// The server failed; nothing was changed.
     Internal,
 }

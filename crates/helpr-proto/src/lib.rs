@@ -13,11 +13,13 @@
 //! - [`snapshot`]: what one session is entitled to, as of a sequence number.
 //! - [`socket`]: the WebSocket's messages, sequenced per organization.
 //! - [`gmail`]: the Gmail broker's bodies (connect an inbox's account, its state, send).
+//! - [`secure`]: secure email: the protected thread, its reader's calls and its sender's.
 
 pub mod auth;
 pub mod error;
 pub mod gmail;
 pub mod requests;
+pub mod secure;
 pub mod snapshot;
 pub mod socket;
 pub mod views;

@@ -93,6 +93,8 @@ fn code(code: ErrorCode) -> &'static str {
         ErrorCode::RateLimited => "team_rate_limited",
         ErrorCode::UnsupportedVersion => "team_unsupported_version",
         ErrorCode::Upstream => "team_upstream",
+        ErrorCode::Gone => "secure_gone",
+        ErrorCode::WrongCode => "secure_wrong_code",
         ErrorCode::Internal => "team_server_failed",
     }
 }
