@@ -158,6 +158,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Secure messages sent from here: status, sync, revoke, unlock.
+    Secure {
+        #[command(subcommand)]
+        command: commands::secure::SecureCommand,
+    },
     /// Team mode: sign in to a team server, status, the live connection, administration.
     Team {
         #[command(subcommand)]
@@ -194,6 +199,7 @@ impl Command {
             Command::Keys { command } => command.json(),
             Command::Index { command } => command.json(),
             Command::Team { command } => command.json(),
+            Command::Secure { command } => command.json(),
         }
     }
 }
@@ -272,6 +278,7 @@ async fn dispatch(dir: &std::path::Path, command: Command) -> Result<(), CoreErr
         Command::Keys { command } => commands::keys::run(&dir, command).await,
         Command::Connect { command } => commands::connect::run(&dir, command).await,
         Command::Send(args) => commands::send::run(&dir, args).await,
+        Command::Secure { command } => commands::secure::run(&dir, command).await,
         Command::Status { json } => commands::status::run(&dir, json).await,
         Command::Reprocess { json } => commands::reprocess::run(&dir, json).await,
         Command::Disconnect { address, json } => {

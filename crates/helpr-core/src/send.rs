@@ -88,7 +88,7 @@ impl From<SendError> for CoreError {
 }
 
 /// Parses the `--to`/`--cc` list; the error names the flag and position, not the address.
-fn mailboxes(list: &[String], flag: &str) -> Result<Vec<Mailbox>, CoreError> {
+pub(crate) fn mailboxes(list: &[String], flag: &str) -> Result<Vec<Mailbox>, CoreError> {
     list.iter()
         .enumerate()
         .map(|(i, a)| {
@@ -136,9 +136,24 @@ pub fn content_type_for(name: &str) -> &'static str {
 }
 
 /// An attachment read and typed: (file name, content type, bytes).
-type Loaded = (String, ContentType, Vec<u8>);
+pub(crate) type Loaded = (String, ContentType, Vec<u8>);
 
-fn load(attachment: &OutgoingAttachment) -> Result<Loaded, CoreError> {
+/// An attachment read, with its content type checked: (file name, content type, bytes).
+pub(crate) fn load_typed(
+    attachment: &OutgoingAttachment,
+) -> Result<(String, String, Vec<u8>), CoreError> {
+    let (name, _, data) = load(attachment)?;
+    let ct = match attachment {
+        OutgoingAttachment::Bytes {
+            content_type: Some(ct),
+            ..
+        } => ct.clone(),
+        _ => content_type_for(&name).to_owned(),
+    };
+    Ok((name, ct, data))
+}
+
+pub(crate) fn load(attachment: &OutgoingAttachment) -> Result<Loaded, CoreError> {
     let (name, content_type, data) = match attachment {
         OutgoingAttachment::File(path) => {
             let data = std::fs::read(path).map_err(|e| {
@@ -168,35 +183,62 @@ fn load(attachment: &OutgoingAttachment) -> Result<Loaded, CoreError> {
     Ok((name, ct, data))
 }
 
+/// How a local copy is filed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Copy {
+    pub(crate) label: &'static str,
+    pub(crate) unread: bool,
+    /// What it is, for errors.
+    pub(crate) what: &'static str,
+}
+
+impl Copy {
+    pub(crate) const SENT: Copy = Copy {
+        label: SENT_LABEL,
+        unread: false,
+        what: "the sent message",
+    };
+}
+
 /// What a reply takes from its parent.
-struct ReplyContext {
-    headers: ReplyHeaders,
-    gmail_thread_id: Option<String>,
+pub(crate) struct ReplyContext {
+    pub(crate) headers: ReplyHeaders,
+    pub(crate) gmail_thread_id: Option<String>,
 }
 
 /// The message as it goes on the wire, and what storing its copy needs.
-struct Outgoing {
-    raw: Vec<u8>,
-    recipients: Vec<String>,
-    message_id: String,
+pub(crate) struct Outgoing {
+    pub(crate) raw: Vec<u8>,
+    pub(crate) recipients: Vec<String>,
+    pub(crate) message_id: String,
 }
 
 /// Who a message is from and to.
-struct Addressed {
-    from: Mailbox,
-    to: Vec<Mailbox>,
-    cc: Vec<Mailbox>,
-    bcc: Vec<Mailbox>,
+pub(crate) struct Addressed {
+    pub(crate) from: Mailbox,
+    pub(crate) to: Vec<Mailbox>,
+    pub(crate) cc: Vec<Mailbox>,
+    pub(crate) bcc: Vec<Mailbox>,
 }
 
-fn build(
+/// A message's own `Message-ID` and `Date`, for a copy of something not sent by mail (a
+/// secure message's entry); `None`: fresh ones, now.
+pub(crate) type Stamp = Option<(String, std::time::SystemTime)>;
+
+pub(crate) fn build(
     Addressed { from, to, cc, bcc }: Addressed,
     subject: String,
     body: String,
     reply: Option<&ReplyHeaders>,
     attachments: Vec<Loaded>,
+    stamp: Stamp,
 ) -> Result<Outgoing, CoreError> {
-    let message_id = format!("<{}@helpr>", uuid::Uuid::new_v4());
+    let (message_id, date) = stamp.unwrap_or_else(|| {
+        (
+            format!("<{}@helpr>", uuid::Uuid::new_v4()),
+            std::time::SystemTime::now(),
+        )
+    });
     let mut recipients: Vec<String> = Vec::new();
     for m in to.iter().chain(&cc).chain(&bcc) {
         let email = m.email.to_string();
@@ -208,7 +250,7 @@ fn build(
         .from(from)
         .subject(subject)
         .message_id(Some(message_id.clone()))
-        .date_now();
+        .date(date);
     for m in to {
         b = b.to(m);
     }
@@ -290,6 +332,7 @@ impl Helpr {
             request.body,
             reply.as_ref().map(|r| &r.headers),
             attachments,
+            None,
         )?;
 
         let inbox = account.inbox_id;
@@ -317,7 +360,7 @@ impl Helpr {
             }
         }
 
-        self.with_vault(move |h| h.store_sent(inbox, outgoing, thread))
+        self.with_vault(move |h| h.store_copy(inbox, outgoing, thread, Copy::SENT))
             .await
             .map_err(|e| {
                 CoreError::Storage(format!(
@@ -329,7 +372,10 @@ impl Helpr {
 
     /// The account named by `from`; else the first connected one, else the first needing a
     /// reconnect (so the error says so).
-    async fn sending_account(&self, from: Option<&str>) -> Result<GmailAccount, CoreError> {
+    pub(crate) async fn sending_account(
+        &self,
+        from: Option<&str>,
+    ) -> Result<GmailAccount, CoreError> {
         if let Some(address) = from {
             return self.account(address.trim()).await;
         }
@@ -344,7 +390,7 @@ impl Helpr {
     }
 
     /// The parent's threading headers and Gmail thread id.
-    async fn reply_context(&self, id: i64) -> Result<ReplyContext, CoreError> {
+    pub(crate) async fn reply_context(&self, id: i64) -> Result<ReplyContext, CoreError> {
         self.with_vault(move |h| {
             let scope = h.scope()?;
             let parent = h.vault.get_message(&scope, id)?;
@@ -365,12 +411,14 @@ impl Helpr {
         .await
     }
 
-    /// Stores the bytes sent as the local sent copy, under the writer-first rule.
-    fn store_sent(
+    /// Stores the bytes sent as the local copy, under the writer-first rule (the sent copy of
+    /// a message, or a secure message's entry).
+    pub(crate) fn store_copy(
         &self,
         inbox: i64,
         outgoing: Outgoing,
         gmail_thread_id: Option<String>,
+        copy: Copy,
     ) -> Result<SentView, CoreError> {
         // What the server stores: the bytes, then the CRLF of the `\r\n.\r\n` that ends
         // DATA (lettre always writes it; RFC 5321 counts it as the last line's end). Parsing
@@ -396,15 +444,20 @@ impl Helpr {
             return Err(internal("lost its Message-ID"));
         }
         msg.dedupe_key = [b"mid:".as_slice(), bare.as_bytes()].concat();
-        msg.labels = vec![SENT_LABEL.to_owned()];
-        msg.unread = false;
+        msg.labels = vec![copy.label.to_owned()];
+        msg.unread = copy.unread;
         msg.gmail_id = None;
         msg.gmail_thread_id = gmail_thread_id;
         let tenant = self.tenant;
         let outcome = self.indexed_change(|vault| Ok(vault.insert_messages(tenant, &[msg])?))?;
         let (id, thread_id) = match outcome.first() {
             Some(InsertOutcome::Inserted { id, thread_id }) => (*id, *thread_id),
-            _ => return Err(internal("was already stored")),
+            _ => {
+                return Err(CoreError::AlreadyExists(format!(
+                    "{} was already stored",
+                    copy.what
+                )))
+            }
         };
         Ok(SentView {
             id,
@@ -468,6 +521,7 @@ mod tests {
                 ContentType::parse("text/plain").unwrap(),
                 b"attached words".to_vec(),
             )],
+            None,
         )
         .unwrap();
         assert_eq!(

@@ -38,6 +38,7 @@ use crate::gmail::{connect, proxy, push, send};
 use crate::openapi;
 use crate::org::hub::{Hub, Prepared};
 use crate::org::state::OrgState;
+use crate::secure::{self, reader, sender};
 use crate::socket::connection;
 use crate::socket::presence::Presence;
 
@@ -50,6 +51,8 @@ pub struct App {
     pub keys: Arc<KeyStore>,
     /// The Gmail broker.
     pub gmail: Arc<Broker>,
+    /// Secure email's limits on code requests and tries.
+    pub secure_limits: secure::codes::Limits,
 }
 
 impl App {
@@ -158,14 +161,49 @@ pub fn router(app: Arc<App>) -> Router {
             post(send::send).layer(DefaultBodyLimit::max(send::MAX_SEND_BODY)),
         )
         .route("/gmail/push", post(push::receive))
+        .route(
+            "/inboxes/{inbox}/secure",
+            get(sender::list).post(sender::create).layer(entry_limit()),
+        )
+        .route(
+            "/inboxes/{inbox}/secure/{id}/thread",
+            put(sender::bind_thread),
+        )
+        .route(
+            "/inboxes/{inbox}/secure/{id}/entries",
+            post(sender::answer).layer(entry_limit()),
+        )
+        .route(
+            "/inboxes/{inbox}/secure/{id}/entries/{n}",
+            get(sender::entry),
+        )
+        .route("/inboxes/{inbox}/secure/{id}/revoke", post(sender::revoke))
+        .route("/inboxes/{inbox}/secure/{id}/unlock", post(sender::unlock))
+        .route("/secure/{id}/code", post(reader::request_code))
+        .route("/secure/{id}/verify", post(reader::verify))
+        .route("/secure/{id}/thread", get(reader::thread))
+        .route(
+            "/secure/{id}/entries/{n}/attachments/{k}",
+            get(reader::attachment),
+        )
+        .route(
+            "/secure/{id}/reply",
+            post(reader::reply).layer(entry_limit()),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn(check_version));
     Router::new()
         .nest("/api/v1", api)
         .route("/sign-in", get(page::show).post(page::submit))
+        .route("/s/{id}", get(secure::page::show))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(read_body_first))
         .with_state(app)
+}
+
+/// The body limit of the routes that carry a secure message's entry.
+fn entry_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(secure::MAX_ENTRY_BODY)
 }
 
 /// The Gmail-API-shaped proxy of one inbox ([`proxy`]), under `/inboxes/{inbox}/gmail/v1/users/me`.
@@ -200,9 +238,13 @@ fn gmail_api(api: Router<Arc<App>>) -> Router<Arc<App>> {
 async fn read_body_first(request: Request, next: Next) -> Response {
     use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 
-    // A message to send may be as large as Gmail takes; every other body is small JSON.
-    let limit = if request.uri().path().ends_with("/gmail/send") {
+    // A message to send may be as large as Gmail takes, and so may a secure message's entry;
+    // every other body is small JSON.
+    let path = request.uri().path();
+    let limit = if path.ends_with("/gmail/send") {
         send::MAX_SEND_BODY
+    } else if secure::carries_entry(path) {
+        secure::MAX_ENTRY_BODY
     } else {
         MAX_BODY
     };

@@ -238,6 +238,53 @@ pub fn append(
     let Some(draft) = draft(keys, org, record) else {
         return Ok(());
     };
+    let actor_ref = actor.map(|u| object_ref(keys, org, "user", &u.0.to_string()));
+    chain(tx, keys, org, seq as i64, at, actor_ref, draft)
+}
+
+/// An entry that is not a change of the organization's log: a secure message's key released
+/// to a reader, say. `actor` and `object` are `(kind, id)`, named in the trail by their keyed
+/// hashes.
+#[derive(Debug)]
+pub struct Other<'a> {
+    pub actor: (&'a str, &'a str),
+    pub action: &'static str,
+    pub object: (&'static str, String),
+    pub detail: String,
+}
+
+/// Appends an [`Other`] entry (its `seq` is 0) to `org`'s chain, in the caller's transaction.
+pub fn append_other(
+    tx: &mut dyn Tx,
+    keys: &KeyStore,
+    org: OrgId,
+    at: i64,
+    other: Other<'_>,
+) -> Result<(), StoreError> {
+    let actor_ref = Some(object_ref(keys, org, other.actor.0, other.actor.1));
+    let draft = Draft {
+        action: other.action,
+        object: Some(other.object),
+        detail: other.detail,
+    };
+    chain(tx, keys, org, 0, at, actor_ref, draft)
+}
+
+fn chain(
+    tx: &mut dyn Tx,
+    keys: &KeyStore,
+    org: OrgId,
+    seq: i64,
+    at: i64,
+    actor_ref: Option<String>,
+    draft: Draft,
+) -> Result<(), StoreError> {
+    // Held to the end of the transaction on PostgreSQL: entries appended at once by changes
+    // and by readers of secure mail chain one after the other.
+    tx.execute(
+        "UPDATE audit_heads SET n = n WHERE org = $1",
+        &[org.0.into()],
+    )?;
     let head = tx.query_opt(
         "SELECT n, mac FROM audit_heads WHERE org = $1",
         &[org.0.into()],
@@ -248,9 +295,9 @@ pub fn append(
     };
     let mut entry = Entry {
         n,
-        seq: seq as i64,
+        seq,
         at,
-        actor_ref: actor.map(|u| object_ref(keys, org, "user", &u.0.to_string())),
+        actor_ref,
         action: draft.action.to_owned(),
         object_kind: draft.object.as_ref().map(|(k, _)| (*k).to_owned()),
         object_ref: draft

@@ -11,6 +11,7 @@
 //! - [`gmail`]: the Gmail broker: connected accounts sealed, the API proxied and filtered by
 //!   the policy, mail sent, Pub/Sub push.
 //! - [`auth`]: the sign-in page, PKCE, sessions, limits.
+//! - [`secure`]: secure email: protected threads under a split key, the recipient's page.
 //! - [`org`]: organizations as event logs, applied in memory; the write path.
 //! - [`store`]: the database (SQLite/SQLCipher, or PostgreSQL), its schema and queries.
 //! - [`audit`]: the audit trail, hash-chained with keyed identifiers, appended with each change.
@@ -33,6 +34,7 @@ pub mod keys;
 pub mod listen;
 pub mod openapi;
 pub mod org;
+pub mod secure;
 pub mod setup;
 pub mod socket;
 pub mod store;
@@ -127,6 +129,8 @@ pub struct Server {
     watches: Option<JoinHandle<()>>,
     /// Presence between replicas, on PostgreSQL.
     relay: Option<JoinHandle<()>>,
+    /// Expired secure messages destroyed.
+    sweep: JoinHandle<()>,
 }
 
 /// Why the server could not start.
@@ -196,8 +200,10 @@ impl Server {
             presence,
             keys,
             gmail: broker,
+            secure_limits: Default::default(),
         });
         let watches = gmail::watch::spawn(app.clone());
+        let sweep = secure::sweep::spawn(app.clone());
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config.clone());
         let task = tokio::spawn(listen::serve(listener, acceptor, app::router(app)));
         Ok(Server {
@@ -208,6 +214,7 @@ impl Server {
             refresher,
             watches,
             relay,
+            sweep,
         })
     }
 
@@ -215,6 +222,7 @@ impl Server {
     pub fn stop(self) {
         self.task.abort();
         self.refresher.abort();
+        self.sweep.abort();
         if let Some(watches) = self.watches {
             watches.abort();
         }

@@ -7,11 +7,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::{api, app, auth, gmail};
+use crate::{api, app, auth, gmail, secure};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "helpr team server", description = "Organizations, access, live changes and the Gmail broker for helpr desktops."),
+    info(title = "helpr team server", description = "Organizations, access, live changes, the Gmail broker and secure email for helpr desktops."),
     paths(
         app::version,
         auth::session::exchange,
@@ -58,6 +58,18 @@ use crate::{api, app, auth, gmail};
         gmail::proxy::modify,
         gmail::proxy::trash,
         gmail::proxy::untrash,
+        secure::sender::create,
+        secure::sender::bind_thread,
+        secure::sender::list,
+        secure::sender::entry,
+        secure::sender::answer,
+        secure::sender::revoke,
+        secure::sender::unlock,
+        secure::reader::request_code,
+        secure::reader::verify,
+        secure::reader::thread,
+        secure::reader::attachment,
+        secure::reader::reply,
     ),
     modifiers(&SessionAuth, &EdgeRefusals)
 )]
@@ -70,6 +82,11 @@ impl Modify for SessionAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "session",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // A secure message's reader: the token a right one-time code made.
+        components.add_security_scheme(
+            "reader",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }

@@ -12,6 +12,8 @@
 //! emulator's Pub/Sub delivering to the server's real push URL, stop on disconnect and
 //! delete, daily renewal claimed once, and the watch at every start.
 
+#[path = "support/canary.rs"]
+mod canary;
 #[path = "support/gmail.rs"]
 mod gmail_rig;
 mod support;
@@ -19,7 +21,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use gmail_rig::{mail, Collected, GmailRig, Person};
 use helpr_crypto::{KeyStore, RecordRef, WrappedKey};
@@ -989,39 +991,6 @@ async fn a_rotated_refresh_token_is_sealed_and_kept_and_a_refused_grant_asks_for
     assert_eq!(status, 200);
 }
 
-/// Every form a canary could take in a file: its bytes, UTF-16, and base64 (standard and
-/// URL-safe) at each of the three alignments it could start at.
-fn forms(canary: &str) -> Vec<Vec<u8>> {
-    let mut out = vec![
-        canary.as_bytes().to_vec(),
-        canary.encode_utf16().flat_map(u16::to_le_bytes).collect(),
-    ];
-    for pad in 0..3 {
-        let mut bytes = vec![b'x'; pad];
-        bytes.extend_from_slice(canary.as_bytes());
-        for engine in [&STANDARD, &URL_SAFE] {
-            let encoded = engine.encode(&bytes);
-            // Skip the characters the padding touched and the unstable tail.
-            let core = &encoded[(pad * 4).div_ceil(3) + 1..encoded.len() - 4];
-            out.push(core.as_bytes().to_vec());
-        }
-    }
-    out
-}
-
-fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_mail_and_no_account_detail_is_left_in_any_file_of_the_server_s() {
     let tag = format!("{:016x}", rand::random::<u64>());
@@ -1104,29 +1073,18 @@ async fn no_mail_and_no_account_detail_is_left_in_any_file_of_the_server_s() {
     }
 
     // The scan finds a canary in every form looked for (here as Gmail's JSON carries it).
-    let found = |bytes: &[u8], canary: &str| {
-        forms(canary)
-            .iter()
-            .any(|f| bytes.windows(f.len()).any(|w| w == f.as_slice()))
-    };
     for pad in 0..3 {
         let text = format!("{}{subject}!", "p".repeat(pad));
         for encoded in [STANDARD.encode(&text), URL_SAFE_NO_PAD.encode(&text)] {
-            assert!(found(encoded.as_bytes(), &subject), "{encoded}");
+            assert!(
+                canary::found(encoded.as_bytes(), subject.as_bytes()),
+                "{encoded}"
+            );
         }
     }
 
-    let mut scanned = 0;
-    let mut hits = Vec::new();
-    for file in files(g.rig.data.path()) {
-        let bytes = std::fs::read(&file).unwrap();
-        scanned += bytes.len();
-        for canary in canaries {
-            if found(&bytes, canary) {
-                hits.push(format!("{} in {}", canary, file.display()));
-            }
-        }
-    }
+    let canaries: Vec<&[u8]> = canaries.iter().map(|c| c.as_bytes()).collect();
+    let (hits, scanned) = canary::scan(g.rig.data.path(), &canaries);
     assert!(scanned > 0);
     assert_eq!(hits, Vec::<String>::new(), "plaintext at rest");
 }

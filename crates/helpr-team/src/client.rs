@@ -58,7 +58,7 @@ impl TeamError {
 /// A connection to one team server, signed in or not.
 #[derive(Debug, Clone)]
 pub struct TeamClient {
-    address: ServerAddress,
+    pub(crate) address: ServerAddress,
     http: reqwest::Client,
     /// The TLS configuration that trusts the pinned certificate (`None`: plain loopback http).
     tls: Option<Arc<rustls::ClientConfig>>,
@@ -146,11 +146,11 @@ impl TeamClient {
         serde_json::from_slice(bytes).map_err(|e| TeamError::Protocol(e.to_string()))
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, TeamError> {
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, TeamError> {
         self.call::<(), T>(Method::GET, path, None).await
     }
 
-    async fn send<B: Serialize, T: DeserializeOwned>(
+    pub(crate) async fn send<B: Serialize, T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,

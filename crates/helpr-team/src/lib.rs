@@ -7,10 +7,12 @@
 //! - [`client`]: the typed API, each refusal the server's `{code, message}`.
 //! - `testing` (feature `test-browser`): a stand-in browser for the sign-in page, for tests.
 //! - [`socket`]: the live socket: hello with the last sequence number, then the server's messages.
+//! - [`secure`]: secure email's calls from the sender's side, and the link a reader opens.
 
 pub mod address;
 pub mod client;
 pub mod pin;
+pub mod secure;
 pub mod sign_in;
 pub mod socket;
 #[cfg(feature = "test-browser")]

@@ -67,7 +67,15 @@ pub(crate) fn delete_row(tx: &Transaction<'_>, id: i64, thread: i64) -> Result<(
                  WHERE id = ?1",
             params![thread, last_date],
         )?,
-        _ => crate::cached::execute(tx, "DELETE FROM threads WHERE id = ?1", [thread])?,
+        _ => {
+            // A protected thread goes with the last message of its conversation.
+            crate::cached::execute(
+                tx,
+                "DELETE FROM secure_messages WHERE thread_id = ?1",
+                [thread],
+            )?;
+            crate::cached::execute(tx, "DELETE FROM threads WHERE id = ?1", [thread])?
+        }
     };
     index_feed::enqueue(tx, &[id])
 }

@@ -320,6 +320,8 @@ impl Vault {
                 "sync_state",
                 "gmail_outbox",
                 "gmail_accounts",
+                // Secure messages sent from it, their keys with them.
+                "secure_messages",
                 "threads",
                 "drafts",
                 // A team inbox's binding to the server's (it is gone with the inbox).

@@ -13,6 +13,8 @@
 //!   [`gmail_sync`]: one sync batch and its checkpoint in one transaction.
 //! - [`team`]: the sign-in to a team server and its last snapshot (sealed), and which local
 //!   inbox holds each of the server's shared inboxes.
+//! - [`secure`]: secure messages sent from this vault: both halves of each key and its last
+//!   status (sealed), its conversation, how many of its entries are stored as messages.
 //! - [`keys`]: key versions, O(1) rotation, resumable retirement.
 //! - [`doctor`]: integrity and counts.
 //! - [`conversations`]: the list's pages, threads and counts; `stamped` keeps the list's
@@ -47,6 +49,7 @@ pub mod open;
 pub mod read_state;
 mod readers;
 mod scope;
+pub mod secure;
 mod sqlite_setup;
 mod stamped;
 pub mod team;
@@ -72,6 +75,7 @@ pub use messages::{InsertOutcome, Kept, NewMessage, StoredMessage, StoredSummary
 pub use notify::NewMail;
 pub use open::Vault;
 pub use scope::Scope;
+pub use secure::SecureRecord;
 pub use team::TeamLinkRecord;
 pub use tenants::{InboxInfo, TenantInfo};
 

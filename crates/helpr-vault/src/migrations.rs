@@ -385,6 +385,26 @@ CREATE TABLE team_inboxes (
     PRIMARY KEY (tenant_id, server_inbox)
 ) STRICT;
 "#,
+    // v18: secure email sent from this vault: the protected thread's public id, the inbox it
+    // went from (and the server's), the local conversation, both halves of its key and its
+    // last known status (sealed), and how many of its entries are stored as messages.
+    r#"
+CREATE TABLE secure_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+    inbox_id INTEGER NOT NULL REFERENCES inboxes(id),
+    server_inbox INTEGER NOT NULL,
+    public_id TEXT NOT NULL,
+    thread_id INTEGER,
+    key_version INTEGER NOT NULL,
+    keys BLOB NOT NULL,
+    status BLOB,
+    entries_stored INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    UNIQUE (tenant_id, public_id)
+) STRICT;
+CREATE INDEX secure_messages_by_thread ON secure_messages (tenant_id, thread_id);
+"#,
 ];
 
 /// The schema version this build writes and understands.
@@ -417,6 +437,7 @@ pub(crate) const SEALED_COLUMNS: &[(&str, &str, &[&str])] = &[
     ),
     ("drafts", "draft", &["content"]),
     ("team_links", "team_link", &["link", "token", "snapshot"]),
+    ("secure_messages", "secure_message", &["keys", "status"]),
 ];
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

@@ -12,6 +12,7 @@ pub mod list;
 pub mod reprocess;
 pub mod sanitize;
 pub mod search;
+pub mod secure;
 pub mod send;
 pub mod show;
 pub mod status;

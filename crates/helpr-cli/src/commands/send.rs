@@ -2,10 +2,16 @@
 //! [--cc ADDR …] [--bcc ADDR …] [--attach FILE …] [--from ADDR]`: sends from a connected Gmail account through helpr-core and
 //! prints the sent copy's local id and Message-ID. With `--reply-to`, `--subject` may be left
 //! out (`Re: <parent's subject>`).
+//!
+//! `--secure [--expires-in-days N] [--max-opens N]`: sends it as secure email from a shared
+//! inbox (the body and attachments sealed here, the readers mailed a link; see
+//! `docs/secure-email.md`); replying in a conversation that has a protected thread answers
+//! into it.
 
 use std::io::{IsTerminal as _, Read as _};
 use std::path::{Path, PathBuf};
 
+use helpr_core::team::secure::SecureOptions;
 use helpr_core::{CoreError, Helpr, OutgoingAttachment, SendRequest};
 
 #[derive(clap::Args)]
@@ -36,6 +42,15 @@ pub struct Args {
     /// The Gmail account to send from (default: the first connected one).
     #[arg(long)]
     pub from: Option<String>,
+    /// Send it as secure email: readers prove their address and read it in their browser.
+    #[arg(long)]
+    pub secure: bool,
+    /// A secure message's life, in days (default 28).
+    #[arg(long, requires = "secure", value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub expires_in_days: Option<u32>,
+    /// How many times each reader may open a secure message (default: no limit).
+    #[arg(long, requires = "secure", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_opens: Option<u32>,
     #[arg(long)]
     pub json: bool,
 }
@@ -67,6 +82,12 @@ pub async fn run(dir: &Path, args: Args) -> Result<(), CoreError> {
             "give at least one recipient (--to)".into(),
         ));
     }
+    let secure = args.secure.then(|| SecureOptions {
+        expires_at: args
+            .expires_in_days
+            .map(|d| helpr_core::clock::now() + i64::from(d) * 86_400),
+        max_opens: args.max_opens,
+    });
     let request = SendRequest {
         body: body(&args)?,
         from: args.from,
@@ -82,6 +103,18 @@ pub async fn run(dir: &Path, args: Args) -> Result<(), CoreError> {
             .collect(),
     };
     let helpr = Helpr::open(dir).await?;
+    if let Some(options) = secure {
+        let sent = helpr.send_secure(request, options).await?;
+        if args.json {
+            crate::output::print_json(&sent);
+        } else {
+            println!(
+                "sent securely: {} entry {} (message {}), notification message {}",
+                sent.id, sent.entry, sent.message.id, sent.notification.id
+            );
+        }
+        return Ok(());
+    }
     let sent = helpr.send(request).await?;
     if args.json {
         crate::output::print_json(&sent);

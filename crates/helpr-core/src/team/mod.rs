@@ -12,10 +12,12 @@
 //! - [`listen`]: the socket loop: reconnect from the last sequence number, apply, report.
 //! - [`conversations`]: local threads as the server's conversations, and their assignees.
 //! - [`sync`]: shared inboxes synced through the server's Gmail proxy, as this session.
+//! - [`secure`]: secure email: protected threads sealed here, their replies stored as mail.
 
 pub mod apply;
 pub mod conversations;
 pub mod listen;
+pub mod secure;
 pub mod sync;
 
 use std::time::Duration;

@@ -106,7 +106,13 @@ impl Helpr {
             })
             .await?;
         }
-        self.sync_gmail(None, options, progress).await
+        let outcomes = self.sync_gmail(None, options, progress).await?;
+        // Replies to secure messages come from the server, not from Gmail. Mail synced stays
+        // synced when the server cannot be reached for them; the next sync tries again.
+        if let Err(e) = self.secure_sync().await {
+            tracing::warn!(code = e.code(), "secure messages not synced");
+        }
+        Ok(outcomes)
     }
 }
 

@@ -119,12 +119,10 @@ impl Sealer {
         field: &str,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Failure> {
-        self.keys
-            .seal(org.0, RecordRef::new(kind, inbox.0, field), plaintext)
-            .map_err(crypto)
+        self.seal_record(org, kind, inbox.0, field, plaintext)
     }
 
-    /// Opens what [`seal`](Self::seal) sealed for the same place.
+    /// Opens what [`seal`](Self::seal) sealed for the same place, as text.
     pub fn open(
         &self,
         org: OrgId,
@@ -133,13 +131,39 @@ impl Sealer {
         field: &str,
         sealed: &[u8],
     ) -> Result<Zeroizing<String>, Failure> {
-        let bytes = self
-            .keys
-            .open(org.0, RecordRef::new(kind, inbox.0, field), sealed)
-            .map_err(crypto)?;
+        let bytes = self.open_record(org, kind, inbox.0, field, sealed)?;
         String::from_utf8(bytes.to_vec())
             .map(Zeroizing::new)
             .map_err(|_| crypto(helpr_crypto::CryptoError::Malformed("not UTF-8")))
+    }
+
+    /// Seals `field` of `kind` record `id` (any record of the organization's: an inbox's
+    /// account, a secure message); call [`ready`](Self::ready) first.
+    pub fn seal_record(
+        &self,
+        org: OrgId,
+        kind: &str,
+        id: i64,
+        field: &str,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Failure> {
+        self.keys
+            .seal(org.0, RecordRef::new(kind, id, field), plaintext)
+            .map_err(crypto)
+    }
+
+    /// Opens what [`seal_record`](Self::seal_record) sealed for the same place.
+    pub fn open_record(
+        &self,
+        org: OrgId,
+        kind: &str,
+        id: i64,
+        field: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Failure> {
+        self.keys
+            .open(org.0, RecordRef::new(kind, id, field), sealed)
+            .map_err(crypto)
     }
 
     /// The keyed MAC push looks an account up by (the address lower-cased).

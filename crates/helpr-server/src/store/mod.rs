@@ -14,12 +14,14 @@
 //! - [`notify`]: PostgreSQL's `LISTEN`, how a replica hears of the others' changes.
 //! - [`queries`]: every statement the server runs, typed.
 //! - [`gmail`]: the Gmail broker's statements (tenant keys, sealed accounts, connections).
+//! - [`secure`]: secure email's statements (messages, recipients, codes, readers, entries).
 
 pub mod gmail;
 pub mod notify;
 pub mod postgres;
 pub mod queries;
 pub mod schema;
+pub mod secure;
 pub mod sqlite;
 
 use std::sync::Arc;

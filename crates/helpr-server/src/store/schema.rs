@@ -95,6 +95,73 @@ const MIGRATIONS: &[&str] = &[
     // unix s; a replica claims a renewal by moving it forward).
     "ALTER TABLE gmail_accounts ADD COLUMN watch_expiration INT NOT NULL DEFAULT 0;
      ALTER TABLE gmail_accounts ADD COLUMN watch_renew_at INT NOT NULL DEFAULT 0;",
+    // 5: secure email (docs/secure-email.md). A message's public id is random; its server half
+    // of the key is sealed with the organization's key and set to NULL (with its parts
+    // deleted) when the message is revoked or expires. Recipients' addresses are sealed, found
+    // by a keyed MAC salted with the message. One live code per recipient (its keyed MAC),
+    // readers' sessions by the SHA-256 of their token, each key release a row of `secure_reads`.
+    "CREATE TABLE secure_messages (
+        row_id INT PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        org INT NOT NULL REFERENCES orgs(id),
+        inbox INT NOT NULL,
+        thread TEXT,
+        created_by INT NOT NULL,
+        created_at INT NOT NULL,
+        expires_at INT NOT NULL,
+        max_opens INT,
+        key_server BYTES,
+        revoked_at INT
+     );
+     CREATE INDEX secure_messages_by_thread ON secure_messages (org, inbox, thread);
+     CREATE INDEX secure_messages_by_expiry ON secure_messages (expires_at);
+     CREATE TABLE secure_recipients (
+        message INT NOT NULL REFERENCES secure_messages(row_id),
+        n INT NOT NULL,
+        address_mac BYTES NOT NULL,
+        address BYTES NOT NULL,
+        opens INT NOT NULL,
+        locked_at INT,
+        revoked_at INT,
+        PRIMARY KEY (message, n)
+     );
+     CREATE INDEX secure_recipients_by_address ON secure_recipients (message, address_mac);
+     CREATE TABLE secure_reads (
+        message INT NOT NULL REFERENCES secure_messages(row_id),
+        n INT NOT NULL,
+        at INT NOT NULL
+     );
+     CREATE INDEX secure_reads_of ON secure_reads (message, n);
+     CREATE TABLE secure_codes (
+        message INT NOT NULL REFERENCES secure_messages(row_id),
+        n INT NOT NULL,
+        code_mac BYTES NOT NULL,
+        expires_at INT NOT NULL,
+        tries INT NOT NULL,
+        PRIMARY KEY (message, n)
+     );
+     CREATE TABLE secure_sessions (
+        token_hash BYTES PRIMARY KEY,
+        message INT NOT NULL REFERENCES secure_messages(row_id),
+        n INT NOT NULL,
+        expires_at INT NOT NULL
+     );
+     CREATE TABLE secure_entries (
+        message INT NOT NULL REFERENCES secure_messages(row_id),
+        n INT NOT NULL,
+        recipient INT,
+        by_user INT,
+        at INT NOT NULL,
+        manifest BYTES NOT NULL,
+        PRIMARY KEY (message, n)
+     );
+     CREATE TABLE secure_parts (
+        message INT NOT NULL REFERENCES secure_messages(row_id),
+        n INT NOT NULL,
+        k INT NOT NULL,
+        body BYTES NOT NULL,
+        PRIMARY KEY (message, n, k)
+     );",
 ];
 
 /// The schema version this server writes.

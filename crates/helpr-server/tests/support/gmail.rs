@@ -284,6 +284,20 @@ impl GmailRig {
         (status, response.bytes().await.unwrap().to_vec())
     }
 
+    /// A GET from the server (outside the proxy) as `who`: status and body.
+    pub async fn get(&self, who: &Person, path: &str) -> (u16, Vec<u8>) {
+        let response = who
+            .client
+            .http()
+            .get(format!("{}{path}", self.base()))
+            .bearer_auth(&who.token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.bytes().await.unwrap().to_vec())
+    }
+
     /// A POST to the server (outside the proxy) as `who`, JSON in and out.
     pub async fn post(
         &self,

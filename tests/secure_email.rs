@@ -1,0 +1,316 @@
+//! Secure email from the desktop's side, with the real `helpr` binary and vault: an agent sends
+//! a secure message with an attachment from the shared inbox (`helpr send --secure`); the
+//! notification goes out through the team server's send path and holds the link but none of
+//! the message; a reader (here an HTTP client doing what the page does; `secure_browser.rs`
+//! drives the page itself in Chromium) proves their address, opens the thread with the link's
+//! half and the released half, and replies with an attachment; the agent's next `team sync`
+//! stores the reply as a message of the same conversation, searchable, its attachment
+//! byte-exact; the agent answers into the protected thread (`--secure --reply-to`); the
+//! status shows the read; revoking ends it. The server's data and the vault hold no canary.
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use helpr_secure::{entry_id, Attachment, LinkKey, MessageKey, SealedPackage, ServerKey};
+use helpr_tests::team::{BrokeredInbox, PASSWORD};
+use helpr_tests::{scan, Scratch};
+use serde_json::{json, Value};
+
+const SUBJECT: &str = "Contract pangolin4411";
+const BODY: &str = "The signed contract is attached. quokka8802";
+const FILE: &str = "contract-narwhal6620.pdf";
+const REPLY: &str = "Thank you, countersigned. axolotl3157";
+const REPLY_FILE: &str = "countersigned-tapir9084.pdf";
+const READER: &str = "reader@customer.test";
+
+/// The agent's vault, signed in, with the shared inbox synced.
+fn agent(brokered: &BrokeredInbox) -> Scratch {
+    brokered.add_member("Ada", "ada@acme.test");
+    let vault = Scratch::new();
+    vault.init();
+    let (ok, _, stderr) =
+        brokered
+            .team
+            .cli_sign_in(&vault, "ada@acme.test", PASSWORD, brokered.team.fingerprint());
+    assert!(ok, "{stderr}");
+    vault.ok(&["team", "listen", "--once", "--json"]);
+    vault.ok(&["team", "sync"]);
+    vault
+}
+
+/// The mails the inbox sent since `before`, as text (the server's background code mails
+/// included: waited for, as a hang guard).
+fn mails_after(brokered: &BrokeredInbox, before: usize, count: usize) -> Vec<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let sent = brokered.emu.sent_messages();
+        if sent.len() >= before + count {
+            return sent[before..]
+                .iter()
+                .map(|m| String::from_utf8(brokered.emu.message(&m.id).unwrap().raw).unwrap())
+                .collect();
+        }
+        assert!(std::time::Instant::now() < deadline, "no mail came");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The link in a notification: `(https://…/s/{id}, id, fragment)`. Quoted-printable soft
+/// breaks are undone first.
+fn link_in(text: &str) -> (String, String, String) {
+    let text = text.replace("=\r\n", "").replace("=3D", "=");
+    let start = text.find("https://").expect("a link");
+    let url: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let (page, fragment) = url.split_once('#').expect("a fragment");
+    let id = page.rsplit('/').next().unwrap().to_owned();
+    (page.to_owned(), id, fragment.to_owned())
+}
+
+fn six_digits(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a code")
+        .to_owned()
+}
+
+/// What the page does, over HTTP: a code, the key released, the thread.
+struct Reader {
+    http: reqwest::blocking::Client,
+    base: String,
+    id: String,
+    key: MessageKey,
+    token: String,
+}
+
+impl Reader {
+    fn open(brokered: &BrokeredInbox, page: &str, id: &str, fragment: &str) -> Reader {
+        let http = reqwest::blocking::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .build()
+            .unwrap();
+        let base = page.split("/s/").next().unwrap().to_owned();
+        let api = format!("{base}/api/v1/secure/{id}");
+        let before = brokered.emu.sent_messages().len();
+        let asked = http
+            .post(format!("{api}/code"))
+            .json(&json!({"address": READER}))
+            .send()
+            .unwrap();
+        assert_eq!(asked.status(), 202);
+        let code = six_digits(&mails_after(brokered, before, 1)[0]);
+        let released: Value = http
+            .post(format!("{api}/verify"))
+            .json(&json!({"address": READER, "code": code}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let server: [u8; 32] = URL_SAFE_NO_PAD
+            .decode(released["key_server"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let key = MessageKey::derive(
+            &LinkKey::from_fragment(fragment).unwrap(),
+            &ServerKey::from_bytes(server),
+        );
+        Reader {
+            http,
+            base: api,
+            id: id.to_owned(),
+            key,
+            token: released["token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    fn thread(&self) -> Value {
+        self.http
+            .get(format!("{}/thread", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    /// Entry `n`'s subject, body and attachments, opened.
+    fn read(&self, n: u32) -> (String, String, Vec<(String, Vec<u8>)>) {
+        let thread = self.thread();
+        let entry = &thread["entries"][n as usize];
+        let parts: Vec<Vec<u8>> = (0..entry["attachments"].as_array().unwrap().len())
+            .map(|k| {
+                self.http
+                    .get(format!("{}/entries/{n}/attachments/{k}", self.base))
+                    .bearer_auth(&self.token)
+                    .send()
+                    .unwrap()
+                    .bytes()
+                    .unwrap()
+                    .to_vec()
+            })
+            .collect();
+        let package = SealedPackage {
+            manifest: STANDARD.decode(entry["manifest"].as_str().unwrap()).unwrap(),
+            attachments: parts,
+        };
+        let place = entry_id(&self.id, n);
+        let manifest = package.open_manifest(&self.key, &place).unwrap();
+        let files = manifest
+            .attachments
+            .iter()
+            .enumerate()
+            .map(|(k, a)| (a.name.clone(), package.open_attachment(&self.key, &place, k).unwrap()))
+            .collect();
+        (manifest.subject, manifest.body, files)
+    }
+
+    fn reply(&self, body: &str, file: (&str, &[u8])) -> u16 {
+        let n = self.thread()["entries"].as_array().unwrap().len() as u32;
+        let sealed = SealedPackage::seal(
+            &self.key,
+            &entry_id(&self.id, n),
+            "Re: secure",
+            body,
+            &[Attachment {
+                name: file.0.into(),
+                content_type: "application/pdf".into(),
+                bytes: file.1.to_vec(),
+            }],
+        );
+        self.http
+            .post(format!("{}/reply", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({
+                "n": n,
+                "manifest": STANDARD.encode(&sealed.manifest),
+                "attachments": sealed.attachments.iter().map(|a| STANDARD.encode(a)).collect::<Vec<_>>(),
+            }))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
+
+fn hits(vault: &Scratch, query: &str) -> Vec<Value> {
+    vault.json(&["search", query])["hits"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn a_secure_message_goes_out_sealed_and_its_reply_lands_in_the_conversation() {
+    let brokered = BrokeredInbox::start("support@acme.test", vec![]);
+    let ada = agent(&brokered);
+    let attachment = ada.tmp().join(FILE);
+    let pdf = format!("%PDF-1.7 signed pages {FILE}").into_bytes();
+    std::fs::write(&attachment, &pdf).unwrap();
+
+    let before = brokered.emu.sent_messages().len();
+    let sent = ada.json(&[
+        "send",
+        "--secure",
+        "--from",
+        "support@acme.test",
+        "--to",
+        READER,
+        "--subject",
+        SUBJECT,
+        "--body",
+        BODY,
+        "--attach",
+        attachment.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(sent["entry"], 0, "{sent}");
+    // The notification: the link, with its half of the key after `#`, and nothing else.
+    let notification = &mails_after(&brokered, before, 1)[0];
+    for secret in [SUBJECT, BODY, FILE] {
+        assert!(!notification.contains(secret), "{secret} in the notification");
+    }
+    let (page, id, fragment) = link_in(notification);
+    assert_eq!(id, sent["id"].as_str().unwrap());
+    assert_eq!(fragment.len(), 43);
+    // The agent's own copy is a message of the conversation, searchable at once.
+    let own = hits(&ada, "pangolin4411");
+    assert_eq!(own.len(), 1);
+    let thread = own[0]["thread_id"].clone();
+
+    let reader = Reader::open(&brokered, &page, &id, &fragment);
+    let (subject, body, files) = reader.read(0);
+    assert_eq!((subject.as_str(), body.as_str()), (SUBJECT, BODY));
+    assert_eq!(files, [(FILE.to_owned(), pdf)]);
+    let countersigned = vec![0x25u8; 70_000];
+    assert_eq!(reader.reply(REPLY, (REPLY_FILE, &countersigned)), 201);
+
+    // The agent's next sync stores the reply in the conversation, from the reader, unread.
+    ada.ok(&["team", "sync"]);
+    let replies = hits(&ada, "axolotl3157");
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(replies[0]["thread_id"], thread);
+    let shown = ada.json(&["show", &replies[0]["id"].to_string()]);
+    assert!(shown["from"].to_string().contains(READER), "{shown}");
+    assert!(shown["text"].as_str().unwrap().contains(REPLY), "{shown}");
+    assert_eq!(shown["attachments"][0]["name"], REPLY_FILE, "{shown}");
+    let saved = ada.tmp().join("saved.pdf");
+    ada.ok(&[
+        "show",
+        &replies[0]["id"].to_string(),
+        "--attachment",
+        "0",
+        "--output",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(&saved).unwrap(), countersigned);
+    // A second sync stores nothing twice.
+    ada.ok(&["team", "sync"]);
+    assert_eq!(hits(&ada, "axolotl3157").len(), 1);
+
+    // The status: read once, two entries.
+    let status = ada.json(&["secure", "status"]);
+    let view = &status[0]["status"];
+    assert_eq!(view["recipients"][0]["state"], "read", "{status}");
+    assert_eq!(view["entries"].as_array().unwrap().len(), 2);
+
+    // The agent answers into the protected thread; the reader gets word and reads it.
+    let before = brokered.emu.sent_messages().len();
+    let answer = ada.json(&[
+        "send",
+        "--secure",
+        "--from",
+        "support@acme.test",
+        "--to",
+        READER,
+        "--reply-to",
+        &replies[0]["id"].to_string(),
+        "--body",
+        "Received, thank you. dugong5521",
+        "--json",
+    ]);
+    assert_eq!((answer["id"].as_str(), &answer["entry"]), (Some(id.as_str()), &json!(2)), "{answer}");
+    let word = &mails_after(&brokered, before, 1)[0];
+    assert!(!word.contains("dugong5521") && word.contains(&fragment.replace('-', "-")[..10]));
+    assert_eq!(reader.read(2).1, "Received, thank you. dugong5521");
+
+    // Revoked: the reader's session ends; the status says so.
+    let revoked = ada.json(&["secure", "revoke", &id, "--json"]);
+    assert_eq!(revoked["revoked"], true, "{revoked}");
+    let refused = reader
+        .http
+        .get(format!("{}/thread", reader.base))
+        .bearer_auth(&reader.token)
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 410);
+
+    // Nothing of it in the clear on the server or in the vault.
+    for canary in [SUBJECT, BODY, FILE, REPLY, REPLY_FILE, "dugong5521", &fragment] {
+        assert_eq!(scan(&[brokered.team.data.path()], canary), vec![], "{canary} on the server");
+        assert_eq!(scan(&[&ada.data()], canary), vec![], "{canary} in the vault");
+    }
+}
