@@ -7,6 +7,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde_json::{json, Value};
 
 use super::{lock, Core, LOAD_DEADLINE, RECORDER_GLOBAL};
@@ -264,6 +266,31 @@ impl Tab {
             }
         }
         Ok(out)
+    }
+
+    /// The visible part of the page as PNG (for screenshots a person looks at).
+    pub fn screenshot(&self) -> Result<Vec<u8>> {
+        let mut core = lock(&self.core);
+        let shot = core.call(
+            Some(&self.session),
+            "Page.captureScreenshot",
+            json!({ "format": "png" }),
+        )?;
+        let data = shot["data"].as_str().unwrap_or_default();
+        STANDARD
+            .decode(data)
+            .map_err(|e| Error::Harness(format!("a screenshot that is not base64: {e}")))
+    }
+
+    /// Shows the page as under `prefers-color-scheme: light` or `dark`.
+    pub fn set_color_scheme(&self, scheme: &str) -> Result<()> {
+        let mut core = lock(&self.core);
+        core.call(
+            Some(&self.session),
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+        )?;
+        Ok(())
     }
 
     /// Uncaught exceptions, console errors and warnings and Chromium's error log of this tab so
