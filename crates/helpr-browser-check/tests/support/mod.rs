@@ -64,6 +64,11 @@ impl Response {
         Self::new(200, "application/octet-stream", body)
     }
 
+    /// Not an answer: the connection is closed without one (a network failure, to the page).
+    pub fn hang_up() -> Self {
+        Self::new(0, "", "")
+    }
+
     pub fn not_found() -> Self {
         Self::new(404, "text/plain", "not found")
     }
@@ -188,6 +193,9 @@ fn serve(stream: impl Read + Write, handler: &Handler) {
         body,
     };
     let response = handler(&request);
+    if response.status == 0 {
+        return;
+    }
     let mut out = format!("HTTP/1.1 {} X\r\n", response.status);
     for (name, value) in &response.headers {
         out.push_str(&format!("{name}: {value}\r\n"));
