@@ -446,6 +446,18 @@ fn a_message_sealed_in_rust_opens_downloads_and_takes_replies_in_the_browser() {
     );
     assert_eq!(focused(&tab), json!("code"));
 
+    // A new code on request.
+    tab.click("[data-testid=resend]").unwrap();
+    wait(
+        &tab,
+        "document.querySelector('[data-testid=notice]').textContent !== ''",
+    );
+    assert_eq!(
+        text(&tab, "notice"),
+        "We sent a new code. It is valid 10 minutes."
+    );
+    assert_eq!(standin.state().codes_asked, [ADDRESS, ADDRESS]);
+
     // A wrong code is a sentence and the step stays.
     tab.fill("[data-testid=code]", "000000").unwrap();
     tab.click("[data-testid=verify]").unwrap();
