@@ -4,10 +4,14 @@
 //! Some things cannot wait for the caller and are answered here, as soon as they arrive, even in
 //! the middle of waiting for another reply: a JavaScript dialog (it blocks the page, so it is
 //! dismissed at once), a debugger pause (resumed) and a newly attached target (it is paused until
-//! it is set up, so the harness's hooks are in place before its first script). All are still
+//! it is set up, so the caller's hooks are in place before its first script). All are still
 //! passed on as events.
+//!
+//! Both users — the sanitizer check (`run.rs`) and the test driver (`driver/`) — open their tabs
+//! the same way here: a fresh browser context, a tab in it, set up by a [`TargetSetup`] of their
+//! own before it runs anything.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::TcpStream;
 use std::time::Instant;
 
@@ -24,12 +28,15 @@ pub(crate) struct Event {
     pub params: Value,
 }
 
-/// What every attached page, frame or worker gets before it may run: its domains enabled, the
-/// preamble registered for every new document, the report binding, and auto-attach for its own
-/// children.
+/// What every attached page, frame or worker of the watched context gets before it may run.
 pub(crate) struct TargetSetup {
-    pub preamble: String,
-    pub binding: String,
+    /// Sent to every content target (domains to enable, bindings).
+    pub every_target: Vec<(&'static str, Value)>,
+    /// Then to pages and frames only (scripts registered for every new document).
+    pub documents: Vec<(&'static str, Value)>,
+    /// Whether each target attaches its own children (frames, workers) paused, so they get the
+    /// same setup before they run.
+    pub children: bool,
 }
 
 /// Target types that run page content. Others (`browser_ui`: the browser's own omnibox and
@@ -80,6 +87,76 @@ impl Cdp {
             setup_failures: Vec::new(),
             context: None,
         })
+    }
+
+    /// Has every new target attach paused (so [`TargetSetup`] runs before its first script) and
+    /// reported (`Target.targetCreated`); returns the page targets open already.
+    pub fn watch_targets(&mut self, deadline: Instant) -> Result<HashSet<String>> {
+        self.call(
+            None,
+            "Target.setDiscoverTargets",
+            json!({ "discover": true }),
+            deadline,
+        )?;
+        self.call(
+            None,
+            "Target.setAutoAttach",
+            json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
+            deadline,
+        )?;
+        let existing = self.call(None, "Target.getTargets", json!({}), deadline)?;
+        Ok(existing["targetInfos"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| t["type"] == "page")
+            .filter_map(|t| t["targetId"].as_str().map(str::to_string))
+            .collect())
+    }
+
+    /// Makes a fresh browser context (its own cookies and storage, gone when the connection
+    /// closes) and watches it; `proxy` overrides the browser's proxy for it.
+    pub fn open_context(&mut self, proxy: Option<&str>, deadline: Instant) -> Result<String> {
+        let mut params = json!({ "disposeOnDetach": true });
+        if let Some(proxy) = proxy {
+            params["proxyServer"] = json!(proxy);
+            params["proxyBypassList"] = json!("<-loopback>");
+        }
+        let context = self.call(None, "Target.createBrowserContext", params, deadline)?;
+        let id = context["browserContextId"]
+            .as_str()
+            .ok_or_else(|| Error::Harness("Target.createBrowserContext returned no id".into()))?
+            .to_string();
+        self.context = Some(id.clone());
+        Ok(id)
+    }
+
+    /// Opens a blank tab in the watched context and returns its target id and session once it is
+    /// attached and set up. Events that arrive meanwhile stay queued.
+    pub fn open_tab(&mut self, deadline: Instant) -> Result<(String, String)> {
+        let context = self
+            .context
+            .clone()
+            .ok_or_else(|| Error::Harness("a tab opened before its browser context".into()))?;
+        let created = self.call(
+            None,
+            "Target.createTarget",
+            json!({ "url": "about:blank", "browserContextId": context }),
+            deadline,
+        )?;
+        let target = created["targetId"]
+            .as_str()
+            .ok_or_else(|| Error::Harness("Target.createTarget returned no target".into()))?
+            .to_string();
+        loop {
+            if let Some(session) = self.attached.get(&target) {
+                return Ok((target, session.clone()));
+            }
+            match self.read(deadline)? {
+                Some(message) => self.dispatch(message)?,
+                None => return Err(Error::Timeout("the new tab to be attached".into())),
+            }
+        }
     }
 
     /// Sends a command without waiting for its reply.
@@ -242,31 +319,17 @@ impl Cdp {
             return Ok(());
         }
         self.attached.insert(target_id, session.clone());
-        let has_page = kind == "page" || kind == "iframe";
-        let mut commands = vec![
-            ("Runtime.addBinding", json!({ "name": self.setup.binding })),
-            ("Runtime.enable", json!({})),
-            ("Debugger.enable", json!({})),
-            // A `debugger;` statement in a fragment must not stop the page.
-            ("Debugger.setSkipAllPauses", json!({ "skip": true })),
-            ("Network.enable", json!({})),
-        ];
-        if has_page {
-            commands.extend([
-                ("Page.enable", json!({})),
-                (
-                    "Page.addScriptToEvaluateOnNewDocument",
-                    json!({ "source": self.setup.preamble, "runImmediately": true }),
-                ),
-            ]);
+        let mut commands = self.setup.every_target.clone();
+        if kind == "page" || kind == "iframe" {
+            commands.extend(self.setup.documents.iter().cloned());
         }
-        commands.extend([
-            (
+        if self.setup.children {
+            commands.push((
                 "Target.setAutoAttach",
                 json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
-            ),
-            ("Runtime.runIfWaitingForDebugger", json!({})),
-        ]);
+            ));
+        }
+        commands.push(("Runtime.runIfWaitingForDebugger", json!({})));
         for (method, params) in commands {
             let id = self.send(Some(&session), method, params)?;
             self.fire_and_forget

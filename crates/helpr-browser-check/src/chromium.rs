@@ -1,6 +1,8 @@
-//! The Chromium process: finds the binary, starts it headless on a fresh profile with every
-//! request routed through the recording proxy and its own background traffic switched off, reads
-//! the DevTools WebSocket address it announces, and makes sure it is gone when dropped.
+//! The Chromium process: finds the binary, starts it headless on a fresh profile with its own
+//! background traffic switched off and whatever still goes out routed to a recording proxy,
+//! reads the DevTools WebSocket address it announces, and makes sure it is gone (and its profile
+//! removed) when dropped. The sanitizer check and the test driver start it the same way; only
+//! [`Launch`] differs.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
@@ -50,9 +52,23 @@ fn is_executable(path: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// How one Chromium is started.
+pub(crate) struct Launch {
+    /// `--proxy-server`: takes the browser's own traffic that no flag silences, and pages'
+    /// unless their browser context has a proxy of its own.
+    pub proxy_url: String,
+    /// Whether loopback goes through that proxy too (`<-loopback>`) or directly (Chromium's
+    /// default, which the test driver needs to reach a server on 127.0.0.1).
+    pub proxy_loopback: bool,
+    /// Appended to the command line.
+    pub extra_flags: Vec<String>,
+    /// The temporary profile's name prefix.
+    pub profile_prefix: &'static str,
+}
+
 /// The command line. What makes Chromium talk to the network on its own is off as far as flags
-/// allow; `proxy_url` takes the rest (pages get their own proxy per browser context).
-fn flags(profile: &Path, proxy_url: &str) -> Vec<String> {
+/// allow; the proxy takes the rest (pages may get their own proxy per browser context).
+fn flags(profile: &Path, launch: &Launch) -> Vec<String> {
     let mut flags: Vec<String> = [
         "--headless",
         "--no-sandbox",
@@ -85,14 +101,18 @@ fn flags(profile: &Path, proxy_url: &str) -> Vec<String> {
          Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,\
          CertificateTransparencyComponentUpdater",
         "--remote-debugging-port=0",
-        "--proxy-bypass-list=<-loopback>",
         "--window-size=1280,1024",
     ]
     .iter()
     .map(|flag| flag.to_string())
     .collect();
-    flags.push(format!("--proxy-server={proxy_url}"));
+    flags.push(format!("--proxy-server={}", launch.proxy_url));
+    if launch.proxy_loopback {
+        flags.push("--proxy-bypass-list=<-loopback>".into());
+    }
+    // Chromium honours `--ignore-certificate-errors-spki-list` only with an explicit profile.
     flags.push(format!("--user-data-dir={}", profile.display()));
+    flags.extend(launch.extra_flags.iter().cloned());
     flags.push("about:blank".into());
     flags
 }
@@ -106,17 +126,17 @@ pub(crate) struct Chromium {
 }
 
 impl Chromium {
-    pub fn launch(proxy_url: &str) -> Result<Self> {
+    pub fn launch(launch: &Launch) -> Result<Self> {
         let binary = find_binary()?;
         let profile = tempfile::Builder::new()
-            .prefix("helpr-browser-check-")
+            .prefix(launch.profile_prefix)
             .tempdir()
             .map_err(|source| Error::Spawn {
                 binary: binary.clone(),
                 source,
             })?;
         let mut child = Command::new(&binary)
-            .args(flags(profile.path(), proxy_url))
+            .args(flags(profile.path(), launch))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -1,5 +1,6 @@
-//! The harness's one error type: what went wrong starting or driving the browser. A fragment that
-//! runs script or sends a request is not an error; it is a finding in its [`crate::Verdict`].
+//! The crate's one error type: what went wrong starting or driving the browser. A fragment that
+//! runs script or sends a request is not an error, it is a finding in its [`crate::Verdict`]; a
+//! CSP violation is not one either, it is what [`crate::driver::Tab::csp_violations`] reports.
 
 use std::path::PathBuf;
 
@@ -32,6 +33,25 @@ pub enum Error {
     Timeout(String),
     #[error("the page broke the harness: {0}")]
     Harness(String),
+    #[error("loading {url} failed: {reason}")]
+    Navigation { url: String, reason: String },
+    #[error("the page's script threw: {0}")]
+    Script(String),
+    #[error("no element matches `{0}`")]
+    NoElement(String),
+    #[error("`{selector}` cannot be clicked: {reason}")]
+    NotClickable { selector: String, reason: String },
+    #[error("the download of {name} was {state}")]
+    Download { name: String, state: String },
+    #[error("not a certificate (PEM or DER): {0}")]
+    Certificate(String),
+    #[error("not an SPKI pin (base64 of a SHA-256 hash): {0:?}")]
+    Pin(String),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

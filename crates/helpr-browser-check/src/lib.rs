@@ -1,6 +1,17 @@
-//! Renders HTML fragments in a real headless Chromium and reports, per fragment, every script
-//! that ran and every request or navigation it caused. It exists to prove the mail sanitizer's
-//! output inert (issue 3): tests and `cargo xtask corpus` use it; no product crate depends on it.
+//! Headless Chromium for tests, over the project's own DevTools client. Two users of one core
+//! (`chromium.rs` starts the browser, `cdp.rs` speaks DevTools and sets each tab up before it
+//! runs):
+//!
+//! - [`Browser`] renders HTML fragments and reports, per fragment, every script that ran and
+//!   every request or navigation it caused. It exists to prove the mail sanitizer's output inert
+//!   (issue 3): tests and `cargo xtask corpus` use it.
+//! - [`driver`] drives real pages for integration tests: a browser that trusts a self-signed
+//!   server by its key, tabs that navigate, fill, click, pick files, download, and count CSP
+//!   violations (the secure-email recipient's page, issue 17).
+//!
+//! No product crate depends on it.
+//!
+//! The rest of this header is about [`Browser`].
 //!
 //! How it watches:
 //! - **Requests**: the tab lives in a browser context whose proxy is an in-process recorder
@@ -28,6 +39,7 @@
 
 mod cdp;
 mod chromium;
+pub mod driver;
 mod error;
 mod observed;
 mod page;

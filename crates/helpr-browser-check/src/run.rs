@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::cdp::{Cdp, Event, TargetSetup};
-use crate::chromium::Chromium;
+use crate::chromium::{Chromium, Launch};
 use crate::error::{Error, Result};
 use crate::observed::{excerpt, is_network_url, NetworkRequest, Observed};
 use crate::page::Names;
@@ -83,66 +83,39 @@ impl Browser {
         // silences) goes to a second recorder nobody reads; the tab lives in a browser context
         // whose proxy is the page recorder, so everything a page does, and only that, is counted.
         let background = Recorder::start()?;
-        let chromium = Chromium::launch(&background.proxy_url())?;
+        let chromium = Chromium::launch(&Launch {
+            proxy_url: background.proxy_url(),
+            proxy_loopback: true,
+            extra_flags: Vec::new(),
+            profile_prefix: "helpr-browser-check-",
+        })?;
         let names = Names::new();
         let mut cdp = Cdp::connect(
             &chromium.websocket_url,
             TargetSetup {
-                preamble: names.preamble(),
-                binding: names.binding.clone(),
+                every_target: vec![
+                    ("Runtime.addBinding", json!({ "name": names.binding })),
+                    ("Runtime.enable", json!({})),
+                    ("Debugger.enable", json!({})),
+                    // A `debugger;` statement in a fragment must not stop the page.
+                    ("Debugger.setSkipAllPauses", json!({ "skip": true })),
+                    ("Network.enable", json!({})),
+                ],
+                documents: vec![
+                    ("Page.enable", json!({})),
+                    (
+                        "Page.addScriptToEvaluateOnNewDocument",
+                        json!({ "source": names.preamble(), "runImmediately": true }),
+                    ),
+                ],
+                children: true,
             },
         )?;
         let deadline = Instant::now() + PAGE_DEADLINE;
-        cdp.call(
-            None,
-            "Target.setDiscoverTargets",
-            json!({ "discover": true }),
-            deadline,
-        )?;
-        cdp.call(
-            None,
-            "Target.setAutoAttach",
-            json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
-            deadline,
-        )?;
-        let existing = cdp.call(None, "Target.getTargets", json!({}), deadline)?;
-        let mut known_pages: HashSet<String> = existing["targetInfos"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|t| t["type"] == "page")
-            .filter_map(|t| t["targetId"].as_str().map(str::to_string))
-            .collect();
-        let context = cdp.call(
-            None,
-            "Target.createBrowserContext",
-            json!({
-                "proxyServer": recorder.proxy_url(),
-                "proxyBypassList": "<-loopback>",
-                "disposeOnDetach": true,
-            }),
-            deadline,
-        )?;
-        cdp.context = context["browserContextId"].as_str().map(str::to_string);
-        let created = cdp.call(
-            None,
-            "Target.createTarget",
-            json!({ "url": BLANK, "browserContextId": context["browserContextId"] }),
-            deadline,
-        )?;
-        let target = created["targetId"]
-            .as_str()
-            .ok_or_else(|| Error::Harness("Target.createTarget returned no target".into()))?
-            .to_string();
+        let mut known_pages = cdp.watch_targets(deadline)?;
+        cdp.open_context(Some(&recorder.proxy_url()), deadline)?;
+        let (target, session) = cdp.open_tab(deadline)?;
         known_pages.insert(target.clone());
-        let session = loop {
-            if let Some(session) = cdp.attached.get(&target) {
-                break session.clone();
-            }
-            if cdp.next_event(deadline)?.is_none() {
-                return Err(Error::Timeout("the new tab to be attached".into()));
-            }
-        };
         for other in known_pages.iter().filter(|id| **id != target) {
             cdp.send(None, "Target.closeTarget", json!({ "targetId": other }))?;
         }
