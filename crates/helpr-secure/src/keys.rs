@@ -1,6 +1,6 @@
 //! The two halves of a secure message's key and the key they make together.
 //!
-//! The link carries K_link as unpadded base64url in its fragment (`#k=…`): 43 characters, the
+//! The link carries K_link as unpadded base64url as its whole fragment (`#…`): 43 characters, the
 //! only form [`LinkKey::from_fragment`] accepts.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
