@@ -70,6 +70,10 @@ fn main() {
         "team_delete_inbox",
         "team_set_member",
         "team_remove_member",
+        "secure_status",
+        "secure_sync",
+        "secure_revoke",
+        "secure_unlock",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

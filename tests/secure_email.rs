@@ -270,7 +270,10 @@ fn a_secure_message_goes_out_sealed_and_its_reply_lands_in_the_conversation() {
         let helpr = helpr_core::Helpr::open(&ada.data()).await.unwrap();
         helpr.read_attachment(attachment).await.unwrap()
     });
-    assert_eq!(stored, countersigned, "the reply's attachment, byte for byte");
+    assert_eq!(
+        stored, countersigned,
+        "the reply's attachment, byte for byte"
+    );
     // A second sync stores nothing twice.
     ada.ok(&["team", "sync"]);
     assert_eq!(hits(&ada, "axolotl3157").len(), 1);

@@ -22,11 +22,13 @@ use crate::vault::Vault;
 use helpr_core::team::apply::ApplyReport;
 use helpr_core::team::conversations::AssignedConversation;
 use helpr_core::team::listen::TeamUpdate;
+use helpr_core::team::secure::{SecureStatus, SecureSynced};
 use helpr_core::team::TeamStatus;
 use helpr_policy::{InboxId, TeamId, UserId};
 use helpr_proto::requests::{
     ChangeInbox, ChangeTeam, ChangeUser, CreateInbox, CreateTeam, CreateUser, SetMember,
 };
+use helpr_proto::secure::SecureView;
 use helpr_proto::views::{ConversationRef, InboxView, TeamView, UserView};
 
 type Reply<T> = Result<T, ErrorPayload>;
@@ -564,4 +566,36 @@ pub async fn team_remove_member(
         .remove_member(InboxId(inbox), UserId(user))
         .await
         .map_err(team_err)
+}
+
+/// The protected threads of a conversation, as last synced (works offline).
+#[tauri::command]
+pub async fn secure_status(vault: State<'_, Vault>, thread_id: i64) -> Reply<Vec<SecureStatus>> {
+    Ok(vault.helpr().await?.secure_status(Some(thread_id)).await?)
+}
+
+/// Fetches every protected thread's status and stores new replies as messages.
+#[tauri::command]
+pub async fn secure_sync(vault: State<'_, Vault>) -> Reply<SecureSynced> {
+    Ok(vault.helpr().await?.secure_sync().await?)
+}
+
+/// Revokes one reader, or (no `recipient`) everyone: the link is useless from then on.
+#[tauri::command]
+pub async fn secure_revoke(
+    vault: State<'_, Vault>,
+    id: String,
+    recipient: Option<u32>,
+) -> Reply<SecureView> {
+    Ok(vault.helpr().await?.secure_revoke(&id, recipient).await?)
+}
+
+/// Lets a reader locked out by wrong codes ask for a new one.
+#[tauri::command]
+pub async fn secure_unlock(
+    vault: State<'_, Vault>,
+    id: String,
+    recipient: u32,
+) -> Reply<SecureView> {
+    Ok(vault.helpr().await?.secure_unlock(&id, recipient).await?)
 }

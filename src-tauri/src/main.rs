@@ -147,7 +147,11 @@ fn main() {
             commands::team_change_inbox,
             commands::team_delete_inbox,
             commands::team_set_member,
-            commands::team_remove_member
+            commands::team_remove_member,
+            commands::secure_status,
+            commands::secure_sync,
+            commands::secure_revoke,
+            commands::secure_unlock
         ])
         .build(tauri::generate_context!());
     match result {

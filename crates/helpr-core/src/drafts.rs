@@ -7,13 +7,15 @@
 //! sender), reply-all adds the parent's To and Cc without the inbox's own address, both quote
 //! the parent; a forward carries the parent's text and its attachments. An unsent reply is
 //! resumed, not started twice. [`Helpr::send_draft`] sends through [`Helpr::send`] and drops
-//! the draft only once Gmail accepted the message.
+//! the draft only once Gmail accepted the message; a draft marked secure goes as secure email
+//! ([`Helpr::send_secure`]).
 
 use helpr_mail::KeptHeaders;
 use helpr_vault::{DraftPlace, StoredDraft};
 use serde::{Deserialize, Serialize};
 
 use crate::send::{OutgoingAttachment, SendRequest, SentView};
+use crate::team::secure::SecureOptions;
 use crate::{CoreError, Helpr};
 
 /// Gmail's limit for one message's attachments (25 MB), checked before anything is saved.
@@ -35,8 +37,20 @@ pub struct Draft {
     /// The local id of the message this answers (threading headers come from it).
     pub reply_to: Option<i64>,
     pub attachments: Vec<DraftAttachment>,
+    /// Sent as secure email from a shared inbox (`None`: as ordinary mail).
+    pub secure: Option<SecureChoice>,
     /// Seconds since the Unix epoch of the last save (set by the vault).
     pub updated_at: Option<i64>,
+}
+
+/// A secure message's options, as the agent set them in compose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecureChoice {
+    /// Its life in days (1 to 366); `None`: 28.
+    pub expires_in_days: Option<u32>,
+    /// Opens allowed per reader; `None`: no limit.
+    pub max_opens: Option<u32>,
 }
 
 /// One attachment of a draft; its bytes cross the IPC edge as base64.
@@ -338,12 +352,38 @@ impl Helpr {
         }
     }
 
-    /// Sends `draft` (its current content, saved or not), then deletes its saved copy. A
-    /// failed send keeps the draft as it was last saved.
+    /// Sends `draft` (its current content, saved or not; as secure email when it says so),
+    /// then deletes its saved copy. A failed send keeps the draft as it was last saved.
     pub async fn send_draft(&self, draft: Draft) -> Result<SentView, CoreError> {
         draft.check()?;
         let id = draft.id;
-        let sent = self.send(draft.into_request()).await?;
+        let sent = match draft.secure {
+            Some(choice) => {
+                if choice
+                    .expires_in_days
+                    .is_some_and(|d| !(1..=366).contains(&d))
+                {
+                    return Err(CoreError::InvalidInput(
+                        "a secure message lives 1 to 366 days".into(),
+                    ));
+                }
+                if choice.max_opens == Some(0) {
+                    return Err(CoreError::InvalidInput(
+                        "a secure message must be openable at least once".into(),
+                    ));
+                }
+                let options = SecureOptions {
+                    expires_at: choice
+                        .expires_in_days
+                        .map(|d| crate::clock::now() + i64::from(d) * 86_400),
+                    max_opens: choice.max_opens,
+                };
+                self.send_secure(draft.into_request(), options)
+                    .await?
+                    .message
+            }
+            None => self.send(draft.into_request()).await?,
+        };
         if let Some(id) = id {
             self.with_vault(move |h| Ok(h.vault.delete_draft(h.tenant, id)?))
                 .await?;

@@ -59,7 +59,7 @@ pub use conversations::{
     ConversationPage, ConversationQuery, ConversationSummary, SidebarInbox, SidebarLabel,
     ThreadView, MAX_CONVERSATION_PAGE,
 };
-pub use drafts::{ComposeMode, Draft, DraftAttachment, DraftSummary};
+pub use drafts::{ComposeMode, Draft, DraftAttachment, DraftSummary, SecureChoice};
 pub use error::{CoreError, ErrorPayload};
 pub use gmail::{InboxHealth, SyncOptions, SyncOutcome, SyncProgressFn, SyncStats};
 #[cfg(target_os = "linux")]
