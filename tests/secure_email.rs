@@ -8,12 +8,11 @@
 //! byte-exact; the agent answers into the protected thread (`--secure --reply-to`); the
 //! status shows the read; revoking ends it. The server's data and the vault hold no canary.
 
-use std::time::Duration;
-
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use helpr_secure::{entry_id, Attachment, LinkKey, MessageKey, SealedPackage, ServerKey};
-use helpr_tests::team::{BrokeredInbox, PASSWORD};
+use helpr_tests::secure::{agent, link_in, mails_after, six_digits, READER};
+use helpr_tests::team::BrokeredInbox;
 use helpr_tests::{scan, Scratch};
 use serde_json::{json, Value};
 
@@ -22,62 +21,6 @@ const BODY: &str = "The signed contract is attached. quokka8802";
 const FILE: &str = "contract-narwhal6620.pdf";
 const REPLY: &str = "Thank you, countersigned. axolotl3157";
 const REPLY_FILE: &str = "countersigned-tapir9084.pdf";
-const READER: &str = "reader@customer.test";
-
-/// The agent's vault, signed in, with the shared inbox synced.
-fn agent(brokered: &BrokeredInbox) -> Scratch {
-    brokered.add_member("Ada", "ada@acme.test");
-    let vault = Scratch::new();
-    vault.init();
-    let (ok, _, stderr) = brokered.team.cli_sign_in(
-        &vault,
-        "ada@acme.test",
-        PASSWORD,
-        brokered.team.fingerprint(),
-    );
-    assert!(ok, "{stderr}");
-    vault.ok(&["team", "listen", "--once", "--json"]);
-    vault.ok(&["team", "sync"]);
-    vault
-}
-
-/// The mails the inbox sent since `before`, as text (the server's background code mails
-/// included: waited for, as a hang guard).
-fn mails_after(brokered: &BrokeredInbox, before: usize, count: usize) -> Vec<String> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let sent = brokered.emu.sent_messages();
-        if sent.len() >= before + count {
-            return sent[before..]
-                .iter()
-                .map(|m| String::from_utf8(brokered.emu.message(&m.id).unwrap().raw).unwrap())
-                .collect();
-        }
-        assert!(std::time::Instant::now() < deadline, "no mail came");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// The link in a notification: `(https://…/s/{id}, id, fragment)`. Quoted-printable soft
-/// breaks are undone first.
-fn link_in(text: &str) -> (String, String, String) {
-    let text = text.replace("=\r\n", "").replace("=3D", "=");
-    let start = text.find("https://").expect("a link");
-    let url: String = text[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
-    let (page, fragment) = url.split_once('#').expect("a fragment");
-    let id = page.rsplit('/').next().unwrap().to_owned();
-    (page.to_owned(), id, fragment.to_owned())
-}
-
-fn six_digits(text: &str) -> String {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("a code")
-        .to_owned()
-}
 
 /// What the page does, over HTTP (trusting the server's certificate by its fingerprint): a
 /// code, the key released, the thread.

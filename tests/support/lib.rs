@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod sample_mail;
 #[cfg(feature = "desktop-e2e")]
 pub mod screen;
+pub mod secure;
 pub mod team;
 #[cfg(feature = "desktop-e2e")]
 pub mod webdriver;

@@ -1,0 +1,66 @@
+//! Secure email's rig for the desktop's tests: an agent's vault signed in to a brokered shared
+//! inbox, the mails the inbox sent (the notification, the server's code mails), the link in a
+//! notification and the code in a code mail.
+
+use std::time::Duration;
+
+use crate::team::{BrokeredInbox, PASSWORD};
+use crate::Scratch;
+
+/// The reader every secure test writes to.
+pub const READER: &str = "reader@customer.test";
+
+/// The agent's vault, signed in, with the shared inbox synced.
+pub fn agent(brokered: &BrokeredInbox) -> Scratch {
+    brokered.add_member("Ada", "ada@acme.test");
+    let vault = Scratch::new();
+    vault.init();
+    let (ok, _, stderr) = brokered.team.cli_sign_in(
+        &vault,
+        "ada@acme.test",
+        PASSWORD,
+        brokered.team.fingerprint(),
+    );
+    assert!(ok, "{stderr}");
+    vault.ok(&["team", "listen", "--once", "--json"]);
+    vault.ok(&["team", "sync"]);
+    vault
+}
+
+/// The mails the inbox sent since `before`, as text (the server's background code mails
+/// included: waited for, as a hang guard).
+pub fn mails_after(brokered: &BrokeredInbox, before: usize, count: usize) -> Vec<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let sent = brokered.emu.sent_messages();
+        if sent.len() >= before + count {
+            return sent[before..]
+                .iter()
+                .map(|m| String::from_utf8(brokered.emu.message(&m.id).unwrap().raw).unwrap())
+                .collect();
+        }
+        assert!(std::time::Instant::now() < deadline, "no mail came");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The link in a notification: `(https://…/s/{id}, id, fragment)`. Quoted-printable soft
+/// breaks are undone first.
+pub fn link_in(text: &str) -> (String, String, String) {
+    let text = text.replace("=\r\n", "").replace("=3D", "=");
+    let start = text.find("https://").expect("a link");
+    let url: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let (page, fragment) = url.split_once('#').expect("a fragment");
+    let id = page.rsplit('/').next().unwrap().to_owned();
+    (page.to_owned(), id, fragment.to_owned())
+}
+
+pub fn six_digits(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a code")
+        .to_owned()
+}
