@@ -553,14 +553,14 @@ async fn revoking_ends_access_before_and_after_a_read() {
     };
 
     // Before any read: the link is useless from then on.
-    let before = sent_to(&g, &["reader@customer.test"], json!({})).await;
+    let before = sent_to(g, &["reader@customer.test"], json!({})).await;
     let (status, view) = revoke(&before, json!({})).await;
     assert_eq!((status, &view["revoked"]), (200, &json!(true)), "{view}");
-    let reader = Reader::new(&g, &before, "reader@customer.test");
+    let reader = Reader::new(g, &before, "reader@customer.test");
     let (status, body) = reader.ask_code().await;
     assert_eq!(status, 410);
     assert!(body["message"].as_str().unwrap().contains("revoked"));
-    let row = stored(&g, &before).await;
+    let row = stored(g, &before).await;
     assert!(row.key_server.is_none());
     let id = row.row_id;
     let parts = g
@@ -573,9 +573,9 @@ async fn revoking_ends_access_before_and_after_a_read() {
     assert!(parts.is_empty(), "the parts are deleted");
 
     // After a read: the reader's session ends on its next call.
-    let after = sent_to(&g, &["one@customer.test", "two@customer.test"], json!({})).await;
-    let one = Reader::new(&g, &after, "one@customer.test");
-    let two = Reader::new(&g, &after, "two@customer.test");
+    let after = sent_to(g, &["one@customer.test", "two@customer.test"], json!({})).await;
+    let one = Reader::new(g, &after, "one@customer.test");
+    let two = Reader::new(g, &after, "two@customer.test");
     let (token_one, _) = one.open().await;
     let (token_two, _) = two.open().await;
     // One reader revoked: only theirs ends.
@@ -590,7 +590,7 @@ async fn revoking_ends_access_before_and_after_a_read() {
     let before_mail = g.emu.sent_messages().len();
     assert_eq!(one.ask_code().await.0, 202);
     assert_eq!(two.ask_code().await.0, 202);
-    let text = mail_after(&g, before_mail).await;
+    let text = mail_after(g, before_mail).await;
     assert!(
         text.contains("To: two@customer.test"),
         "only the live reader is mailed"

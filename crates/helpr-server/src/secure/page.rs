@@ -73,7 +73,7 @@ mod tests {
         assert_eq!(html.matches("<style").count(), 1);
         let start = html.find("<script>").unwrap() + "<script>".len();
         let end = html.find("</script>").unwrap();
-        let inlined = STANDARD.encode(Sha256::digest(html[start..end].as_bytes()));
+        let inlined = STANDARD.encode(Sha256::digest(&html.as_bytes()[start..end]));
         assert!(csp
             .to_str()
             .unwrap()
