@@ -221,6 +221,25 @@ fn a_secure_message_goes_out_sealed_and_its_reply_lands_in_the_conversation() {
     ada.ok(&["team", "sync"]);
     assert_eq!(hits(&ada, "axolotl3157").len(), 1);
 
+    // The read is in the vault's audit trail too, with its time; the trail is intact.
+    let trail = ada.json(&["audit", "--action", "secure."]);
+    let actions: Vec<&str> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"secure.send") && actions.contains(&"secure.read"),
+        "{trail}"
+    );
+    assert_eq!(
+        actions.iter().filter(|a| **a == "secure.read").count(),
+        1,
+        "one read, once"
+    );
+    ada.ok(&["audit", "verify"]);
+
     // The status: read once, two entries.
     let status = ada.json(&["secure", "status"]);
     let view = &status[0]["status"];

@@ -277,6 +277,13 @@ impl Helpr {
             .find(|m| m.id == id)
             .unwrap_or(view);
         self.keep_status(record_id, &status, 1).await?;
+        let detail = format!(
+            "recipients={} attachments={} expires_at={}",
+            status.recipients.len(),
+            sealed.attachments.len(),
+            status.expires_at
+        );
+        self.audit_secure("secure.send", record_id, detail).await?;
         Ok(SecureSent {
             id,
             entry: 0,
@@ -363,13 +370,51 @@ impl Helpr {
                 Copy::SENT,
             )
             .await?;
-        let _ = self.secure_sync().await;
+        // The answer is posted and stored; the status catches up now or at the next sync.
+        if let Err(e) = self.secure_sync().await {
+            tracing::warn!(code = e.code(), "secure status not refreshed after an answer");
+        }
         Ok(SecureSent {
             id,
             entry: n,
             message: copy,
             notification: notice,
         })
+    }
+
+    /// Appends an entry about protected thread `record` to the vault's audit trail.
+    async fn audit_secure(
+        &self,
+        action: &'static str,
+        record: i64,
+        detail: String,
+    ) -> Result<(), CoreError> {
+        self.with_vault(move |h| h.audit(action, Some(("secure_message", record)), detail))
+            .await
+    }
+
+    /// Records in the vault's audit trail each read the server reports that the kept status
+    /// did not have yet: a reader's key release, with its time.
+    async fn audit_new_reads(
+        &self,
+        record: &SecureRecord,
+        view: &SecureView,
+    ) -> Result<(), CoreError> {
+        let kept: Option<SecureView> = record
+            .status
+            .as_ref()
+            .and_then(|s| serde_json::from_slice(s).ok());
+        for reader in &view.recipients {
+            let known = kept
+                .as_ref()
+                .and_then(|k| k.recipients.iter().find(|r| r.n == reader.n))
+                .map_or(0, |r| r.reads.len());
+            for at in reader.reads.iter().skip(known) {
+                let detail = format!("recipient={} read_at={at}", reader.n);
+                self.audit_secure("secure.read", record.id, detail).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The address of local inbox `inbox`'s account.
@@ -485,6 +530,7 @@ impl Helpr {
                 continue;
             };
             done.threads += 1;
+            self.audit_new_reads(&record, view).await?;
             let mut stored = record.entries_stored;
             if !(view.revoked || view.expired) {
                 stored = self
@@ -637,6 +683,9 @@ impl Helpr {
             .await?;
         self.keep_status(record.id, &view, record.entries_stored)
             .await?;
+        let detail = recipient.map_or("all".to_owned(), |n| format!("recipient={n}"));
+        self.audit_secure("secure.revoke", record.id, detail)
+            .await?;
         Ok(view)
     }
 
@@ -652,6 +701,8 @@ impl Helpr {
             .unlock_secure(InboxId(record.server_inbox), public_id, recipient)
             .await?;
         self.keep_status(record.id, &view, record.entries_stored)
+            .await?;
+        self.audit_secure("secure.unlock", record.id, format!("recipient={recipient}"))
             .await?;
         Ok(view)
     }
