@@ -73,7 +73,8 @@ pub fn send(app: Arc<App>, org: OrgId, inbox: InboxId, to: Zeroizing<String>, no
                 &raw,
             )
             .await
-            .map_err(|e| e.to_string())?;
+            // Its code names the failure without the address an invalid-address error holds.
+            .map_err(|e| format!("SMTP: {}", e.code()))?;
             Ok::<(), String>(())
         }
         .await;
