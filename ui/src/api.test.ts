@@ -4,8 +4,9 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) as unknown }));
 
-const { conversations, errorTitle, getMessage, searchMessages, sidebar, thread, toApiError, UNKNOWN_ERROR_CODE } =
+const { conversations, errorTitle, getMessage, searchMessages, sendDraft, sidebar, thread, toApiError, UNKNOWN_ERROR_CODE } =
   await import("./api");
+const { tauriSecureApi } = await import("./secure/api");
 
 describe("toApiError", () => {
   it("keeps a {code, message} payload from helpr-core", () => {
@@ -40,6 +41,8 @@ describe("errorTitle", () => {
     expect(errorTitle("vault_locked")).toBe("Vault locked");
     expect(errorTitle("not_found")).toBe("Not found");
     expect(errorTitle("not_initialized")).toBe("No vault here");
+    expect(errorTitle("team_unreachable")).toBe("Team server unreachable");
+    expect(errorTitle("secure_gone")).toBe("Secure message expired or revoked");
     expect(errorTitle("something_new")).toBe("Something went wrong");
   });
 });
@@ -72,6 +75,36 @@ describe("command wrappers", () => {
       query: "from:ada",
       options: { limit: 50, offset: 100, sort: "relevance" },
     });
+  });
+
+  it("calls the secure-email commands with the names and arguments the shell takes", async () => {
+    invoke.mockResolvedValue({});
+    await tauriSecureApi.status(4);
+    expect(invoke).toHaveBeenLastCalledWith("secure_status", { threadId: 4 });
+    await tauriSecureApi.sync();
+    expect(invoke).toHaveBeenLastCalledWith("secure_sync", undefined);
+    await tauriSecureApi.revoke("AbC-12", 1);
+    expect(invoke).toHaveBeenLastCalledWith("secure_revoke", { id: "AbC-12", recipient: 1 });
+    await tauriSecureApi.revoke("AbC-12", null);
+    expect(invoke).toHaveBeenLastCalledWith("secure_revoke", { id: "AbC-12", recipient: null });
+    await tauriSecureApi.unlock("AbC-12", 0);
+    expect(invoke).toHaveBeenLastCalledWith("secure_unlock", { id: "AbC-12", recipient: 0 });
+
+    const draft = {
+      id: 3,
+      from: "shared@example.com",
+      to: ["ada@example.com"],
+      cc: [],
+      bcc: [],
+      subject: "Contract",
+      body: "",
+      reply_to: null,
+      attachments: [],
+      secure: { expires_in_days: 7, max_opens: 3 },
+      updated_at: null,
+    };
+    await sendDraft(draft);
+    expect(invoke).toHaveBeenLastCalledWith("send_draft", { draft });
   });
 
   it("rejects with an ApiError", async () => {

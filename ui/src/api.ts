@@ -2,6 +2,7 @@
 // typed views that mirror the Rust transport types in helpr-core (snake_case, as serialized), and
 // every failure is turned into an `ApiError` so components never inspect raw rejection values.
 import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
+import { tauriSecureApi, type SecureApi, type SecureChoice } from "./secure/api";
 import { tauriTeamApi, type TeamApi } from "./team/api";
 
 /** One row of the message list (`helpr_core::MessageSummary`). */
@@ -286,6 +287,14 @@ export function errorTitle(code: string): string {
       return "Integrity check failed";
     case "storage":
       return "Storage error";
+    case "team_unreachable":
+      return "Team server unreachable";
+    case "team_signed_out":
+      return "Signed out of the team server";
+    case "team_forbidden":
+      return "Not allowed";
+    case "secure_gone":
+      return "Secure message expired or revoked";
     default:
       return "Something went wrong";
   }
@@ -434,6 +443,8 @@ export interface Draft {
   /** The message this answers. */
   reply_to: number | null;
   attachments: DraftAttachment[];
+  /** Sent as secure email from a shared inbox; null or absent: ordinary mail. */
+  secure?: SecureChoice | null;
   /** Unix seconds of the last save. */
   updated_at: number | null;
 }
@@ -661,6 +672,8 @@ export interface HelprApi {
   inlineImageUrl(messageId: number, contentId: string): string;
   /** Team mode: sign-in, the live connection, administration. */
   team: TeamApi;
+  /** Secure email's status, sync, revoke and unlock. */
+  secure: SecureApi;
 }
 
 /** The real shell. */
@@ -709,4 +722,5 @@ export const tauriApi: HelprApi = {
   showNotificationContent,
   inlineImageUrl,
   team: tauriTeamApi,
+  secure: tauriSecureApi,
 };

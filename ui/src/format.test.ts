@@ -1,11 +1,21 @@
 // Unit tests for the pure formatting helpers.
 import { describe, expect, it } from "vitest";
-import { displaySubject, formatAddresses, formatFullDate, formatListDate, formatSize } from "./format";
+import { displaySubject, formatAddresses, formatDayTime, formatFullDate, formatListDate, formatSize } from "./format";
 
 /** Unix seconds for a local wall-clock time, so tests hold in every timezone. */
 function local(y: number, mo: number, d: number, h = 0, mi = 0): number {
   return new Date(y, mo - 1, d, h, mi).getTime() / 1000;
 }
+
+describe("formatDayTime", () => {
+  const now = new Date(2024, 5, 15, 18, 30);
+
+  it("shows day, month and time, with the year only when it is not this one", () => {
+    expect(formatDayTime(local(2024, 12, 3, 14, 2), now)).toBe("3 Dec 14:02");
+    expect(formatDayTime(local(2025, 1, 9, 8, 0), now)).toBe("9 Jan 2025 08:00");
+    expect(formatDayTime(Number.NaN, now)).toBe("");
+  });
+});
 
 describe("formatListDate", () => {
   const now = new Date(2024, 5, 15, 18, 30); // 2024-06-15 18:30 local

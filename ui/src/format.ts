@@ -29,6 +29,17 @@ export function formatFullDate(unixSeconds: number): string {
   return `${isoDay(d)} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
+/**
+ * Day, month and time for a status line, in local time: `3 Dec 14:02`, with the year when it is
+ * not this one (`3 Dec 2025 14:02`). `now` is injectable so tests are deterministic.
+ */
+export function formatDayTime(unixSeconds: number, now: Date = new Date()): string {
+  const d = new Date(unixSeconds * 1000);
+  if (Number.isNaN(d.getTime())) return "";
+  const year = d.getFullYear() === now.getFullYear() ? "" : ` ${d.getFullYear()}`;
+  return `${d.getDate()} ${MONTHS[d.getMonth()]}${year} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
 /** Attachment size in binary units: `512 B`, `1.5 KB`, `12 MB`. */
 export function formatSize(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return "";

@@ -13,6 +13,7 @@ export const SHORTCUTS: readonly [string, string][] = [
   ["c", "New message"],
   ["r / a / f", "Reply / reply all / forward"],
   ["Ctrl+Enter", "Send (in the composer)"],
+  ["Ctrl+Shift+L", "Send securely on / off (in the composer, from a shared inbox)"],
   ["Esc", "Close conversation, clear search"],
   ["/", "Search"],
   ["g i", "All inboxes"],

@@ -4,8 +4,11 @@
 // draft. Ctrl+Enter sends through core (SMTP); Esc saves and closes; Discard deletes the draft.
 // A reply in a shared inbox tells the team the user is writing while it is open, and sending
 // asks first when another agent is writing a reply too or a message arrived since it opened.
+// From a shared team inbox the draft may go as secure email (the lock toggle, Ctrl+Shift+L):
+// expiry and opens are saved with the draft, Bcc is refused, and a reply in a conversation that
+// has a protected thread starts secure and answers into that thread.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Paperclip, Send, Trash2, X } from "lucide-react";
+import { Lock, Paperclip, Send, Trash2, X } from "lucide-react";
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import {
   toApiError,
@@ -18,9 +21,15 @@ import {
 } from "../api";
 import { useApi } from "../app/apiContext";
 import { formatSize } from "../format";
+import type { SecureChoice } from "../secure/api";
+import { DEFAULT_SECURE } from "../secure/secure";
+import { useSecureOffer, useSecureStatus } from "../secure/useSecure";
+import { useSidebar } from "../sidebar/Sidebar";
 import { newestMessage, NOBODY, presenceKey, sendQuestion, type Presence } from "../team/collide";
 import { useComposing, useMe, usePeople, useTeamConversation } from "../team/useCollide";
+import { useTeamStatus } from "../team/useTeam";
 import { attachmentSize, composeTitle, fileToAttachment, joinAddresses, sendBlocker, splitAddresses } from "./compose";
+import { SecureRow } from "./SecureRow";
 
 /** How long typing must pause before the draft is saved. */
 export const AUTOSAVE_MS = 600;
@@ -36,6 +45,11 @@ interface Props {
   onError: (error: ApiError) => void;
 }
 
+/** Whether a mode answers a conversation (and so may answer into its protected thread). */
+function replying(mode: ComposeMode): boolean {
+  return mode === "reply" || mode === "reply_all";
+}
+
 export function Compose(props: Props) {
   const api = useApi();
   const start = useQuery({
@@ -44,7 +58,14 @@ export function Compose(props: Props) {
     staleTime: Infinity,
     gcTime: 0,
   });
-  if (start.isPending) return <div className="compose" aria-busy="true" aria-label="Opening the draft" />;
+  // Whether secure email is offered, and whether a reply starts secure, is known before the
+  // form opens (the vault answers; these are usually cached already).
+  const answers = replying(props.mode) ? (props.threadId ?? null) : null;
+  const secured = useSecureStatus(answers);
+  const team = useTeamStatus();
+  const sidebar = useSidebar();
+  const waiting = (answers !== null && secured.isPending) || team.isPending || sidebar.isPending;
+  if (start.isPending || waiting) return <div className="compose" aria-busy="true" aria-label="Opening the draft" />;
   if (start.isError) {
     const e = toApiError(start.error);
     return (
@@ -56,7 +77,8 @@ export function Compose(props: Props) {
       </div>
     );
   }
-  return <ComposeForm {...props} initial={start.data} />;
+  const protectedThread = start.data.reply_to !== null && (secured.data?.length ?? 0) > 0;
+  return <ComposeForm {...props} initial={start.data} protectedThread={protectedThread} />;
 }
 
 type SaveState = "clean" | "dirty" | "saving" | "saved" | "failed";
@@ -87,8 +109,21 @@ function useCollision(mode: ComposeMode, threadId: number | null) {
   };
 }
 
-function ComposeForm({ mode, threadId = null, initial, onClose, onSent, onError }: Props & { initial: Draft }) {
+interface FormProps extends Props {
+  initial: Draft;
+  /** It answers a conversation that has a protected thread. */
+  protectedThread: boolean;
+}
+
+function ComposeForm({ mode, threadId = null, initial, protectedThread, onClose, onSent, onError }: FormProps) {
   const api = useApi();
+  const offered = useSecureOffer(initial.from);
+  // A saved draft keeps its choice; a new answer in a secured conversation starts secure.
+  const [secure, setSecure] = useState<SecureChoice | null>(
+    () => initial.secure ?? (initial.id === null && protectedThread && offered ? DEFAULT_SECURE : null),
+  );
+  // Shown while on even when no longer offered (signed out): never sent in the clear unasked.
+  const secureShown = offered || secure !== null;
   const askFirst = useCollision(mode, threadId);
   const [question, setQuestion] = useState<string | null>(null);
   const id = useId();
@@ -117,8 +152,9 @@ function ComposeForm({ mode, threadId = null, initial, onClose, onSent, onError 
       subject,
       body,
       attachments,
+      secure,
     }),
-    [initial, to, cc, bcc, subject, body, attachments],
+    [initial, to, cc, bcc, subject, body, attachments, secure],
   );
 
   /** Queues a save of what is in the form now; saves run one after another. */
@@ -214,10 +250,15 @@ function ComposeForm({ mode, threadId = null, initial, onClose, onSent, onError 
     edit(setAttachments)([...attachments, ...added]);
   };
 
+  const toggleSecure = () => edit(setSecure)(secure === null ? DEFAULT_SECURE : null);
+
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       void send();
+    } else if (secureShown && event.shiftKey && (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "l") {
+      event.preventDefault();
+      toggleSecure();
     } else if (event.key === "Escape") {
       event.preventDefault();
       event.stopPropagation();
@@ -261,7 +302,7 @@ function ComposeForm({ mode, threadId = null, initial, onClose, onSent, onError 
         <input id={`${id}-to`} ref={toRef} data-testid="compose-to" value={to} onChange={(e) => edit(setTo)(e.target.value)} autoComplete="off" />
         {!showCopies ? (
           <button type="button" className="link-button" onClick={() => setShowCopies(true)}>
-            Cc / Bcc
+            {secure === null ? "Cc / Bcc" : "Cc"}
           </button>
         ) : null}
       </div>
@@ -273,12 +314,15 @@ function ComposeForm({ mode, threadId = null, initial, onClose, onSent, onError 
             </label>
             <input id={`${id}-cc`} data-testid="compose-cc" value={cc} onChange={(e) => edit(setCc)(e.target.value)} autoComplete="off" />
           </div>
-          <div className="compose-row">
-            <label className="compose-label" htmlFor={`${id}-bcc`}>
-              Bcc
-            </label>
-            <input id={`${id}-bcc`} data-testid="compose-bcc" value={bcc} onChange={(e) => edit(setBcc)(e.target.value)} autoComplete="off" />
-          </div>
+          {/* A secure message names its readers: Bcc only shows to be emptied. */}
+          {secure === null || bcc.trim() !== "" ? (
+            <div className="compose-row">
+              <label className="compose-label" htmlFor={`${id}-bcc`}>
+                Bcc
+              </label>
+              <input id={`${id}-bcc`} data-testid="compose-bcc" value={bcc} onChange={(e) => edit(setBcc)(e.target.value)} autoComplete="off" />
+            </div>
+          ) : null}
         </>
       ) : null}
       <div className="compose-row">
@@ -317,6 +361,7 @@ function ComposeForm({ mode, threadId = null, initial, onClose, onSent, onError 
           ))}
         </ul>
       ) : null}
+      {secure !== null ? <SecureRow choice={secure} answering={protectedThread} onChange={edit(setSecure)} /> : null}
       {problem !== null ? (
         <p className="compose-problem" role="alert">
           {problem}
@@ -335,14 +380,27 @@ function ComposeForm({ mode, threadId = null, initial, onClose, onSent, onError 
       ) : null}
       <footer className="compose-actions">
         <button type="submit" className="button primary" disabled={sending} data-testid="compose-send" title="Send (Ctrl+Enter)">
-          <Send size={14} aria-hidden="true" />
-          {sending ? "Sending…" : "Send"}
+          {secure !== null ? <Lock size={14} aria-hidden="true" /> : <Send size={14} aria-hidden="true" />}
+          {sending ? "Sending…" : secure !== null ? "Send securely" : "Send"}
         </button>
         <label className="button">
           <Paperclip size={14} aria-hidden="true" />
           Attach
           <input type="file" multiple className="visually-hidden" onChange={(e) => void attach(e.target.files)} />
         </label>
+        {secureShown ? (
+          <button
+            type="button"
+            className="button secure-toggle"
+            aria-pressed={secure !== null}
+            data-testid="compose-secure"
+            title="Send securely: on / off (Ctrl+Shift+L)"
+            onClick={toggleSecure}
+          >
+            <Lock size={14} aria-hidden="true" />
+            Secure
+          </button>
+        ) : null}
         <button type="button" className="icon-button" aria-label="Discard draft" title="Discard draft" onClick={() => void discard()}>
           <Trash2 size={16} aria-hidden="true" />
         </button>

@@ -1,5 +1,6 @@
 // Compose's pure parts: recipient fields as a person types them (commas or semicolons, quoted
-// names kept whole), attachments read from files into base64, and what may be sent.
+// names kept whole), attachments read from files into base64, and what may be sent (a secure
+// message has no Bcc: it names its readers).
 import type { Draft, DraftAttachment } from "../api";
 
 /** `Ana <a@x>, "Doe, Jo" <j@x>; b@x` → three addresses; empty pieces dropped. */
@@ -50,6 +51,9 @@ export async function fileToAttachment(file: File): Promise<DraftAttachment> {
 /** Why the draft cannot be sent yet, or null when it can. */
 export function sendBlocker(draft: Draft): string | null {
   if (draft.to.length === 0) return "Add at least one recipient in To.";
+  if ((draft.secure ?? null) !== null && draft.bcc.length > 0) {
+    return "A secure message names its readers: move the Bcc addresses to To or Cc, or turn off Send securely.";
+  }
   if (draft.subject.trim() === "" && draft.reply_to === null) return "Add a subject.";
   return null;
 }

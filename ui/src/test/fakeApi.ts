@@ -12,6 +12,7 @@ import type {
   SidebarInbox,
   ThreadView,
 } from "../api";
+import type { SecureApi } from "../secure/api";
 import type { TeamApi } from "../team/api";
 
 export const inboxes: SidebarInbox[] = [
@@ -214,6 +215,7 @@ export function fakeApi(overrides: Partial<HelprApi> = {}): HelprApi {
     showNotificationContent: () => Promise.resolve(),
     inlineImageUrl: (id, cid) => `helpr-cid://localhost/${encodeURIComponent(`${id}/${cid}`)}`,
     team: fakeTeamApi(),
+    secure: fakeSecureApi(),
     ...overrides,
   };
 }
@@ -253,6 +255,18 @@ export function fakeTeamApi(overrides: Partial<TeamApi> = {}): TeamApi {
     deleteInbox: unsupported("team.deleteInbox"),
     setMember: unsupported("team.setMember"),
     removeMember: unsupported("team.removeMember"),
+    ...overrides,
+  };
+}
+
+/** A secure-email stand-in: no conversation has a protected thread, sync finds nothing, and
+ *  revoke and unlock are unsupported, unless overridden. */
+export function fakeSecureApi(overrides: Partial<SecureApi> = {}): SecureApi {
+  return {
+    status: () => Promise.resolve([]),
+    sync: () => Promise.resolve({ threads: 0, stored: 0 }),
+    revoke: unsupported("secure.revoke"),
+    unlock: unsupported("secure.unlock"),
     ...overrides,
   };
 }

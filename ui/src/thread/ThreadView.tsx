@@ -8,13 +8,15 @@
 // with unread mail marks it read (here and at Gmail); Mark unread undoes that. Labels opens
 // the workspace's label menu over it. In a shared inbox the header says who the conversation
 // is assigned to and who else views it or writes a reply, live, and the server is told the
-// user has it open.
+// user has it open. A conversation with protected threads (secure email) shows their status
+// and the sender's controls above the messages.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Download, Forward, ImageOff, Mail, Paperclip, Reply, ReplyAll, Tag, Trash2, X } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { toApiError, type ApiError, type AttachmentInfo, type ComposeMode, type MessageView } from "../api";
 import { useApi } from "../app/apiContext";
 import { displaySubject, formatAddresses, formatFullDate, formatSize } from "../format";
+import { SecurePanel } from "../secure/SecurePanel";
 import { senderName } from "../conversations/ConversationRow";
 import { assigneeNames, presenceLines } from "../team/collide";
 import { useAssignments, useMe, usePeople, usePresence, useTeamConversation, useViewing } from "../team/useCollide";
@@ -346,6 +348,7 @@ export function ThreadView({ threadId, onClose, onDelete, onCompose, onMarkUnrea
         </button>
       </header>
       <TeamLine threadId={threadId} />
+      <SecurePanel threadId={threadId} onError={onError} onNotice={onNotice} />
       {messages.map((m, i) => (
         <MessageCard
           key={m.id}
