@@ -419,6 +419,7 @@ function Workspace() {
           mode={composing.mode}
           of={composing.of}
           threadId={composing.mode === "new" ? null : openThread}
+          inboxInView={route.inbox}
           onClose={() => setComposing(null)}
           onSent={sent}
           onError={report}

@@ -28,7 +28,7 @@ import { useSidebar } from "../sidebar/Sidebar";
 import { newestMessage, NOBODY, presenceKey, sendQuestion, type Presence } from "../team/collide";
 import { useComposing, useMe, usePeople, useTeamConversation } from "../team/useCollide";
 import { useTeamStatus } from "../team/useTeam";
-import { attachmentSize, composeTitle, fileToAttachment, joinAddresses, sendBlocker, splitAddresses } from "./compose";
+import { attachmentSize, composeTitle, fileToAttachment, fromInboxInView, joinAddresses, sendBlocker, splitAddresses } from "./compose";
 import { SecureRow } from "./SecureRow";
 
 /** How long typing must pause before the draft is saved. */
@@ -40,6 +40,9 @@ interface Props {
   of: number | null;
   /** The conversation answered (replies), for collision detection; null otherwise. */
   threadId?: number | null;
+  /** The inbox in view when a new message is started: it is sent from there (a shared inbox
+   *  then offers Send securely); null or absent: core's default account. */
+  inboxInView?: number | null;
   onClose: () => void;
   onSent: (sent: SentView) => void;
   onError: (error: ApiError) => void;
@@ -78,7 +81,8 @@ export function Compose(props: Props) {
     );
   }
   const protectedThread = start.data.reply_to !== null && (secured.data?.length ?? 0) > 0;
-  return <ComposeForm {...props} initial={start.data} protectedThread={protectedThread} />;
+  const initial = fromInboxInView(start.data, props.mode, props.inboxInView ?? null, sidebar.data ?? []);
+  return <ComposeForm {...props} initial={initial} protectedThread={protectedThread} />;
 }
 
 type SaveState = "clean" | "dirty" | "saving" | "saved" | "failed";

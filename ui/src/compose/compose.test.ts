@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { emptyDraft } from "../test/fakeApi";
-import { attachmentSize, composeTitle, sendBlocker, splitAddresses, toBase64 } from "./compose";
+import { attachmentSize, composeTitle, fromInboxInView, sendBlocker, splitAddresses, toBase64 } from "./compose";
 
 describe("recipients", () => {
   it("split on commas and semicolons, keeping quoted names and angle brackets whole", () => {
@@ -38,5 +38,23 @@ describe("sending", () => {
   it("titles the composer by its mode", () => {
     expect(composeTitle("reply_all")).toBe("Reply all");
     expect(composeTitle("new")).toBe("New message");
+  });
+});
+
+describe("fromInboxInView", () => {
+  const inboxes = [
+    { inbox_id: 3, address: "support@acme.test", kind: "gmail" as const, conversations: 0, unread: 0, health: null, labels: [] },
+    { inbox_id: 4, address: "archive", kind: "local" as const, conversations: 0, unread: 0, health: null, labels: [] },
+  ];
+
+  it("sends a new message from the Gmail inbox in view", () => {
+    expect(fromInboxInView(emptyDraft(null), "new", 3, inboxes).from).toBe("support@acme.test");
+  });
+
+  it("leaves a reply, a chosen sender, a local inbox and no inbox as they were", () => {
+    expect(fromInboxInView(emptyDraft(null), "reply", 3, inboxes).from).toBeNull();
+    expect(fromInboxInView({ ...emptyDraft(null), from: "me@x.test" }, "new", 3, inboxes).from).toBe("me@x.test");
+    expect(fromInboxInView(emptyDraft(null), "new", 4, inboxes).from).toBeNull();
+    expect(fromInboxInView(emptyDraft(null), "new", null, inboxes).from).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 // Compose's pure parts: recipient fields as a person types them (commas or semicolons, quoted
 // names kept whole), attachments read from files into base64, and what may be sent (a secure
 // message has no Bcc: it names its readers).
-import type { Draft, DraftAttachment } from "../api";
+import type { ComposeMode, Draft, DraftAttachment, SidebarInbox } from "../api";
 
 /** `Ana <a@x>, "Doe, Jo" <j@x>; b@x` → three addresses; empty pieces dropped. */
 export function splitAddresses(text: string): string[] {
@@ -70,4 +70,12 @@ export function composeTitle(mode: string): string {
     default:
       return "New message";
   }
+}
+
+/** A new message started with no sender while a Gmail inbox is in view is sent from that inbox
+ *  (so a shared inbox's new message may go securely); anything else is left as core started it. */
+export function fromInboxInView(draft: Draft, mode: ComposeMode, inbox: number | null, inboxes: SidebarInbox[]): Draft {
+  if (mode !== "new" || draft.from !== null || inbox === null) return draft;
+  const shown = inboxes.find((i) => i.inbox_id === inbox && i.kind === "gmail");
+  return shown === undefined ? draft : { ...draft, from: shown.address };
 }

@@ -139,7 +139,7 @@ impl Helpr {
     ) -> Result<SecureSent, CoreError> {
         if !request.bcc.is_empty() {
             return Err(CoreError::InvalidInput(
-                "a secure message names its readers: use --to or --cc, not --bcc".into(),
+                "a secure message names its readers: put them in To or Cc, not Bcc".into(),
             ));
         }
         let mut readers = mailboxes(&request.to, "--to")?;
