@@ -10,7 +10,9 @@
 //! (the google-emulator's) connected at the server: the app syncs it through the server on its
 //! own, and its mail opens from the team section. Another agent opening that conversation and
 //! writing a reply shows in Ada's thread, live, and an assignment in the thread and the list
-//! row. When an admin takes an inbox away, the sidebar drops it without a reload.
+//! row. Ada answers it as secure email from compose; when the customer opens it, the thread's
+//! secure panel shows the read. When an admin takes an inbox away, the sidebar drops it without
+//! a reload.
 //!
 //! Run by `cargo xtask test` like the other desktop tests (see `desktop_e2e.rs`).
 
@@ -25,6 +27,7 @@ use helpr_proto::socket::ClientMessage;
 use helpr_proto::views::ConversationRef;
 use helpr_team::testing::Browser;
 use helpr_team::{ServerAddress, TeamClient};
+use helpr_tests::secure::{link_in, mails_after_async, six_digits};
 use helpr_tests::webdriver::*;
 use secrecy::ExposeSecret;
 
@@ -34,6 +37,10 @@ const PASSWORD: &str = "correct horse battery staple";
 /// The shared inbox's Gmail address, and what its one message says.
 const SHARED_ADDRESS: &str = "support@acme.test";
 const CANARY: &str = "Where is my parcel 4417";
+/// How long a send through the server (and its effects shown) may take.
+const SEND_DEADLINE: Duration = Duration::from_secs(30);
+/// What Ada's secure answer says (never in the notification).
+const SECRET: &str = "tracking ZX-55-marmot";
 
 fn customer_mail() -> Vec<u8> {
     format!(
@@ -150,6 +157,82 @@ async fn gmail_thread_of(owner: &TeamClient, inbox: InboxId) -> Result<String> {
         .as_str()
         .map(str::to_owned)
         .with_context(|| format!("no message listed: {list}"))
+}
+
+/// Replies to the open conversation as secure email from compose, then reads it as the
+/// customer would (a code from the mail, the key released), and waits for the panel to say so.
+async fn secure_reply(
+    client: &Client,
+    emu: &google_emulator::Emulator,
+    fingerprint: &str,
+) -> Result<()> {
+    wait_for(
+        client,
+        "//*[@data-testid='thread']//button[normalize-space(.)='Reply']",
+        READER_DEADLINE,
+    )
+    .await?
+    .click()
+    .await?;
+    wait_for(client, "//*[@data-testid='compose-body']", READER_DEADLINE).await?;
+    type_into_focus(client, &format!("Your tracking number is inside. {SECRET}")).await?;
+    client
+        .find(Locator::Css("[data-testid=compose-secure]"))
+        .await?
+        .click()
+        .await?;
+    let send = wait_for(
+        client,
+        "//*[@data-testid='compose-send'][normalize-space(.)='Send securely']",
+        READER_DEADLINE,
+    )
+    .await?;
+    let before = emu.sent_messages().len();
+    send.click().await?;
+    wait_for(
+        client,
+        "//li[@data-testid='secure-reader'][@data-state='waiting'][@data-address='carla@customer.test']",
+        SEND_DEADLINE,
+    )
+    .await
+    .context("the thread shows no waiting reader after sending securely")?;
+    let notification = mails_after_async(emu, before, 1).await.remove(0);
+    ensure!(
+        !notification.contains(SECRET),
+        "the notification holds the message"
+    );
+    let (page, id, _) = link_in(&notification);
+    let api = format!(
+        "{}/api/v1/secure/{id}",
+        page.split("/s/").next().unwrap_or_default()
+    );
+    let http = helpr_team::pin::client(fingerprint);
+    let reader = serde_json::json!({"address": "carla@customer.test"});
+    let before = emu.sent_messages().len();
+    let asked = http
+        .post(format!("{api}/code"))
+        .json(&reader)
+        .send()
+        .await?;
+    ensure!(asked.status() == 202, "code request: {}", asked.status());
+    let code = six_digits(&mails_after_async(emu, before, 1).await[0]);
+    let mut verify = reader.clone();
+    verify["code"] = code.into();
+    let opened = http
+        .post(format!("{api}/verify"))
+        .json(&verify)
+        .send()
+        .await?;
+    ensure!(opened.status() == 200, "verify: {}", opened.status());
+    // The server tells the desktop the conversation changed; its sync fetches the status.
+    wait_for(
+        client,
+        "//li[@data-testid='secure-reader'][@data-state='read']",
+        SEND_DEADLINE,
+    )
+    .await
+    .context("the thread does not show the read")?;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -318,6 +401,11 @@ async fn desktop_app_signs_in_to_the_team_and_follows_access_changes() -> Result
             until_text(client, "thread-assignees", "Assigned to Ada").await?;
             until_text(client, "row-assignees", "Ada").await?;
             save_screenshot(client, &screenshots.join("desktop-team-collide.png")).await?;
+
+            // Ada answers securely; the customer reads it in their browser (played here by
+            // its calls); the thread's secure panel follows: waiting, then read.
+            secure_reply(client, &emu, &fingerprint).await?;
+            save_screenshot(client, &screenshots.join("desktop-team-secure.png")).await?;
 
             // An admin takes VIP away: the sidebar drops it, no reload.
             owner.remove_member(vip.id, ada.id).await?;

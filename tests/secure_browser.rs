@@ -67,7 +67,7 @@ fn send(
         .as_str()
         .expect("the protected thread's id")
         .to_owned();
-    let (page, _, fragment) = link_in(&mails_after(brokered, before, 1)[0]);
+    let (page, _, fragment) = link_in(&mails_after(&brokered.emu, before, 1)[0]);
     (id, format!("{page}#{fragment}"))
 }
 
@@ -106,7 +106,7 @@ fn ask_code(brokered: &BrokeredInbox, tab: &Tab) -> String {
     tab.fill("[data-testid=address]", READER).unwrap();
     tab.click("[data-testid=send-code]").unwrap();
     wait_state(tab, "code");
-    six_digits(&mails_after(brokered, before, 1)[0])
+    six_digits(&mails_after(&brokered.emu, before, 1)[0])
 }
 
 /// Enters `code` and waits for the page's answer to this try (the banner is cleared first).
@@ -271,7 +271,7 @@ fn every_way_a_reader_is_stopped_ends_on_a_clear_page_without_the_key() {
     ada.ok(&["secure", "unlock", &id, "--recipient", "0"]);
     tab.click("[data-testid=resend]").unwrap();
     let before = brokered.emu.sent_messages().len();
-    let fresh = six_digits(&mails_after(&brokered, before, 1)[0]);
+    let fresh = six_digits(&mails_after(&brokered.emu, before, 1)[0]);
     enter_code(&tab, &fresh);
     wait_state(&tab, "thread");
     no_csp_violation(&tab);

@@ -52,7 +52,7 @@ impl<'a> Reader<'a> {
             .post(format!("{api}/code"))
             .json(&json!({"address": READER}));
         assert_eq!(fetch(brokered, asked).0, 202);
-        let code = six_digits(&mails_after(brokered, before, 1)[0]);
+        let code = six_digits(&mails_after(&brokered.emu, before, 1)[0]);
         let verify = http
             .post(format!("{api}/verify"))
             .json(&json!({"address": READER, "code": code}));
@@ -177,7 +177,7 @@ fn a_secure_message_goes_out_sealed_and_its_reply_lands_in_the_conversation() {
     ]);
     assert_eq!(sent["entry"], 0, "{sent}");
     // The notification: the link, with its half of the key after `#`, and nothing else.
-    let notification = &mails_after(&brokered, before, 1)[0];
+    let notification = &mails_after(&brokered.emu, before, 1)[0];
     for secret in [SUBJECT, BODY, FILE] {
         assert!(
             !notification.contains(secret),
@@ -265,7 +265,7 @@ fn a_secure_message_goes_out_sealed_and_its_reply_lands_in_the_conversation() {
         (Some(id.as_str()), &json!(2)),
         "{answer}"
     );
-    let word = &mails_after(&brokered, before, 1)[0];
+    let word = &mails_after(&brokered.emu, before, 1)[0];
     assert!(!word.contains("dugong5521"), "{word}");
     assert_eq!(link_in(word).2, fragment);
     assert_eq!(reader.read(2).1, "Received, thank you. dugong5521");

@@ -29,19 +29,43 @@ pub fn agent(brokered: &BrokeredInbox) -> Scratch {
 
 /// The mails the inbox sent since `before`, as text (the server's background code mails
 /// included: waited for, as a hang guard).
-pub fn mails_after(brokered: &BrokeredInbox, before: usize, count: usize) -> Vec<String> {
+pub fn mails_after(emu: &google_emulator::Emulator, before: usize, count: usize) -> Vec<String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let sent = brokered.emu.sent_messages();
-        if sent.len() >= before + count {
-            return sent[before..]
-                .iter()
-                .map(|m| String::from_utf8(brokered.emu.message(&m.id).unwrap().raw).unwrap())
-                .collect();
+        if let Some(mails) = sent_since(emu, before, count) {
+            return mails;
         }
         assert!(std::time::Instant::now() < deadline, "no mail came");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// [`mails_after`] for async tests whose runtime also runs the emulator.
+pub async fn mails_after_async(
+    emu: &google_emulator::Emulator,
+    before: usize,
+    count: usize,
+) -> Vec<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(mails) = sent_since(emu, before, count) {
+            return mails;
+        }
+        assert!(std::time::Instant::now() < deadline, "no mail came");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn sent_since(emu: &google_emulator::Emulator, before: usize, count: usize) -> Option<Vec<String>> {
+    let sent = emu.sent_messages();
+    (sent.len() >= before + count).then(|| {
+        sent[before..]
+            .iter()
+            .map(|m| {
+                String::from_utf8(emu.message(&m.id).expect("Gmail's copy").raw).expect("text")
+            })
+            .collect()
+    })
 }
 
 /// The link in a notification: `(https://…/s/{id}, id, fragment)`. Quoted-printable soft

@@ -372,7 +372,10 @@ impl Helpr {
             .await?;
         // The answer is posted and stored; the status catches up now or at the next sync.
         if let Err(e) = self.secure_sync().await {
-            tracing::warn!(code = e.code(), "secure status not refreshed after an answer");
+            tracing::warn!(
+                code = e.code(),
+                "secure status not refreshed after an answer"
+            );
         }
         Ok(SecureSent {
             id,
