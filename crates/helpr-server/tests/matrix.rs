@@ -500,6 +500,29 @@ fn asks(w: &World, n: usize, current_assignees: &[UserId]) -> Vec<Ask> {
             None,
             Target::Inbox,
         )),
+        // A secure message answering the conversation: a valid one, each under its own id
+        // (16 bytes as base64url: the case's number, zero-padded), so an allowed case makes it.
+        ask(
+            M::POST,
+            "/api/v1/inboxes/{inbox}/secure",
+            format!("/api/v1/inboxes/{i}/secure"),
+            Some(json!({
+                "id": format!("{n:0>22}"),
+                "thread_id": "t1",
+                "recipients": ["reader@customer.test"],
+                "key_server": "A".repeat(43),
+                "manifest": "A".repeat(40),
+                "attachments": [],
+            })),
+            Target::Conversation,
+        ),
+        ask(
+            M::GET,
+            "/api/v1/inboxes/{inbox}/secure",
+            format!("/api/v1/inboxes/{i}/secure?thread=t1"),
+            None,
+            Target::Conversation,
+        ),
         ask(
             M::DELETE,
             "/api/v1/users/{user}/sessions/{session}",

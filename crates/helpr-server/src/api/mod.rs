@@ -116,6 +116,15 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Action::ConnectGmail,
     ),
     ep("POST", "/api/v1/inboxes/{inbox}/gmail/send", Action::Reply),
+    // Secure email: made on a conversation as its answer; its status read with the
+    // conversation (`?thread=`). Its other calls are decided the same way on the message's
+    // conversation (`secure::sender`).
+    ep("POST", "/api/v1/inboxes/{inbox}/secure", Action::Reply),
+    ep(
+        "GET",
+        "/api/v1/inboxes/{inbox}/secure",
+        Action::ReadConversation,
+    ),
     ep(
         "GET",
         "/api/v1/inboxes/{inbox}/gmail/v1/users/me/profile",
