@@ -308,19 +308,7 @@ impl Helpr {
         let from: Mailbox = account.address.parse().map_err(|_| {
             CoreError::Integrity("the account's stored address is not valid".into())
         })?;
-        let reply = match request.reply_to {
-            Some(id) => Some(self.reply_context(id).await?),
-            None => None,
-        };
-        let subject = match (&request.subject, &reply) {
-            (Some(s), _) => s.clone(),
-            (None, Some(r)) => r.headers.subject.clone(),
-            (None, None) => {
-                return Err(CoreError::InvalidInput(
-                    "give a subject (--subject), or --reply-to to derive it".into(),
-                ))
-            }
-        };
+        let (reply, subject) = self.reply_and_subject(&request).await?;
         let attachments = request
             .attachments
             .iter()
@@ -387,6 +375,27 @@ impl Helpr {
                 "no Gmail account is connected; run `helpr connect gmail` first".into(),
             )
         })
+    }
+
+    /// What `request` answers (if anything) and its subject: its own, else `Re:` the parent's.
+    pub(crate) async fn reply_and_subject(
+        &self,
+        request: &SendRequest,
+    ) -> Result<(Option<ReplyContext>, String), CoreError> {
+        let reply = match request.reply_to {
+            Some(id) => Some(self.reply_context(id).await?),
+            None => None,
+        };
+        let subject = match (&request.subject, &reply) {
+            (Some(s), _) => s.clone(),
+            (None, Some(r)) => r.headers.subject.clone(),
+            (None, None) => {
+                return Err(CoreError::InvalidInput(
+                    "give a subject (--subject), or --reply-to to derive it".into(),
+                ))
+            }
+        };
+        Ok((reply, subject))
     }
 
     /// The parent's threading headers and Gmail thread id.

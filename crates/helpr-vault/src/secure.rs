@@ -41,6 +41,20 @@ type Row = (
     i64,
 );
 
+/// A row of [`COLUMNS`], still sealed.
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
 const COLUMNS: &str =
     "id, inbox_id, server_inbox, public_id, thread_id, keys, status, entries_stored";
 
@@ -136,18 +150,7 @@ impl Vault {
                 "SELECT {COLUMNS} FROM secure_messages
                  WHERE tenant_id = ?1 AND (?2 IS NULL OR thread_id = ?2) ORDER BY id"
             ))?;
-            let rows = stmt.query_map(params![tenant, thread], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })?;
+            let rows = stmt.query_map(params![tenant, thread], row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })?;
         rows.into_iter()
@@ -163,18 +166,7 @@ impl Vault {
                     "SELECT {COLUMNS} FROM secure_messages WHERE tenant_id = ?1 AND public_id = ?2"
                 ),
                 params![tenant, public_id],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                    ))
-                },
+                row,
             )
             .optional()?)
         })?;

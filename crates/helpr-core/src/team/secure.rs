@@ -155,19 +155,7 @@ impl Helpr {
                 "secure email goes through the team server: send it from a shared inbox".into(),
             )
         })?;
-        let reply = match request.reply_to {
-            Some(id) => Some(self.reply_context(id).await?),
-            None => None,
-        };
-        let subject = match (&request.subject, &reply) {
-            (Some(s), _) => s.clone(),
-            (None, Some(r)) => r.headers.subject.clone(),
-            (None, None) => {
-                return Err(CoreError::InvalidInput(
-                    "give a subject (--subject), or --reply-to to derive it".into(),
-                ))
-            }
-        };
+        let (reply, subject) = self.reply_and_subject(&request).await?;
         let files = request
             .attachments
             .iter()

@@ -28,6 +28,7 @@ use base64::Engine as _;
 use helpr_crypto::KeyStore;
 use helpr_proto::error::ErrorCode;
 
+use crate::app::App;
 use crate::error::Failure;
 use crate::store::secure::MessageRow;
 
@@ -70,6 +71,17 @@ pub fn check_id(id: &str) -> Result<(), Failure> {
     } else {
         Err(Failure::not_found())
     }
+}
+
+/// The message with public id `id` (a malformed id is not found, like an unknown one).
+pub async fn message(app: &App, id: &str) -> Result<MessageRow, Failure> {
+    check_id(id)?;
+    let owned = id.to_owned();
+    app.hub
+        .db()
+        .run(move |tx| crate::store::secure::message_by_id(tx, &owned))
+        .await?
+        .ok_or_else(Failure::not_found)
 }
 
 /// A byte field of a body (base64, standard alphabet, padded).

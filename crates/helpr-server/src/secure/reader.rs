@@ -24,7 +24,7 @@ use secrecy::zeroize::Zeroizing;
 
 use super::codes::{self, CODE_LIFETIME, MAX_TRIES, SESSION_LIFETIME};
 use super::mail::{self, Notice};
-use super::{address_mac, check_address, check_id, check_live, gone, sender, KIND};
+use super::{address_mac, check_address, check_id, check_live, gone, message, sender, KIND};
 use crate::api::body::Body;
 use crate::api::path::Path;
 use crate::app::App;
@@ -43,16 +43,6 @@ fn wrong_code() -> Failure {
         "That code is not right, or it has expired or been used. Check the latest email, or \
          ask for a new code.",
     )
-}
-
-async fn message(app: &App, id: &str) -> Result<MessageRow, Failure> {
-    check_id(id)?;
-    let owned = id.to_owned();
-    app.hub
-        .db()
-        .run(move |tx| rows::message_by_id(tx, &owned))
-        .await?
-        .ok_or_else(Failure::not_found)
 }
 
 /// `POST /api/v1/secure/{id}/code`.

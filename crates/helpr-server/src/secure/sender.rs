@@ -140,14 +140,7 @@ async fn load(
     id: &str,
     action: Action,
 ) -> Result<MessageRow, Failure> {
-    check_id(id)?;
-    let owned = id.to_owned();
-    let m = app
-        .hub
-        .db()
-        .run(move |tx| rows::message_by_id(tx, &owned))
-        .await?
-        .ok_or_else(Failure::not_found)?;
+    let m = super::message(app, id).await?;
     decide(app, caller, inbox, &m, action)?;
     Ok(m)
 }
@@ -226,13 +219,7 @@ async fn view(app: &App, m: &MessageRow) -> Result<SecureView, Failure> {
 
 /// The message again, as stored now, and its view.
 async fn fresh_view(app: &App, id: &str) -> Result<Json<SecureView>, Failure> {
-    let owned = id.to_owned();
-    let m = app
-        .hub
-        .db()
-        .run(move |tx| rows::message_by_id(tx, &owned))
-        .await?
-        .ok_or_else(Failure::not_found)?;
+    let m = super::message(app, id).await?;
     view(app, &m).await.map(Json)
 }
 
@@ -536,21 +523,10 @@ pub async fn revoke(
         Some(n) => {
             let audited =
                 audit_change(&app, &caller, "secure.revoke", &m, format!("recipient={n}"));
-            let found = app
-                .hub
-                .db()
-                .run(move |tx| {
-                    if rows::recipient_at(tx, row_id, n)?.is_none() {
-                        return Ok(false);
-                    }
-                    rows::revoke_recipient(tx, row_id, n, now)?;
-                    audited(tx)?;
-                    Ok(true)
-                })
-                .await?;
-            if !found {
-                return Err(Failure::not_found());
-            }
+            to_recipient(&app, row_id, n, audited, move |tx| {
+                rows::revoke_recipient(tx, row_id, n, now)
+            })
+            .await?;
         }
         None => {
             let audited = audit_change(&app, &caller, "secure.revoke", &m, "all".to_owned());
@@ -581,6 +557,22 @@ pub async fn unlock(
     let m = load(&app, &caller, InboxId(inbox), &id, Action::Reply).await?;
     let (row_id, n) = (m.row_id, req.recipient);
     let audited = audit_change(&app, &caller, "secure.unlock", &m, format!("recipient={n}"));
+    to_recipient(&app, row_id, n, audited, move |tx| {
+        rows::set_locked(tx, row_id, n, None)
+    })
+    .await?;
+    fresh_view(&app, &id).await
+}
+
+/// Does `change` to recipient `n` of message `row_id` with its audit entry, in one
+/// transaction; not found when the message has no such recipient.
+async fn to_recipient(
+    app: &App,
+    row_id: i64,
+    n: u32,
+    audited: impl FnOnce(&mut dyn crate::store::Tx) -> Result<(), StoreError> + Send + 'static,
+    change: impl FnOnce(&mut dyn crate::store::Tx) -> Result<(), StoreError> + Send + 'static,
+) -> Result<(), Failure> {
     let found = app
         .hub
         .db()
@@ -588,13 +580,14 @@ pub async fn unlock(
             if rows::recipient_at(tx, row_id, n)?.is_none() {
                 return Ok(false);
             }
-            rows::set_locked(tx, row_id, n, None)?;
+            change(tx)?;
             audited(tx)?;
             Ok(true)
         })
         .await?;
-    if !found {
-        return Err(Failure::not_found());
+    if found {
+        Ok(())
+    } else {
+        Err(Failure::not_found())
     }
-    fresh_view(&app, &id).await
 }
