@@ -1,0 +1,117 @@
+//! "Send secure" → the notification accepted by SMTP. Each round sends one message with one
+//! attachment of random bytes to one reader twice, in alternating order: as a secure message
+//! (`Helpr::send_secure`: sealed on the desktop, the parts and `K_server` posted to the team
+//! server, the notification mailed through the server's send endpoint, the local copy
+//! stored) and, the baseline, as ordinary mail (`Helpr::send`: the MIME message through the
+//! same endpoint to the same SMTP, the local copy stored). Two figures each: from the call to
+//! the moment the emulator's SMTP had accepted the mail (the notification, or the message
+//! itself), and from the call to its return.
+//!
+//! One small round of each is sent first and not counted (connections, the server's access
+//! token for SMTP).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use google_emulator::Emulator;
+use helpr_core::team::secure::SecureOptions;
+use helpr_core::{Helpr, OutgoingAttachment, SendRequest};
+
+use crate::error::BenchError;
+use crate::mail::{self, Arrival};
+use crate::rig::INBOX;
+
+/// How long one send may take before the bench gives up on it.
+const LIMIT: Duration = Duration::from_secs(300);
+
+/// One timed send.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    pub secure: bool,
+    /// Call → the mail accepted by the emulator's SMTP.
+    pub smtp_ms: f64,
+    /// Call → `send_secure` / `send` returned.
+    pub returned_ms: f64,
+}
+
+/// A message from the shared inbox to `to`, with `attachment` (name, bytes) if any.
+pub fn request(to: &[String], subject: &str, attachment: Option<(&str, &[u8])>) -> SendRequest {
+    SendRequest {
+        from: Some(INBOX.to_owned()),
+        to: to.to_vec(),
+        subject: Some(subject.to_owned()),
+        body: "Your documents are attached. Reply on the page if anything is missing.".into(),
+        attachments: attachment
+            .map(|(name, data)| OutgoingAttachment::Bytes {
+                name: name.to_owned(),
+                content_type: Some("application/octet-stream".into()),
+                data: data.to_vec(),
+            })
+            .into_iter()
+            .collect(),
+        ..SendRequest::default()
+    }
+}
+
+/// Sends `request` (secure or not) and times it.
+async fn timed(
+    helpr: &Helpr,
+    emu: &Arc<Emulator>,
+    secure: bool,
+    request: SendRequest,
+) -> Result<Sample, BenchError> {
+    let arrival = Arrival::watch(emu.clone(), mail::count(emu), LIMIT);
+    let start = Instant::now();
+    if secure {
+        helpr.send_secure(request, SecureOptions::default()).await?;
+    } else {
+        helpr.send(request).await?;
+    }
+    let returned = start.elapsed();
+    let accepted = arrival
+        .wait()
+        .ok_or_else(|| BenchError::Timeout("the mail to reach the emulator's SMTP".into()))?;
+    Ok(Sample {
+        secure,
+        smtp_ms: ms(accepted.duration_since(start)),
+        returned_ms: ms(returned),
+    })
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// `rounds` rounds of a secure and a plain send of a message with `attachment`.
+pub async fn measure(
+    helpr: &Helpr,
+    emu: &Arc<Emulator>,
+    rounds: usize,
+    attachment: &[u8],
+) -> Result<Vec<Sample>, BenchError> {
+    let to = ["reader@customer.test".to_owned()];
+    for secure in [true, false] {
+        timed(helpr, emu, secure, request(&to, "Warm-up", None)).await?;
+    }
+    let mut samples = Vec::with_capacity(rounds * 2);
+    for round in 0..rounds {
+        let order = if round % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for secure in order {
+            let subject = format!("Documents, round {round}");
+            let file = Some(("documents.bin", attachment));
+            let sample = timed(helpr, emu, secure, request(&to, &subject, file)).await?;
+            println!(
+                "[send] round {round}: {} → SMTP {:.0} ms, returned {:.0} ms",
+                if secure { "secure" } else { "plain " },
+                sample.smtp_ms,
+                sample.returned_ms
+            );
+            samples.push(sample);
+        }
+    }
+    Ok(samples)
+}
