@@ -6,7 +6,8 @@
 //! Debian's Chromium.
 //!
 //! 1. [`rig`]: the organization, its shared inbox with Gmail connected, the agent's vault.
-//! 2. [`send`]: "send secure" → the notification accepted by SMTP, beside ordinary mail.
+//! 2. [`send`]: "send secure" → the notification accepted by SMTP, beside ordinary mail;
+//!    [`breakdown`]: of which sealing and posting the parts.
 //! 3. [`browser`]: code entry → the decrypted thread painted in Chromium for a message with
 //!    the large attachment, beside one without; Download → the file saved, beside the sealed
 //!    part fetched.
@@ -16,6 +17,7 @@
 //!
 //! Figures are this machine's, printed beside their baselines and goals, never asserted.
 
+mod breakdown;
 mod browser;
 mod error;
 mod mail;
@@ -140,12 +142,13 @@ fn run(
         server.pid(),
         server.addr
     );
-    rt.block_on(rig::shared_inbox(&server))?;
+    let inbox = rt.block_on(rig::shared_inbox(&server))?;
     let agent = rt.block_on(rig::agent(&root.join("vault"), &server))?;
     println!("[setup] shared inbox connected; the agent's vault signed in and synced");
 
     let attachment = random_bytes(args.size_mb << 20);
     let sent = rt.block_on(send::measure(&agent, &emu, args.rounds, &attachment))?;
+    let parts = rt.block_on(breakdown::measure(&agent, inbox, args.rounds, &attachment))?;
 
     // Chromium: two messages, each to one reader per round.
     let chromium_readers: Vec<String> = (0..args.rounds)
@@ -203,6 +206,7 @@ fn run(
         args.readers
     );
     rt.block_on(async move { drop(agent) });
+    let sends_peak_kib = server.peak_kib()?;
     drop(server);
     let server = launch.serve()?;
     println!(
@@ -222,6 +226,8 @@ fn run(
     Ok(report::Figures {
         conditions,
         send: sent,
+        parts,
+        sends_peak_kib,
         chromium,
         readers,
     })

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::{browser, readers, send, Conditions};
+use crate::{breakdown, browser, readers, send, Conditions};
 
 /// The goal for the decrypted thread painted (and, here, for the download).
 pub const GOAL_MS: f64 = 1000.0;
@@ -50,14 +50,21 @@ fn mib(kib: u64) -> f64 {
 pub struct Figures {
     pub conditions: Conditions,
     pub send: Vec<send::Sample>,
+    pub parts: breakdown::Parts,
+    /// The server's peak RSS (VmHWM) through setup and every send, before its restart.
+    pub sends_peak_kib: u64,
     pub chromium: browser::Figures,
     pub readers: readers::Figures,
 }
 
-fn pick(samples: &[send::Sample], secure: bool, f: fn(&send::Sample) -> f64) -> Vec<f64> {
+fn pick(
+    samples: &[send::Sample],
+    (secure, attached): (bool, bool),
+    f: fn(&send::Sample) -> f64,
+) -> Vec<f64> {
     samples
         .iter()
-        .filter(|s| s.secure == secure)
+        .filter(|s| s.secure == secure && s.attached == attached)
         .map(f)
         .collect()
 }
@@ -90,8 +97,10 @@ pub fn print(f: &Figures) {
         "  {:<44} {:>8} {:>15} {:>9} {:>8}  goal",
         "figure (ms)", "median", "min–max", "baseline", "ratio"
     );
-    let secure = |g| pick(&f.send, true, g);
-    let plain = |g| pick(&f.send, false, g);
+    let secure = |g| pick(&f.send, (true, true), g);
+    let plain = |g| pick(&f.send, (false, true), g);
+    let secure_bare = |g| pick(&f.send, (true, false), g);
+    let plain_bare = |g| pick(&f.send, (false, false), g);
     println!("send (baseline: the same message as ordinary mail through the same server)");
     row(
         "send secure → notification accepted by SMTP",
@@ -104,6 +113,27 @@ pub fn print(f: &Figures) {
         &secure(|s| s.returned_ms),
         &plain(|s| s.returned_ms),
         None,
+    );
+    row(
+        "  no attachment: → SMTP",
+        &secure_bare(|s| s.smtp_ms),
+        &plain_bare(|s| s.smtp_ms),
+        None,
+    );
+    row(
+        "  no attachment: → returned",
+        &secure_bare(|s| s.returned_ms),
+        &plain_bare(|s| s.returned_ms),
+        None,
+    );
+    let (seal, post) = (spread(&f.parts.seal_ms), spread(&f.parts.post_ms));
+    println!(
+        "  of send secure, alone: sealing + base64 {:.0} ms, posting the parts to the server {:.0} ms (medians)",
+        seal.median, post.median
+    );
+    println!(
+        "  server peak RSS through setup and every send (VmHWM): {:.1} MiB",
+        mib(f.sends_peak_kib)
     );
     let ch = &f.chromium;
     let painted = |v: &[browser::Painted]| v.iter().map(|p| p.painted_ms).collect::<Vec<_>>();
@@ -182,11 +212,22 @@ pub fn write_json(path: &Path, f: &Figures) -> std::io::Result<()> {
         },
         "goal_ms": GOAL_MS,
         "send_ms": {
-            "secure_to_smtp": spread_json(&pick(&f.send, true, |s| s.smtp_ms)),
-            "secure_returned": spread_json(&pick(&f.send, true, |s| s.returned_ms)),
-            "baseline_plain_to_smtp": spread_json(&pick(&f.send, false, |s| s.smtp_ms)),
-            "baseline_plain_returned": spread_json(&pick(&f.send, false, |s| s.returned_ms)),
+            "secure_to_smtp": spread_json(&pick(&f.send, (true, true), |s| s.smtp_ms)),
+            "secure_returned": spread_json(&pick(&f.send, (true, true), |s| s.returned_ms)),
+            "baseline_plain_to_smtp": spread_json(&pick(&f.send, (false, true), |s| s.smtp_ms)),
+            "baseline_plain_returned": spread_json(&pick(&f.send, (false, true), |s| s.returned_ms)),
+            "no_attachment": {
+                "secure_to_smtp": spread_json(&pick(&f.send, (true, false), |s| s.smtp_ms)),
+                "secure_returned": spread_json(&pick(&f.send, (true, false), |s| s.returned_ms)),
+                "plain_to_smtp": spread_json(&pick(&f.send, (false, false), |s| s.smtp_ms)),
+                "plain_returned": spread_json(&pick(&f.send, (false, false), |s| s.returned_ms)),
+            },
+            "secure_parts_alone": {
+                "seal_and_base64": spread_json(&f.parts.seal_ms),
+                "post_to_server": spread_json(&f.parts.post_ms),
+            },
         },
+        "server_peak_rss_kib_through_sends": f.sends_peak_kib,
         "chromium_ms": {
             "verify_to_painted_with_attachment": painted(&ch.with_attachment, |p| p.painted_ms),
             "verify_to_rendered_with_attachment": painted(&ch.with_attachment, |p| p.rendered_ms),

@@ -7,8 +7,8 @@
 //! the moment the emulator's SMTP had accepted the mail (the notification, or the message
 //! itself), and from the call to its return.
 //!
-//! One small round of each is sent first and not counted (connections, the server's access
-//! token for SMTP).
+//! Each round also sends both without the attachment, for the fixed cost. One such pair is
+//! sent first and not counted (connections, the server's access token for SMTP).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +28,8 @@ const LIMIT: Duration = Duration::from_secs(300);
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
     pub secure: bool,
+    /// With the attachment (else the same message without it).
+    pub attached: bool,
     /// Call → the mail accepted by the emulator's SMTP.
     pub smtp_ms: f64,
     /// Call → `send_secure` / `send` returned.
@@ -60,6 +62,7 @@ async fn timed(
     secure: bool,
     request: SendRequest,
 ) -> Result<Sample, BenchError> {
+    let attached = !request.attachments.is_empty();
     let arrival = Arrival::watch(emu.clone(), mail::count(emu), LIMIT);
     let start = Instant::now();
     if secure {
@@ -73,6 +76,7 @@ async fn timed(
         .ok_or_else(|| BenchError::Timeout("the mail to reach the emulator's SMTP".into()))?;
     Ok(Sample {
         secure,
+        attached,
         smtp_ms: ms(accepted.duration_since(start)),
         returned_ms: ms(returned),
     })
@@ -82,7 +86,7 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// `rounds` rounds of a secure and a plain send of a message with `attachment`.
+/// `rounds` rounds of a secure and a plain send of a message with `attachment`, and without.
 pub async fn measure(
     helpr: &Helpr,
     emu: &Arc<Emulator>,
@@ -100,17 +104,23 @@ pub async fn measure(
         } else {
             [false, true]
         };
-        for secure in order {
-            let subject = format!("Documents, round {round}");
-            let file = Some(("documents.bin", attachment));
-            let sample = timed(helpr, emu, secure, request(&to, &subject, file)).await?;
-            println!(
-                "[send] round {round}: {} → SMTP {:.0} ms, returned {:.0} ms",
-                if secure { "secure" } else { "plain " },
-                sample.smtp_ms,
-                sample.returned_ms
-            );
-            samples.push(sample);
+        for file in [Some(("documents.bin", attachment)), None] {
+            for secure in order {
+                let subject = format!("Documents, round {round}");
+                let sample = timed(helpr, emu, secure, request(&to, &subject, file)).await?;
+                println!(
+                    "[send] round {round}: {} {} → SMTP {:.0} ms, returned {:.0} ms",
+                    if secure { "secure" } else { "plain " },
+                    if file.is_some() {
+                        "with attachment"
+                    } else {
+                        "no attachment  "
+                    },
+                    sample.smtp_ms,
+                    sample.returned_ms
+                );
+                samples.push(sample);
+            }
         }
     }
     Ok(samples)
