@@ -147,8 +147,17 @@ fn run(
     println!("[setup] shared inbox connected; the agent's vault signed in and synced");
 
     let attachment = random_bytes(args.size_mb << 20);
-    let sent = rt.block_on(send::measure(&agent, &emu, args.rounds, &attachment))?;
-    let parts = rt.block_on(breakdown::measure(&agent, inbox, args.rounds, &attachment))?;
+    let sent = rt.block_on(send::measure(
+        (&agent, &emu, &server),
+        args.rounds,
+        &attachment,
+    ))?;
+    let parts = rt.block_on(breakdown::measure(
+        (&agent, &emu),
+        inbox,
+        args.rounds,
+        &attachment,
+    ))?;
 
     // Chromium: two messages, each to one reader per round.
     let chromium_readers: Vec<String> = (0..args.rounds)
@@ -206,7 +215,6 @@ fn run(
         args.readers
     );
     rt.block_on(async move { drop(agent) });
-    let sends_peak_kib = server.peak_kib()?;
     drop(server);
     let server = launch.serve()?;
     println!(
@@ -227,7 +235,6 @@ fn run(
         conditions,
         send: sent,
         parts,
-        sends_peak_kib,
         chromium,
         readers,
     })

@@ -51,8 +51,6 @@ pub struct Figures {
     pub conditions: Conditions,
     pub send: Vec<send::Sample>,
     pub parts: breakdown::Parts,
-    /// The server's peak RSS (VmHWM) through setup and every send, before its restart.
-    pub sends_peak_kib: u64,
     pub chromium: browser::Figures,
     pub readers: readers::Figures,
 }
@@ -126,14 +124,22 @@ pub fn print(f: &Figures) {
         &plain_bare(|s| s.returned_ms),
         None,
     );
-    let (seal, post) = (spread(&f.parts.seal_ms), spread(&f.parts.post_ms));
+    let median = |v: &[f64]| spread(v).median;
     println!(
-        "  of send secure, alone: sealing + base64 {:.0} ms, posting the parts to the server {:.0} ms (medians)",
-        seal.median, post.median
+        "  alone (medians): sealing + base64 {:.0} ms; posting the sealed parts {:.0} ms; the send endpoint for a small mail → SMTP {:.0} ms, → answered {:.0} ms",
+        median(&f.parts.seal_ms),
+        median(&f.parts.post_ms),
+        median(&f.parts.endpoint_smtp_ms),
+        median(&f.parts.endpoint_answered_ms),
     );
+    let first = |v: Vec<f64>| v.iter().copied().fold(f64::INFINITY, f64::min) / 1024.0;
+    let most = |v: Vec<f64>| v.iter().copied().fold(0.0, f64::max) / 1024.0;
     println!(
-        "  server peak RSS through setup and every send (VmHWM): {:.1} MiB",
-        mib(f.sends_peak_kib)
+        "  server RSS around one send (MiB, lowest before → highest peak): secure {:.1} → {:.1}, plain {:.1} → {:.1}",
+        first(secure(|s| s.server_before_kib as f64)),
+        most(secure(|s| s.server_peak_kib as f64)),
+        first(plain(|s| s.server_before_kib as f64)),
+        most(plain(|s| s.server_peak_kib as f64)),
     );
     let ch = &f.chromium;
     let painted = |v: &[browser::Painted]| v.iter().map(|p| p.painted_ms).collect::<Vec<_>>();
@@ -225,9 +231,16 @@ pub fn write_json(path: &Path, f: &Figures) -> std::io::Result<()> {
             "secure_parts_alone": {
                 "seal_and_base64": spread_json(&f.parts.seal_ms),
                 "post_to_server": spread_json(&f.parts.post_ms),
+                "send_endpoint_small_mail_to_smtp": spread_json(&f.parts.endpoint_smtp_ms),
+                "send_endpoint_small_mail_answered": spread_json(&f.parts.endpoint_answered_ms),
             },
         },
-        "server_peak_rss_kib_through_sends": f.sends_peak_kib,
+        "server_rss_kib_during_one_send": {
+            "secure_before": spread_json(&pick(&f.send, (true, true), |s| s.server_before_kib as f64)),
+            "secure_peak": spread_json(&pick(&f.send, (true, true), |s| s.server_peak_kib as f64)),
+            "plain_before": spread_json(&pick(&f.send, (false, true), |s| s.server_before_kib as f64)),
+            "plain_peak": spread_json(&pick(&f.send, (false, true), |s| s.server_peak_kib as f64)),
+        },
         "chromium_ms": {
             "verify_to_painted_with_attachment": painted(&ch.with_attachment, |p| p.painted_ms),
             "verify_to_rendered_with_attachment": painted(&ch.with_attachment, |p| p.rendered_ms),

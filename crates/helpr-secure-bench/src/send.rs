@@ -7,6 +7,13 @@
 //! the moment the emulator's SMTP had accepted the mail (the notification, or the message
 //! itself), and from the call to its return.
 //!
+//! The server's resident set is read before each send, and its peak during it (VmHWM, reset
+//! through `/proc/<pid>/clear_refs` first).
+//!
+//! What each send put in the emulator's mailbox is deleted after it: the emulator answers
+//! every `q=` search (the server's `rfc822msgid:` look-up of the copy it sent) by parsing
+//! every stored message, so each 10 MB message kept would slow every later send's look-up.
+//!
 //! Each round also sends both without the attachment, for the fixed cost. One such pair is
 //! sent first and not counted (connections, the server's access token for SMTP).
 
@@ -16,6 +23,7 @@ use std::time::{Duration, Instant};
 use google_emulator::Emulator;
 use helpr_core::team::secure::SecureOptions;
 use helpr_core::{Helpr, OutgoingAttachment, SendRequest};
+use helpr_server_bench::server::ServerProcess;
 
 use crate::error::BenchError;
 use crate::mail::{self, Arrival};
@@ -34,6 +42,15 @@ pub struct Sample {
     pub smtp_ms: f64,
     /// Call → `send_secure` / `send` returned.
     pub returned_ms: f64,
+    /// The server's RSS before the send, and its peak during it (KiB).
+    pub server_before_kib: u64,
+    pub server_peak_kib: u64,
+}
+
+/// Resets the server's peak resident set (VmHWM) to its resident set now (`clear_refs` 5).
+fn reset_peak(server: &ServerProcess) -> Result<(), BenchError> {
+    let path = format!("/proc/{}/clear_refs", server.pid());
+    std::fs::write(&path, "5").map_err(BenchError::io(format!("writing {path}")))
 }
 
 /// A message from the shared inbox to `to`, with `attachment` (name, bytes) if any.
@@ -57,13 +74,15 @@ pub fn request(to: &[String], subject: &str, attachment: Option<(&str, &[u8])>) 
 
 /// Sends `request` (secure or not) and times it.
 async fn timed(
-    helpr: &Helpr,
-    emu: &Arc<Emulator>,
+    (helpr, emu, server): World<'_>,
     secure: bool,
     request: SendRequest,
 ) -> Result<Sample, BenchError> {
     let attached = !request.attachments.is_empty();
-    let arrival = Arrival::watch(emu.clone(), mail::count(emu), LIMIT);
+    reset_peak(server)?;
+    let server_before_kib = server.rss_kib()?;
+    let before = mail::count(emu);
+    let arrival = Arrival::watch(emu.clone(), before, LIMIT);
     let start = Instant::now();
     if secure {
         helpr.send_secure(request, SecureOptions::default()).await?;
@@ -74,11 +93,16 @@ async fn timed(
     let accepted = arrival
         .wait()
         .ok_or_else(|| BenchError::Timeout("the mail to reach the emulator's SMTP".into()))?;
+    for sent in emu.sent_messages().iter().skip(before) {
+        emu.delete_message(&sent.id);
+    }
     Ok(Sample {
         secure,
         attached,
         smtp_ms: ms(accepted.duration_since(start)),
         returned_ms: ms(returned),
+        server_before_kib,
+        server_peak_kib: server.peak_kib()?,
     })
 }
 
@@ -86,16 +110,18 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The agent's vault, the emulator, the server.
+pub type World<'a> = (&'a Helpr, &'a Arc<Emulator>, &'a ServerProcess);
+
 /// `rounds` rounds of a secure and a plain send of a message with `attachment`, and without.
 pub async fn measure(
-    helpr: &Helpr,
-    emu: &Arc<Emulator>,
+    world: World<'_>,
     rounds: usize,
     attachment: &[u8],
 ) -> Result<Vec<Sample>, BenchError> {
     let to = ["reader@customer.test".to_owned()];
     for secure in [true, false] {
-        timed(helpr, emu, secure, request(&to, "Warm-up", None)).await?;
+        timed(world, secure, request(&to, "Warm-up", None)).await?;
     }
     let mut samples = Vec::with_capacity(rounds * 2);
     for round in 0..rounds {
@@ -107,9 +133,9 @@ pub async fn measure(
         for file in [Some(("documents.bin", attachment)), None] {
             for secure in order {
                 let subject = format!("Documents, round {round}");
-                let sample = timed(helpr, emu, secure, request(&to, &subject, file)).await?;
+                let sample = timed(world, secure, request(&to, &subject, file)).await?;
                 println!(
-                    "[send] round {round}: {} {} → SMTP {:.0} ms, returned {:.0} ms",
+                    "[send] round {round}: {} {} → SMTP {:.0} ms, returned {:.0} ms; server RSS {:.0} → peak {:.0} MiB",
                     if secure { "secure" } else { "plain " },
                     if file.is_some() {
                         "with attachment"
@@ -117,7 +143,9 @@ pub async fn measure(
                         "no attachment  "
                     },
                     sample.smtp_ms,
-                    sample.returned_ms
+                    sample.returned_ms,
+                    sample.server_before_kib as f64 / 1024.0,
+                    sample.server_peak_kib as f64 / 1024.0,
                 );
                 samples.push(sample);
             }
