@@ -23,6 +23,12 @@
 //!   one throw-away PostgreSQL 15 cluster: access change → last affected session's new snapshot
 //!   (p50/p99/max beside the goals), the entitlement-filtered list's requests/s beside the
 //!   unfiltered one, and the server's RSS per 1,000 sessions (issue 16; `helpr-server-bench`).
+//! - `secure [--rounds R] [--size-mb M] [--readers N] [--per-message P] [--reader-kib K]`:
+//!   secure email (issue 17; `helpr-secure-bench`): send secure → notification accepted by
+//!   SMTP beside ordinary mail; code entry → decrypted thread painted in Chromium for a message
+//!   with an M MiB attachment beside one without, and Download → file saved beside the sealed
+//!   part fetched (goal ≤ 1 s); the release server's RSS while N readers open their messages
+//!   at once beside its RSS idle. It runs inside a throw-away keychain session.
 
 mod helpr;
 mod measure;
@@ -113,6 +119,25 @@ pub enum Bench {
         #[arg(long)]
         no_postgres: bool,
     },
+    /// Secure email: send secure vs send, code entry → decrypted thread painted in Chromium
+    /// (10 MB attachment vs none), Download vs fetch, server RSS with 100 readers vs idle.
+    Secure {
+        /// Rounds of each timed send and Chromium measurement; the median counts.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// The timed message's attachment, in MiB.
+        #[arg(long, default_value_t = 10)]
+        size_mb: usize,
+        /// Readers opening their messages at once.
+        #[arg(long, default_value_t = 100)]
+        readers: usize,
+        /// Recipients per message in the readers' run (the server allows 50).
+        #[arg(long, default_value_t = 10)]
+        per_message: usize,
+        /// The readers' messages' attachment, in KiB.
+        #[arg(long, default_value_t = 1024)]
+        reader_kib: usize,
+    },
     /// Full Gmail sync at Google's quota (fraction of the quota-bound rate); arrival → searchable.
     Sync {
         /// Synthetic messages in the emulator's mailbox.
@@ -143,6 +168,19 @@ pub fn run(args: &Args) -> Result<()> {
             seconds,
             no_postgres,
         } => server(*sessions, *users, *changes, *seconds, *no_postgres),
+        Bench::Secure {
+            rounds,
+            size_mb,
+            readers,
+            per_message,
+            reader_kib,
+        } => secure(&[
+            ("--rounds", rounds),
+            ("--size-mb", size_mb),
+            ("--readers", readers),
+            ("--per-message", per_message),
+            ("--reader-kib", reader_kib),
+        ]),
         Bench::Lifecycle { messages, seed } => lifecycle(*messages, *seed),
         Bench::Desktop {
             messages,
@@ -278,6 +316,30 @@ fn server(
         cmd.arg("--no-postgres");
     }
     process::run(&mut cmd)
+}
+
+/// Builds the server and `helpr-secure-bench` in release and runs the bench with `flags` in a
+/// throw-away keychain session (the agent's vault); Chromium must be installed.
+fn secure(flags: &[(&str, &usize)]) -> Result<()> {
+    crate::deps::ensure_packages(&[
+        crate::deps::BROWSER_PACKAGES,
+        crate::deps::KEYCHAIN_PACKAGES,
+    ])?;
+    let (server, bench) = workspace::build_secure_bench_release()?;
+    let mut task: Vec<std::ffi::OsString> = vec![
+        "run".into(),
+        "--".into(),
+        bench.into(),
+        "--server".into(),
+        server.into(),
+        "--json".into(),
+        bench_dir().join("secure.json").into(),
+    ];
+    for (flag, value) in flags {
+        task.push((*flag).into());
+        task.push(value.to_string().into());
+    }
+    crate::keychain::run(&task, crate::keychain::Display::Inherit)
 }
 
 /// `cargo run --release -p helpr-bench -- SUBCOMMAND` (arguments follow).

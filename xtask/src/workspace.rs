@@ -169,6 +169,18 @@ pub fn build_server_bench_release() -> Result<(PathBuf, PathBuf)> {
     Ok((built.get("helpr-server")?, built.get("helpr-server-bench")?))
 }
 
+/// Builds the `helpr-server` binary and `helpr-secure-bench` in release mode, in one cargo call,
+/// and returns their executables.
+pub fn build_secure_bench_release() -> Result<(PathBuf, PathBuf)> {
+    let mut cmd = cargo();
+    cmd.args(["build", "--release"])
+        .args(["-p", "helpr-server", "--bin", "helpr-server"])
+        .args(["-p", "helpr-secure-bench", "--bin", "helpr-secure-bench"]);
+    let messages = build_messages(&mut cmd)?;
+    let built = Binaries(executables_from_messages(&messages));
+    Ok((built.get("helpr-server")?, built.get("helpr-secure-bench")?))
+}
+
 /// `cargo build --release -p PACKAGE --bin BIN`, asking cargo where it put the executable.
 fn build_release_bin(package: &str, bin: &str) -> Result<PathBuf> {
     let mut cmd = cargo();

@@ -21,7 +21,6 @@ mod changes;
 mod list;
 mod org;
 mod report;
-mod server;
 mod sessions;
 
 use std::path::PathBuf;
@@ -32,7 +31,7 @@ use clap::Parser;
 use helpr_team::{ServerAddress, TeamClient};
 use secrecy::SecretString;
 
-use crate::server::{Launch, ServerProcess};
+use helpr_server_bench::server::{Launch, ServerProcess};
 
 #[derive(Debug, Parser)]
 #[command(name = "helpr-server-bench")]
@@ -245,6 +244,7 @@ async fn single(args: &Args, root: &std::path::Path) -> anyhow::Result<Figures> 
         key_file: root.join("single.key"),
         database: None,
         log: root.join("single.log"),
+        gmail_config: None,
     };
     launch.create_org(org::OWNER_EMAIL, org::PASSWORD)?;
     run_setup(args, "single server (SQLite)", 100.0, &[launch]).await
@@ -261,6 +261,7 @@ async fn replicas(args: &Args, root: &std::path::Path) -> anyhow::Result<Figures
         key_file: root.join("replicas.key"),
         database: Some(cluster.url()),
         log: root.join(format!("{name}.log")),
+        gmail_config: None,
     };
     let launches = [launch("replica-a"), launch("replica-b")];
     launches[0].create_org(org::OWNER_EMAIL, org::PASSWORD)?;

@@ -42,6 +42,8 @@ pub struct Launch {
     pub database: Option<String>,
     /// The server's standard error (its tracing log) goes here.
     pub log: PathBuf,
+    /// The Gmail broker's configuration (`--gmail-config`), for a server that sends mail.
+    pub gmail_config: Option<PathBuf>,
 }
 
 impl Launch {
@@ -63,6 +65,9 @@ impl Launch {
             .stderr(Stdio::from(log));
         if let Some(url) = &self.database {
             cmd.arg("--database").arg(url);
+        }
+        if let Some(config) = &self.gmail_config {
+            cmd.arg("--gmail-config").arg(config);
         }
         Ok(cmd)
     }
