@@ -240,11 +240,10 @@ impl Helpr {
         let thread = notice.thread_id;
         self.with_vault(move |h| Ok(h.vault.set_secure_thread(h.tenant, record_id, thread)?))
             .await?;
-        if view.thread_id.is_none() {
-            if let Some(gmail) = &gmail_thread {
-                client.bind_secure_thread(inbox, &id, gmail).await?;
-            }
-        }
+        let view = match (&view.thread_id, &gmail_thread) {
+            (None, Some(gmail)) => client.bind_secure_thread(inbox, &id, gmail).await?,
+            _ => view,
+        };
         let copy = self
             .store_entry(
                 account.inbox_id,
@@ -257,13 +256,7 @@ impl Helpr {
                 Copy::SENT,
             )
             .await?;
-        let status = client
-            .secure_messages(inbox, None)
-            .await?
-            .messages
-            .into_iter()
-            .find(|m| m.id == id)
-            .unwrap_or(view);
+        let status = view;
         self.keep_status(record_id, &status, 1).await?;
         let detail = format!(
             "recipients={} attachments={} expires_at={}",

@@ -349,7 +349,8 @@ pub async fn reply(
     let (m, me) = reader(&app, &headers, &id).await?;
     let now = app.hub.clock().now();
     let entry = sender::entry_of(
-        &req,
+        &req.manifest,
+        &req.attachments,
         EntryRow {
             n: req.n,
             recipient: Some(me),

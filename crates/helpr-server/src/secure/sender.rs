@@ -64,15 +64,18 @@ pub async fn tell(app: &App, m: &MessageRow) {
 }
 
 /// An entry's row and parts from its body, checked: every part at least a nonce and a tag.
-pub fn entry_of(req: &NewEntry, mut row: EntryRow) -> Result<(EntryRow, Vec<Vec<u8>>), Failure> {
-    if req.attachments.len() > MAX_ATTACHMENTS {
+pub fn entry_of(
+    manifest: &str,
+    attachments: &[String],
+    mut row: EntryRow,
+) -> Result<(EntryRow, Vec<Vec<u8>>), Failure> {
+    if attachments.len() > MAX_ATTACHMENTS {
         return Err(Failure::invalid(format!(
             "an entry holds at most {MAX_ATTACHMENTS} attachments"
         )));
     }
-    row.manifest = bytes_of("manifest", &req.manifest)?;
-    let parts = req
-        .attachments
+    row.manifest = bytes_of("manifest", manifest)?;
+    let parts = attachments
         .iter()
         .map(|a| bytes_of("attachments", a))
         .collect::<Result<Vec<_>, _>>()?;
@@ -297,12 +300,11 @@ pub async fn create(
     if req.max_opens == Some(0) {
         return Err(Failure::invalid("`max_opens` must be at least 1"));
     }
+    // Decoded straight from the body's strings, which go at once: a large message is held
+    // once as text and once as bytes, never copied besides.
     let entry = entry_of(
-        &NewEntry {
-            n: 0,
-            manifest: req.manifest.clone(),
-            attachments: req.attachments.clone(),
-        },
+        &req.manifest,
+        &req.attachments,
         EntryRow {
             n: 0,
             recipient: None,
@@ -312,6 +314,7 @@ pub async fn create(
         },
     )?;
     drop(req.attachments);
+    drop(req.manifest);
     app.gmail.sealer.ready(caller.org).await?;
     let row_id = app.hub.db().run(queries::next_id).await?;
     let sealer = &app.gmail.sealer;
@@ -492,7 +495,8 @@ pub async fn answer(
     let now = app.hub.clock().now();
     check_live(&m, now)?;
     let entry = entry_of(
-        &req,
+        &req.manifest,
+        &req.attachments,
         EntryRow {
             n: req.n,
             recipient: None,
