@@ -84,6 +84,25 @@ pub async fn message(app: &App, id: &str) -> Result<MessageRow, Failure> {
         .ok_or_else(Failure::not_found)
 }
 
+/// A recipient's address, opened (call `app.gmail.sealer.ready(m.org)` first). Sealed as field
+/// `address/{n}` of the message's record, so it opens nowhere else.
+pub fn open_address(
+    app: &App,
+    m: &MessageRow,
+    r: &crate::store::secure::RecipientRow,
+) -> Result<secrecy::zeroize::Zeroizing<String>, Failure> {
+    let bytes = app.gmail.sealer.open_record(
+        m.org,
+        KIND,
+        m.row_id,
+        &format!("address/{}", r.n),
+        &r.address,
+    )?;
+    Ok(secrecy::zeroize::Zeroizing::new(
+        String::from_utf8_lossy(&bytes).into_owned(),
+    ))
+}
+
 /// A byte field of a body (base64, standard alphabet, padded).
 pub fn bytes_of(field: &str, text: &str) -> Result<Vec<u8>, Failure> {
     STANDARD

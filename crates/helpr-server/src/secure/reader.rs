@@ -24,7 +24,9 @@ use secrecy::zeroize::Zeroizing;
 
 use super::codes::{self, CODE_LIFETIME, MAX_TRIES, SESSION_LIFETIME};
 use super::mail::{self, Notice};
-use super::{address_mac, check_address, check_id, check_live, gone, message, sender, KIND};
+use super::{
+    address_mac, check_address, check_id, check_live, gone, message, open_address, sender, KIND,
+};
 use crate::api::body::Body;
 use crate::api::path::Path;
 use crate::app::App;
@@ -86,14 +88,7 @@ pub async fn request_code(
         .await?;
     if let Some(r) = found {
         app.gmail.sealer.ready(m.org).await?;
-        let address = app.gmail.sealer.open_record(
-            m.org,
-            KIND,
-            m.row_id,
-            &format!("address/{}", r.n),
-            &r.address,
-        )?;
-        let to = Zeroizing::new(String::from_utf8_lossy(&address).into_owned());
+        let to = open_address(&app, &m, &r)?;
         let notice = if r.locked_at.is_some() {
             Notice::LockedOut
         } else {

@@ -165,13 +165,7 @@ async fn view(app: &App, m: &MessageRow) -> Result<SecureView, Failure> {
     app.gmail.sealer.ready(m.org).await?;
     let mut out = Vec::with_capacity(recipients.len());
     for r in recipients {
-        let address = app.gmail.sealer.open_record(
-            m.org,
-            KIND,
-            m.row_id,
-            &format!("address/{}", r.n),
-            &r.address,
-        )?;
+        let address = super::open_address(app, m, &r)?;
         let reads: Vec<i64> = reads
             .iter()
             .filter(|(n, _)| *n == r.n)
@@ -188,7 +182,7 @@ async fn view(app: &App, m: &MessageRow) -> Result<SecureView, Failure> {
         };
         out.push(RecipientView {
             n: r.n,
-            address: String::from_utf8_lossy(&address).into_owned(),
+            address: address.to_string(),
             state,
             reads,
             locked_at: r.locked_at,
