@@ -107,6 +107,14 @@ fn wire(sealed: &SealedPackage) -> (String, Vec<String>) {
     )
 }
 
+/// A status's readers as mailboxes (an agent's entry is addressed to them).
+fn readers_of(view: &SecureView) -> Vec<Mailbox> {
+    view.recipients
+        .iter()
+        .filter_map(|r| r.address.parse().ok())
+        .collect()
+}
+
 fn day(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .map(|t| t.date().to_string())
@@ -326,19 +334,8 @@ impl Helpr {
                 attachments: Vec::new(),
             })
             .await?;
-        let thread = record.thread_id;
-        let gmail_thread = match thread {
-            Some(t) => {
-                self.with_vault(move |h| Ok(h.vault.team_thread(h.tenant, t)?.map(|(_, g)| g)))
-                    .await?
-            }
-            None => None,
-        };
-        let readers: Vec<Mailbox> = view
-            .recipients
-            .iter()
-            .filter_map(|r| r.address.parse().ok())
-            .collect();
+        let gmail_thread = self.gmail_thread_of_record(&record).await?;
+        let readers = readers_of(&view);
         let copy = self
             .store_entry(
                 record.inbox_id,
@@ -399,6 +396,18 @@ impl Helpr {
             }
         }
         Ok(())
+    }
+
+    /// The Gmail thread of a protected thread's local conversation, if it has one.
+    async fn gmail_thread_of_record(
+        &self,
+        record: &SecureRecord,
+    ) -> Result<Option<String>, CoreError> {
+        let Some(thread) = record.thread_id else {
+            return Ok(None);
+        };
+        self.with_vault(move |h| Ok(h.vault.team_thread(h.tenant, thread)?.map(|(_, g)| g)))
+            .await
     }
 
     /// The address of local inbox `inbox`'s account.
@@ -536,13 +545,10 @@ impl Helpr {
         let (link, server) = keys_of(record)?;
         let key = MessageKey::derive(&link, &server);
         let account = self.account_of_inbox(record.inbox_id).await?;
-        let gmail_thread = match record.thread_id {
-            Some(t) => {
-                self.with_vault(move |h| Ok(h.vault.team_thread(h.tenant, t)?.map(|(_, g)| g)))
-                    .await?
-            }
-            None => None,
-        };
+        let gmail_thread = self.gmail_thread_of_record(record).await?;
+        // Who a stored entry is addressed to: the readers (an agent's entry), or the inbox.
+        let readers = readers_of(view);
+        let inbox_box: Vec<Mailbox> = account.parse().into_iter().collect();
         let first = record.entries_stored;
         let mut stored = first;
         for entry in view.entries.iter().filter(|e| e.n >= first) {
@@ -580,17 +586,11 @@ impl Helpr {
                 .recipient
                 .and_then(|r| view.recipients.iter().find(|x| x.n == r))
                 .map(|r| r.address.clone());
-            let inbox_box: Vec<Mailbox> = account.parse().into_iter().collect();
-            let readers: Vec<Mailbox> = view
-                .recipients
-                .iter()
-                .filter_map(|r| r.address.parse().ok())
-                .collect();
             let (from, to, copy) = match (sealed.from, reader) {
-                (Author::Sender, _) | (_, None) => (account.clone(), readers, Copy::SENT),
+                (Author::Sender, _) | (_, None) => (account.clone(), readers.clone(), Copy::SENT),
                 (_, Some(reader)) => (
                     reader,
-                    inbox_box,
+                    inbox_box.clone(),
                     Copy {
                         label: INBOX_LABEL,
                         unread: true,

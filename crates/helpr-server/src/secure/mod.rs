@@ -149,6 +149,17 @@ pub fn address_mac(keys: &KeyStore, message: &str, address: &str) -> Vec<u8> {
         .to_vec()
 }
 
+/// Who wrote an entry, as `me` (a reader; `None`: an agent) sees it: an agent's, theirs, or
+/// another reader's.
+pub fn author(recipient: Option<u32>, me: Option<u32>) -> helpr_proto::secure::Author {
+    use helpr_proto::secure::Author;
+    match recipient {
+        None => Author::Sender,
+        Some(r) if Some(r) == me => Author::You,
+        Some(_) => Author::Recipient,
+    }
+}
+
 /// 410: the message (or this reader's access to it) is over.
 pub fn gone(message: &str) -> Failure {
     Failure::new(StatusCode::GONE, ErrorCode::Gone, message)

@@ -17,8 +17,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use helpr_proto::error::{ApiError, ErrorCode};
 use helpr_proto::secure::{
-    Author, CodeRequest, CodeSent, EntryStored, NewEntry, ReaderThread, Released, ThreadEntry,
-    VerifyCode,
+    CodeRequest, CodeSent, EntryStored, NewEntry, ReaderThread, Released, ThreadEntry, VerifyCode,
 };
 use secrecy::zeroize::Zeroizing;
 
@@ -278,11 +277,7 @@ pub async fn thread(
             .into_iter()
             .map(|(e, sizes)| ThreadEntry {
                 n: e.n,
-                from: match e.recipient {
-                    None => Author::Sender,
-                    Some(r) if r == me => Author::You,
-                    Some(_) => Author::Recipient,
-                },
+                from: super::author(e.recipient, Some(me)),
                 at: e.at,
                 manifest: STANDARD.encode(&e.manifest),
                 attachments: sizes,

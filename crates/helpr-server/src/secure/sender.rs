@@ -15,8 +15,8 @@ use base64::Engine as _;
 use helpr_policy::{Action, InboxId};
 use helpr_proto::error::ApiError;
 use helpr_proto::secure::{
-    Author, BindThread, EntryStored, EntryView, NewEntry, NewSecure, RecipientState, RecipientView,
-    Revoke, SealedEntry, SecureList, SecureView, Unlock,
+    BindThread, EntryStored, EntryView, NewEntry, NewSecure, RecipientState, RecipientView, Revoke,
+    SealedEntry, SecureList, SecureView, Unlock,
 };
 use serde::Deserialize;
 
@@ -202,11 +202,7 @@ async fn view(app: &App, m: &MessageRow) -> Result<SecureView, Failure> {
             .into_iter()
             .map(|(e, _)| EntryView {
                 n: e.n,
-                from: if e.recipient.is_some() {
-                    Author::Recipient
-                } else {
-                    Author::Sender
-                },
+                from: super::author(e.recipient, None),
                 recipient: e.recipient,
                 at: e.at,
             })
@@ -462,11 +458,7 @@ pub async fn entry(
         .ok_or_else(Failure::not_found)?;
     Ok(Json(SealedEntry {
         n,
-        from: if e.recipient.is_some() {
-            Author::Recipient
-        } else {
-            Author::Sender
-        },
+        from: super::author(e.recipient, None),
         at: e.at,
         manifest: STANDARD.encode(&e.manifest),
         attachments: parts.iter().map(|p| STANDARD.encode(p)).collect(),
