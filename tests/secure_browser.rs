@@ -17,7 +17,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use helpr_browser_check::driver::{spki_pin, Driver, LaunchOptions, Tab};
-use helpr_tests::secure::{agent, link_in, mails_after, six_digits, READER};
+use helpr_tests::secure::{agent, link_in, mails_after, send_secure, six_digits, READER};
 use helpr_tests::team::BrokeredInbox;
 use helpr_tests::{scan, Scratch};
 use serde_json::Value;
@@ -47,22 +47,7 @@ fn send(
     attach: Option<&Path>,
 ) -> (String, String) {
     let before = brokered.emu.sent_messages().len();
-    let mut args = vec![
-        "send",
-        "--secure",
-        "--from",
-        "support@acme.test",
-        "--to",
-        READER,
-        "--subject",
-        subject,
-        "--body",
-        BODY,
-    ];
-    if let Some(path) = attach {
-        args.extend(["--attach", path.to_str().unwrap()]);
-    }
-    let sent = ada.json(&args);
+    let sent = send_secure(ada, subject, BODY, attach);
     let id = sent["id"]
         .as_str()
         .expect("the protected thread's id")
@@ -87,6 +72,14 @@ fn wait_state(tab: &Tab, wanted: &str) {
         state(tab),
         tab.console()
     );
+}
+
+/// The page shows a clear refusal that says `why`, with no CSP violation.
+fn refused(tab: &Tab, why: &str) {
+    wait_state(tab, "error");
+    let said = text(tab, "state");
+    assert!(said.contains(why), "{said}");
+    no_csp_violation(tab);
 }
 
 fn text(tab: &Tab, testid: &str) -> String {
@@ -313,13 +306,7 @@ fn every_way_a_reader_is_stopped_ends_on_a_clear_page_without_the_key() {
     wait_state(&tab, "address");
     tab.fill("[data-testid=address]", READER).unwrap();
     tab.click("[data-testid=send-code]").unwrap();
-    wait_state(&tab, "error");
-    assert!(
-        text(&tab, "state").contains("revoked"),
-        "{}",
-        text(&tab, "state")
-    );
-    no_csp_violation(&tab);
+    refused(&tab, "revoked");
 
     // Revoked after the first read: the open page's next load is refused.
     let (id, link) = send(&brokered, &ada, "Revoked after", None);
@@ -327,13 +314,7 @@ fn every_way_a_reader_is_stopped_ends_on_a_clear_page_without_the_key() {
     open(&brokered, &tab, &link);
     ada.ok(&["secure", "revoke", &id]);
     tab.reload().unwrap();
-    wait_state(&tab, "error");
-    assert!(
-        text(&tab, "state").contains("revoked"),
-        "{}",
-        text(&tab, "state")
-    );
-    no_csp_violation(&tab);
+    refused(&tab, "revoked");
 
     // Expired: 28 days on by the server's clock, the open page's next load is refused and
     // the key is gone from the server.
@@ -342,13 +323,7 @@ fn every_way_a_reader_is_stopped_ends_on_a_clear_page_without_the_key() {
     open(&brokered, &tab, &link);
     server.hub.clock().advance(28 * 86_400 + 1);
     tab.reload().unwrap();
-    wait_state(&tab, "error");
-    assert!(
-        text(&tab, "state").contains("expired"),
-        "{}",
-        text(&tab, "state")
-    );
-    no_csp_violation(&tab);
+    refused(&tab, "expired");
     let gone = brokered.team.runtime.block_on(async {
         tokio::time::timeout(WAIT, async {
             loop {

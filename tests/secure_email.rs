@@ -11,7 +11,7 @@
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use helpr_secure::{entry_id, Attachment, LinkKey, MessageKey, SealedPackage, ServerKey};
-use helpr_tests::secure::{agent, link_in, mails_after, six_digits, READER};
+use helpr_tests::secure::{agent, link_in, mails_after, send_secure, six_digits, READER};
 use helpr_tests::team::BrokeredInbox;
 use helpr_tests::{scan, Scratch};
 use serde_json::{json, Value};
@@ -161,20 +161,7 @@ fn a_secure_message_goes_out_sealed_and_its_reply_lands_in_the_conversation() {
     std::fs::write(&attachment, &pdf).unwrap();
 
     let before = brokered.emu.sent_messages().len();
-    let sent = ada.json(&[
-        "send",
-        "--secure",
-        "--from",
-        "support@acme.test",
-        "--to",
-        READER,
-        "--subject",
-        SUBJECT,
-        "--body",
-        BODY,
-        "--attach",
-        attachment.to_str().unwrap(),
-    ]);
+    let sent = send_secure(&ada, SUBJECT, BODY, Some(&attachment));
     assert_eq!(sent["entry"], 0, "{sent}");
     // The notification: the link, with its half of the key after `#`, and nothing else.
     let notification = &mails_after(&brokered.emu, before, 1)[0];

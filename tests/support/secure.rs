@@ -27,6 +27,32 @@ pub fn agent(brokered: &BrokeredInbox) -> Scratch {
     vault
 }
 
+/// `helpr send --secure` from the shared inbox to [`READER`]: a new protected thread with
+/// `subject`, `body` and maybe a file; the CLI's answer (`id`, `entry`).
+pub fn send_secure(
+    agent: &Scratch,
+    subject: &str,
+    body: &str,
+    attach: Option<&std::path::Path>,
+) -> serde_json::Value {
+    let mut args = vec![
+        "send",
+        "--secure",
+        "--from",
+        "support@acme.test",
+        "--to",
+        READER,
+        "--subject",
+        subject,
+        "--body",
+        body,
+    ];
+    if let Some(path) = attach {
+        args.extend(["--attach", path.to_str().expect("a UTF-8 path")]);
+    }
+    agent.json(&args)
+}
+
 /// The mails the inbox sent since `before`, as text (the server's background code mails
 /// included: waited for, as a hang guard).
 pub fn mails_after(emu: &google_emulator::Emulator, before: usize, count: usize) -> Vec<String> {
