@@ -337,15 +337,7 @@ async fn label(client: &fantoccini::Client, screenshots: &Path) -> Result<()> {
 }
 
 async fn reply(client: &fantoccini::Client, screenshots: &Path, token: &str) -> Result<()> {
-    wait_for(
-        client,
-        "//*[@data-testid='thread']//button[normalize-space(.)='Reply']",
-        READER_DEADLINE,
-    )
-    .await?
-    .click()
-    .await?;
-    wait_for(client, "//*[@data-testid='compose-body']", READER_DEADLINE).await?;
+    open_reply(client).await?;
     // Typed where the composer put the caret (into the focused body, above the quote), as a
     // person types.
     let focused = client.active_element().await?;

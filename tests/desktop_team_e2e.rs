@@ -166,15 +166,7 @@ async fn secure_reply(
     emu: &google_emulator::Emulator,
     fingerprint: &str,
 ) -> Result<()> {
-    wait_for(
-        client,
-        "//*[@data-testid='thread']//button[normalize-space(.)='Reply']",
-        READER_DEADLINE,
-    )
-    .await?
-    .click()
-    .await?;
-    wait_for(client, "//*[@data-testid='compose-body']", READER_DEADLINE).await?;
+    open_reply(client).await?;
     type_into_focus(client, &format!("Your tracking number is inside. {SECRET}")).await?;
     client
         .find(Locator::Css("[data-testid=compose-secure]"))

@@ -311,6 +311,20 @@ pub async fn wait_for(
         .await?)
 }
 
+/// Clicks the open thread's Reply and waits for the composer's body.
+pub async fn open_reply(client: &Client) -> Result<()> {
+    wait_for(
+        client,
+        "//*[@data-testid='thread']//button[normalize-space(.)='Reply']",
+        READER_DEADLINE,
+    )
+    .await?
+    .click()
+    .await?;
+    wait_for(client, "//*[@data-testid='compose-body']", READER_DEADLINE).await?;
+    Ok(())
+}
+
 /// The error banner and the visible text, for failure messages.
 pub async fn describe_page(client: &Client) -> String {
     let banner = match client
