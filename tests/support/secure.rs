@@ -108,9 +108,12 @@ pub fn link_in(text: &str) -> (String, String, String) {
     (page.to_owned(), id, fragment.to_owned())
 }
 
+/// The code in a code mail: its line of exactly six digits (not the first run of six digits
+/// anywhere: a header, such as a random address, may hold one).
 pub fn six_digits(text: &str) -> String {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
+    text.lines()
+        .map(str::trim)
+        .find(|line| line.len() == 6 && line.bytes().all(|b| b.is_ascii_digit()))
         .expect("a code")
         .to_owned()
 }

@@ -79,10 +79,11 @@ pub fn notification_link(mails: &[Mail]) -> Result<(String, String), BenchError>
     Ok((link, id))
 }
 
-/// The first run of exactly six digits in `body`.
+/// The code in a code mail: its line of exactly six digits (a header may hold another run).
 fn six_digits(body: &str) -> Option<String> {
-    body.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
+    body.lines()
+        .map(str::trim)
+        .find(|line| line.len() == 6 && line.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_owned)
 }
 

@@ -244,10 +244,12 @@ async fn mail_after(g: &GmailRig, before: usize) -> String {
     String::from_utf8(g.emu.message(&sent.id).unwrap().raw).unwrap()
 }
 
-/// The first run of exactly six digits.
+/// The code: the mail's line of exactly six digits. (Not the first run of six digits
+/// anywhere: a header, such as the random address's, may hold one.)
 fn six_digits(text: &str) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
+    text.lines()
+        .map(str::trim)
+        .find(|line| line.len() == 6 && line.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_owned)
 }
 
