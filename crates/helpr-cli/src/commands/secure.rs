@@ -31,6 +31,8 @@ pub enum SecureCommand {
     },
     /// Revoke one reader (`--recipient N`, from `status`) or everyone.
     Revoke {
+        /// The protected thread's id (from `status`; base64url, so it may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         id: String,
         #[arg(long)]
         recipient: Option<u32>,
@@ -39,6 +41,8 @@ pub enum SecureCommand {
     },
     /// Let a reader who entered too many wrong codes ask for a new one.
     Unlock {
+        /// The protected thread's id (from `status`; base64url, so it may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         id: String,
         #[arg(long)]
         recipient: u32,
@@ -150,4 +154,40 @@ pub async fn run(dir: &Path, command: SecureCommand) -> Result<(), CoreError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::SecureCommand;
+
+    #[derive(Parser)]
+    struct Secure {
+        #[command(subcommand)]
+        command: SecureCommand,
+    }
+
+    /// A message id is base64url: one in 64 starts with `-`, and must not be read as a flag.
+    #[test]
+    fn an_id_that_starts_with_a_hyphen_is_an_id() {
+        let id = "-BAYiM9LfF-V-HnESpqH-A";
+        let parsed = Secure::try_parse_from(["secure", "revoke", id, "--json"]).unwrap();
+        assert!(matches!(
+            parsed.command,
+            SecureCommand::Revoke { id: ref got, recipient: None, json: true } if got == id
+        ));
+        let parsed = Secure::try_parse_from(["secure", "unlock", id, "--recipient", "2"]).unwrap();
+        assert!(matches!(
+            parsed.command,
+            SecureCommand::Unlock { id: ref got, recipient: 2, json: false } if got == id
+        ));
+        // Flags before the id are still flags.
+        let parsed =
+            Secure::try_parse_from(["secure", "revoke", "--json", "--recipient", "1", id]).unwrap();
+        assert!(matches!(
+            parsed.command,
+            SecureCommand::Revoke { id: ref got, recipient: Some(1), json: true } if got == id
+        ));
+    }
 }
