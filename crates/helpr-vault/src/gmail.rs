@@ -290,18 +290,7 @@ impl Vault {
                 "SELECT history_id, full_sync_from, state, last_sync_at, last_error, done, total,
                     rejected FROM sync_state WHERE inbox_id = ?1",
                 [inbox],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                    ))
-                },
+                |r| Row::try_from(r),
             )
             .optional()?)
         })?;
