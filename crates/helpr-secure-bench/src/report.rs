@@ -4,23 +4,13 @@
 
 use std::path::Path;
 
+use helpr_server_bench::stats::percentile;
 use serde_json::{json, Value};
 
 use crate::{breakdown, browser, readers, send, Conditions};
 
 /// The goal for the decrypted thread painted (and, here, for the download).
 pub const GOAL_MS: f64 = 1000.0;
-
-/// Nearest-rank percentile of `samples`.
-pub fn percentile(samples: &[f64], p: f64) -> f64 {
-    if samples.is_empty() {
-        return f64::NAN;
-    }
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
 
 /// Median, minimum and maximum.
 struct Spread {
@@ -268,16 +258,4 @@ pub fn write_json(path: &Path, f: &Figures) -> std::io::Result<()> {
     }
     let text = serde_json::to_string_pretty(&doc).map_err(std::io::Error::other)?;
     std::fs::write(path, text)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(super::percentile(&v, 50.0), 50.0);
-        assert_eq!(super::percentile(&v, 99.0), 99.0);
-        assert_eq!(super::percentile(&[3.0, 1.0], 50.0), 1.0);
-        assert!(super::percentile(&[], 50.0).is_nan());
-    }
 }

@@ -5,20 +5,11 @@
 
 use std::path::Path;
 
+use helpr_server_bench::stats::percentile;
 use serde_json::json;
 
 use crate::changes::{Kind, Sample};
 use crate::Figures;
-
-/// Nearest-rank percentile of `samples` (sorted here).
-pub fn percentile(samples: &mut [f64], p: f64) -> f64 {
-    if samples.is_empty() {
-        return f64::NAN;
-    }
-    samples.sort_by(|a, b| a.total_cmp(b));
-    let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
-    samples[rank.clamp(1, samples.len()) - 1]
-}
 
 struct Latency {
     n: usize,
@@ -37,17 +28,17 @@ fn latency(samples: &[Sample], kind: Option<Kind>) -> Latency {
         .iter()
         .filter(|s| kind.is_none_or(|k| s.kind == k))
         .collect();
-    let mut last: Vec<f64> = chosen.iter().map(|s| s.last_ms).collect();
-    let mut api: Vec<f64> = chosen.iter().map(|s| s.api_ms).collect();
-    let mut first: Vec<f64> = chosen.iter().map(|s| s.first_ms).collect();
+    let last: Vec<f64> = chosen.iter().map(|s| s.last_ms).collect();
+    let api: Vec<f64> = chosen.iter().map(|s| s.api_ms).collect();
+    let first: Vec<f64> = chosen.iter().map(|s| s.first_ms).collect();
     Latency {
         n: chosen.len(),
         affected: chosen.iter().map(|s| s.affected).max().unwrap_or(0),
-        p50: percentile(&mut last, 50.0),
-        p99: percentile(&mut last, 99.0),
+        p50: percentile(&last, 50.0),
+        p99: percentile(&last, 99.0),
         max: last.iter().copied().fold(0.0, f64::max),
-        api_p50: percentile(&mut api, 50.0),
-        first_p50: percentile(&mut first, 50.0),
+        api_p50: percentile(&api, 50.0),
+        first_p50: percentile(&first, 50.0),
         unexpected: chosen.iter().map(|s| s.unexpected).sum(),
         stale: chosen.iter().map(|s| s.stale).sum(),
     }
@@ -209,16 +200,4 @@ pub fn write_json(path: &Path, all: &[Figures]) -> anyhow::Result<()> {
         serde_json::to_string_pretty(&json!({ "setups": setups }))?,
     )?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn nearest_rank_percentiles() {
-        let mut v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(super::percentile(&mut v, 50.0), 50.0);
-        assert_eq!(super::percentile(&mut v, 99.0), 99.0);
-        assert_eq!(super::percentile(&mut [3.0, 1.0], 99.0), 3.0);
-        assert!(super::percentile(&mut [], 50.0).is_nan());
-    }
 }
